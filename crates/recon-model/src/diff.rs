@@ -1,0 +1,120 @@
+//! Field-by-field comparison of what is wanted with what is live, by the kind's schema.
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Kind;
+use crate::kinds;
+use crate::resource::Attrs;
+use crate::schema::{Presence, Update, canonical};
+use crate::value::Value;
+
+/// One field that differs. `before` is the live value, `after` the wanted one (either may be
+/// absent); `forces_replacement` says the field cannot change in place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttrDiff {
+    pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    pub forces_replacement: bool,
+}
+
+/// The fields of `kind` where `wanted` and `live` differ, in schema order.
+///
+/// `wanted` has references to unchanged resources already resolved to ids; a value that is still
+/// not known (a reference to a resource being created) counts as a difference. A field the spec
+/// leaves to AWS ([`Presence::Computed`]) and does not give is not compared.
+pub fn diff_attrs(kind: Kind, wanted: &Attrs, live: &Attrs) -> Vec<AttrDiff> {
+    let def = kinds::def(kind);
+    let mut out = Vec::new();
+    for field in def.fields {
+        let want = wanted.get(field.name).map(|v| canonical(&field.ty, v));
+        if want.is_none() && matches!(field.presence, Presence::Computed) {
+            continue;
+        }
+        let have = live.get(field.name).map(|v| canonical(&field.ty, v));
+        let same = match (&want, &have) {
+            (Some(w), Some(h)) => w.is_known() && w == h,
+            (None, None) => true,
+            // An empty list or map is the same as nothing.
+            (Some(v), None) | (None, Some(v)) => is_empty(v),
+        };
+        if !same {
+            out.push(AttrDiff {
+                field: field.name.to_owned(),
+                before: have,
+                after: want,
+                forces_replacement: field.update == Update::Replace,
+            });
+        }
+    }
+    out
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Reference;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn sets_compare_unordered_and_replace_fields_are_marked() {
+        let rule = |port: &str| {
+            Value::Map(
+                [
+                    ("protocol".to_owned(), Value::str("tcp")),
+                    ("ports".to_owned(), Value::str(port)),
+                    ("from".to_owned(), Value::str("10.0.0.0/16")),
+                ]
+                .into(),
+            )
+        };
+        let wanted = attrs(&[
+            ("vpc", Value::str("vpc-1")),
+            ("description", Value::str("new")),
+            ("ingress", Value::List(vec![rule("22"), rule("80")])),
+        ]);
+        let live = attrs(&[
+            ("vpc", Value::str("vpc-1")),
+            ("description", Value::str("old")),
+            ("ingress", Value::List(vec![rule("80"), rule("22")])),
+        ]);
+        let d = diff_attrs(Kind::SecurityGroup, &wanted, &live);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].field, "description");
+        assert!(d[0].forces_replacement);
+    }
+
+    #[test]
+    fn unknown_values_differ_and_computed_fields_are_skipped() {
+        let wanted = attrs(&[
+            ("vpc", Value::Ref(Reference::parse("vpc.main").unwrap())),
+            ("cidr_block", Value::str("10.0.1.0/24")),
+        ]);
+        let live = attrs(&[
+            ("vpc", Value::str("vpc-1")),
+            ("cidr_block", Value::str("10.0.1.0/24")),
+            ("availability_zone", Value::str("us-east-1a")),
+        ]);
+        let d = diff_attrs(Kind::Subnet, &wanted, &live);
+        assert_eq!(
+            d.iter().map(|d| d.field.as_str()).collect::<Vec<_>>(),
+            ["vpc"]
+        );
+    }
+}

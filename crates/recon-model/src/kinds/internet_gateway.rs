@@ -1,0 +1,26 @@
+//! `internet_gateway`: an internet gateway, attached to at most one VPC.
+//!
+//! Attachment changes in place (detach, attach). AWS refuses to detach while public addresses
+//! are mapped in the VPC, so NAT gateways (and their addresses) are deleted before it (see
+//! `after` on `nat_gateway`).
+
+use crate::address::Kind;
+use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
+
+pub static DEF: KindDef = KindDef {
+    kind: Kind::InternetGateway,
+    doc: "An internet gateway attached to a VPC.",
+    fields: &[
+        Field {
+            name: "vpc",
+            ty: Type::Ref(&[Kind::Vpc]),
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "The VPC it is attached to; absent means detached.",
+        },
+        super::TAGS,
+    ],
+    attributes: &["id"],
+    after: &[],
+    check: no_checks,
+};

@@ -1,0 +1,55 @@
+//! The registry of kinds. One module per kind, each in the same order: what it is, its fields
+//! (schema, references, in-place or replace), and its checks. The AWS calls for a kind live in
+//! the module of the same name in the `recon-aws` crate.
+
+pub mod elastic_ip;
+pub mod internet_gateway;
+pub mod nat_gateway;
+pub mod route_table;
+pub mod security_group;
+pub mod subnet;
+pub mod vpc;
+
+use crate::address::{Address, Kind};
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Presence, Type, Update};
+use crate::value::Value;
+
+pub fn def(kind: Kind) -> &'static KindDef {
+    match kind {
+        Kind::Vpc => &vpc::DEF,
+        Kind::Subnet => &subnet::DEF,
+        Kind::InternetGateway => &internet_gateway::DEF,
+        Kind::RouteTable => &route_table::DEF,
+        Kind::ElasticIp => &elastic_ip::DEF,
+        Kind::NatGateway => &nat_gateway::DEF,
+        Kind::SecurityGroup => &security_group::DEF,
+    }
+}
+
+/// The `tags` field every kind has. Always updated in place.
+pub const TAGS: Field = Field {
+    name: "tags",
+    ty: Type::Tags,
+    presence: Presence::Optional,
+    update: Update::InPlace,
+    doc: "Tags for this resource, merged over the spec's `tags`. `Name` defaults to `<environment>-<name>`.",
+};
+
+/// The CIDR of a referenced resource's `cidr_block`, if the spec gives it literally.
+pub(crate) fn referenced_cidr(
+    resource: &DesiredResource,
+    field: &str,
+    others: &[DesiredResource],
+) -> Option<(Address, ipnet::Ipv4Net)> {
+    let Some(Value::Ref(r)) = resource.attrs.get(field) else {
+        return None;
+    };
+    let target = others.iter().find(|o| o.address == r.address)?;
+    let cidr = target.attrs.get("cidr_block")?.as_str()?.parse().ok()?;
+    Some((r.address.clone(), cidr))
+}
+
+pub(crate) fn cidr_of(resource: &DesiredResource) -> Option<ipnet::Ipv4Net> {
+    resource.attrs.get("cidr_block")?.as_str()?.parse().ok()
+}

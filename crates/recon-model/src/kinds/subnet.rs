@@ -1,0 +1,95 @@
+//! `subnet`: a range of a VPC's addresses in one availability zone.
+//!
+//! VPC, CIDR and zone are fixed for a subnet's life (replace); `map_public_ip_on_launch` and
+//! tags change in place. The CIDR must lie inside the VPC's and must not overlap another subnet
+//! of the same VPC: AWS refuses both, and recon says so before any call.
+
+use crate::address::Kind;
+use crate::kinds::{cidr_of, referenced_cidr};
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::value::Value;
+
+pub static DEF: KindDef = KindDef {
+    kind: Kind::Subnet,
+    doc: "A subnet of a VPC in one availability zone.",
+    fields: &[
+        Field {
+            name: "vpc",
+            ty: Type::Ref(&[Kind::Vpc]),
+            presence: Presence::Required,
+            update: Update::Replace,
+            doc: "The VPC, e.g. `vpc.main`.",
+        },
+        Field {
+            name: "cidr_block",
+            ty: Type::Cidr,
+            presence: Presence::Required,
+            update: Update::Replace,
+            doc: "The subnet's range, inside the VPC's.",
+        },
+        Field {
+            name: "availability_zone",
+            ty: Type::String,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "e.g. `us-east-1a`. AWS chooses one when absent.",
+        },
+        Field {
+            name: "map_public_ip_on_launch",
+            ty: Type::Bool,
+            presence: Presence::Default(|| Value::Bool(false)),
+            update: Update::InPlace,
+            doc: "Whether instances launched here get a public IPv4 address.",
+        },
+        super::TAGS,
+    ],
+    attributes: &["id"],
+    after: &[],
+    check,
+};
+
+fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let Some(own) = cidr_of(subnet) else {
+        return problems;
+    };
+    if let Some((vpc, vpc_cidr)) = referenced_cidr(subnet, "vpc", others) {
+        if !vpc_cidr.contains(&own) {
+            problems.push(
+                Problem::at(
+                    &["cidr_block"],
+                    format!(
+                        "subnet `{}` is outside its VPC `{vpc}` ({vpc_cidr})",
+                        subnet.address
+                    ),
+                    format!("not inside {vpc_cidr}"),
+                )
+                .help(format!("choose a block inside {vpc_cidr}")),
+            );
+        }
+    }
+    // Report an overlap once, on the later of the two subnets.
+    let vpc = subnet.attrs.get("vpc");
+    for other in others.iter().take_while(|o| o.address != subnet.address) {
+        if other.address.kind != Kind::Subnet || other.attrs.get("vpc") != vpc {
+            continue;
+        }
+        if let Some(theirs) = cidr_of(other) {
+            if theirs.contains(&own.network()) || own.contains(&theirs.network()) {
+                problems.push(
+                    Problem::at(
+                        &["cidr_block"],
+                        format!(
+                            "subnet `{}` overlaps `{}` ({theirs})",
+                            subnet.address, other.address
+                        ),
+                        format!("overlaps {} ({theirs})", other.address),
+                    )
+                    .help("subnets of one VPC need disjoint ranges"),
+                );
+            }
+        }
+    }
+    problems
+}

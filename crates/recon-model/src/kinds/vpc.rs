@@ -1,0 +1,49 @@
+//! `vpc`: a virtual private cloud.
+//!
+//! The CIDR block and tenancy cannot change on a live VPC (replace); the DNS attributes and tags
+//! can (in place). AWS creates a main route table, a default security group and a default
+//! network ACL with every VPC; recon does not own those and never touches them, except that a
+//! `route_table` with `main: true` takes over the main association.
+
+use crate::address::Kind;
+use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
+use crate::value::Value;
+
+pub static DEF: KindDef = KindDef {
+    kind: Kind::Vpc,
+    doc: "A virtual private cloud.",
+    fields: &[
+        Field {
+            name: "cidr_block",
+            ty: Type::Cidr,
+            presence: Presence::Required,
+            update: Update::Replace,
+            doc: "The IPv4 address range, e.g. `10.0.0.0/16`.",
+        },
+        Field {
+            name: "enable_dns_support",
+            ty: Type::Bool,
+            presence: Presence::Default(|| Value::Bool(true)),
+            update: Update::InPlace,
+            doc: "Whether the Amazon DNS server resolves names in the VPC.",
+        },
+        Field {
+            name: "enable_dns_hostnames",
+            ty: Type::Bool,
+            presence: Presence::Default(|| Value::Bool(false)),
+            update: Update::InPlace,
+            doc: "Whether instances with public IPs get public DNS names.",
+        },
+        Field {
+            name: "instance_tenancy",
+            ty: Type::Enum(&["default", "dedicated"]),
+            presence: Presence::Default(|| Value::str("default")),
+            update: Update::Replace,
+            doc: "Tenancy of instances launched into the VPC.",
+        },
+        super::TAGS,
+    ],
+    attributes: &["id"],
+    after: &[],
+    check: no_checks,
+};

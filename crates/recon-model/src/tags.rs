@@ -1,0 +1,52 @@
+//! Ownership tags and the full tag set a resource should carry.
+
+use std::collections::BTreeMap;
+
+use crate::resource::{DesiredResource, Spec};
+use crate::value::Value;
+
+/// The environment that owns a resource. Nothing without it (equal to the environment being
+/// planned) is ever modified or deleted.
+pub const ENV: &str = "recon:env";
+/// The resource's address within its environment.
+pub const ID: &str = "recon:id";
+pub const NAME: &str = "Name";
+
+/// Whether a tag key is one AWS manages (`aws:*`), which recon neither sets nor compares.
+pub fn is_aws_managed(key: &str) -> bool {
+    key.starts_with("aws:")
+}
+
+/// The tags a resource must carry: the spec's tags, then the resource's own, a `Name` of
+/// `<environment>-<name>` unless one is given, and the two ownership tags (which always win).
+pub fn desired_tags(spec: &Spec, resource: &DesiredResource) -> BTreeMap<String, String> {
+    desired_tags_for(&spec.environment, &spec.tags, resource)
+}
+
+pub fn desired_tags_for(
+    environment: &str,
+    spec_tags: &BTreeMap<String, String>,
+    resource: &DesiredResource,
+) -> BTreeMap<String, String> {
+    let mut tags = spec_tags.clone();
+    if let Some(Value::Map(own)) = resource.attrs.get("tags") {
+        for (k, v) in own {
+            if let Some(s) = v.as_str() {
+                tags.insert(k.clone(), s.to_owned());
+            }
+        }
+    }
+    tags.entry(NAME.into())
+        .or_insert_with(|| format!("{environment}-{}", resource.address.name));
+    tags.insert(ENV.into(), environment.to_owned());
+    tags.insert(ID.into(), resource.address.to_string());
+    tags
+}
+
+pub fn to_value(tags: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::str(v)))
+            .collect(),
+    )
+}

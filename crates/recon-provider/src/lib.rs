@@ -1,0 +1,99 @@
+//! The provider seam: what recon needs from a cloud, as one trait over plain values.
+//!
+//! Two implementations: `recon-aws` (the AWS SDK) and `recon-fake` (in memory, behaving like
+//! AWS: out-of-order deletes refused, states that take time, reads that lag behind writes).
+//!
+//! # Architecture invariants
+//! - Values in, values out: no AWS types cross this trait.
+//! - Each method is one step that may be retried: see the `# Guarantees` of each.
+//! - Waiting and retrying are the executor's job, not the provider's: a provider reports
+//!   states and classifies errors, so the same policy holds for every kind and is tested once.
+
+mod discover;
+mod error;
+
+use std::future::Future;
+
+pub use discover::{DiscoverError, discover_all};
+pub use error::{ErrorKind, ProviderError};
+use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};
+
+/// What to create: the wanted attributes with every reference resolved to an AWS id, `tags`
+/// holding the full tag set (ownership tags included).
+#[derive(Clone, Debug)]
+pub struct CreateRequest<'a> {
+    pub address: &'a Address,
+    pub environment: &'a str,
+    pub attrs: &'a Attrs,
+    /// A deterministic idempotency token (at most 64 ASCII characters): the same resource
+    /// planned the same way gets the same token, so a retried or re-run create returns the
+    /// resource a crashed run made instead of making a second one.
+    pub token: &'a str,
+}
+
+/// What to change on a live resource: `diffs` are the fields that differ, with `after` values
+/// resolved; `attrs` is the full wanted set for context.
+#[derive(Clone, Debug)]
+pub struct UpdateRequest<'a> {
+    pub live: &'a LiveResource,
+    pub attrs: &'a Attrs,
+    pub diffs: &'a [AttrDiff],
+}
+
+pub trait Provider: Send + Sync + 'static {
+    /// Every live resource of `kind` tagged `recon:env` = `environment`, by one paginated
+    /// describe filtered on the tag.
+    ///
+    /// # Guarantees
+    /// Returns only resources whose `recon:env` tag equals `environment` (filtered again on the
+    /// client side, since some APIs ignore tag filters) and that are not deleted. Resources
+    /// being deleted are reported with [`recon_model::LiveState::Deleting`].
+    fn discover(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send;
+
+    /// One resource by id; `None` once it is gone (deleted, or a KMS key pending deletion).
+    ///
+    /// # Assumptions
+    /// Right after a create, AWS may answer "not found" for a while (eventual consistency): the
+    /// caller tolerates `Ok(None)` and `ErrorKind::NotFound` for a bounded time.
+    fn read(
+        &self,
+        kind: Kind,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<LiveResource>, ProviderError>> + Send;
+
+    /// Makes the resource with the one create call of its API, tagged at creation, and returns
+    /// it as AWS reports it (possibly `Pending`, and possibly without the fields that need
+    /// further calls: the executor converges those with [`Provider::update`]).
+    ///
+    /// # Guarantees
+    /// The resource is tagged in the create call itself: it exists with its ownership tags or
+    /// not at all. Where the API has an idempotency token, `token` is used.
+    fn create(
+        &self,
+        request: CreateRequest<'_>,
+    ) -> impl Future<Output = Result<LiveResource, ProviderError>> + Send;
+
+    /// Changes the fields in `request.diffs` in place and returns the resource as it now is.
+    ///
+    /// # Guarantees
+    /// Safe to repeat: every step either checks first or treats "already so" as success.
+    fn update(
+        &self,
+        request: UpdateRequest<'_>,
+    ) -> impl Future<Output = Result<LiveResource, ProviderError>> + Send;
+
+    /// Asks AWS to delete the resource (after the calls that must precede it: detaching a
+    /// gateway, disassociating route tables). Does not wait for it to be gone.
+    ///
+    /// # Guarantees
+    /// "Already gone" is success. Re-checks ownership before deleting.
+    ///
+    /// # Errors
+    /// `ErrorKind::DependencyViolation` while something still uses it; the caller retries.
+    fn delete(&self, live: &LiveResource)
+    -> impl Future<Output = Result<(), ProviderError>> + Send;
+}
