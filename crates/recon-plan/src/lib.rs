@@ -1,0 +1,16 @@
+//! The planner: what must change for the live resources to become the spec.
+//!
+//! # Architecture invariants
+//! - Pure and deterministic: no IO, no clock, no randomness; the same spec and live resources
+//!   give the same plan, changes in address order.
+//! - Knows nothing of AWS: kinds are data (their schemas in `recon-model`).
+//! - Never plans a change to a resource the environment does not own: it only ever sees live
+//!   resources that discovery found by this environment's ownership tag.
+
+mod destroy;
+mod graph;
+mod planner;
+
+pub use destroy::plan_destroy;
+pub use graph::{Cycle, topological_order};
+pub use planner::{PlanError, plan};

@@ -1,0 +1,196 @@
+//! Diffing a spec against live resources.
+
+use std::collections::{BTreeMap, HashMap};
+
+use recon_model::plan::fingerprint;
+use recon_model::tags::{desired_tags, to_value};
+use recon_model::{
+    Action, Address, Attrs, Change, Kind, LiveResource, LiveState, PLAN_FORMAT_VERSION, Plan,
+    PlanMode, Reference, Spec, SpecSource, Value, diff_attrs,
+};
+
+use crate::graph::{Cycle, topological_order};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("Dependency cycle: {0}")]
+    Cycle(Cycle),
+}
+
+/// Plans the changes that make `live` (this environment's resources, found by tag) match `spec`.
+///
+/// # Guarantees
+/// - A wanted resource with no live counterpart is created; one whose live counterpart differs
+///   only in in-place fields is updated; one with a differing replace-only field (or a failed
+///   live resource) is replaced; a live resource the spec no longer names is deleted.
+/// - References to resources that stay are resolved to their live values now; references to
+///   resources created or replaced by this plan stay references, resolved at apply time. A
+///   replace-only field referring to a replaced resource therefore replaces its dependent too.
+/// - `kinds` are the kinds discovery read; they go into the live fingerprint.
+///
+/// # Assumptions
+/// `live` holds only resources owned by `spec.environment`, at most one per address.
+pub fn plan(
+    spec: &Spec,
+    source: Option<SpecSource>,
+    kinds: &[Kind],
+    live: &[LiveResource],
+) -> Result<Plan, PlanError> {
+    let order = topological_order(&spec.resources).map_err(PlanError::Cycle)?;
+    let live_by_address: BTreeMap<&Address, &LiveResource> = live
+        .iter()
+        .filter(|r| r.state != LiveState::Deleting)
+        .map(|r| (&r.address, r))
+        .collect();
+    let ids = IdIndex::new(live);
+
+    let mut actions: BTreeMap<Address, Action> = BTreeMap::new();
+    let mut changes = Vec::new();
+    let mut unchanged = Vec::new();
+    for wanted in order {
+        let mut attrs = wanted.attrs.clone();
+        attrs.insert("tags".into(), to_value(&desired_tags(spec, wanted)));
+        let resolved = resolve(&attrs, &actions, &live_by_address);
+        let depends_on = wanted.dependencies();
+        let address = wanted.address.clone();
+        let Some(current) = live_by_address.get(&address) else {
+            actions.insert(address.clone(), Action::Create);
+            changes.push(Change {
+                address,
+                action: Action::Create,
+                id: None,
+                before: None,
+                after: Some(resolved),
+                diffs: vec![],
+                depends_on,
+                live_depends_on: vec![],
+                reason: None,
+            });
+            continue;
+        };
+        let diffs = diff_attrs(address.kind, &resolved, &current.attrs);
+        let failed = current.state == LiveState::Failed;
+        let forcing: Vec<&str> = diffs
+            .iter()
+            .filter(|d| d.forces_replacement)
+            .map(|d| d.field.as_str())
+            .collect();
+        let (action, reason) = if failed {
+            (Action::Replace, Some("failed on the AWS side".to_owned()))
+        } else if !forcing.is_empty() {
+            let fields = forcing
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                Action::Replace,
+                Some(format!("{fields} forces replacement")),
+            )
+        } else if !diffs.is_empty() {
+            (Action::Update, None)
+        } else {
+            unchanged.push(address);
+            continue;
+        };
+        actions.insert(address.clone(), action);
+        changes.push(Change {
+            address,
+            action,
+            id: Some(current.id.clone()),
+            before: Some(current.attrs.clone()),
+            after: Some(resolved),
+            diffs,
+            depends_on,
+            live_depends_on: ids.dependencies_of(current),
+            reason,
+        });
+    }
+
+    for current in live {
+        if spec.get(&current.address).is_none() {
+            changes.push(Change {
+                address: current.address.clone(),
+                action: Action::Delete,
+                id: Some(current.id.clone()),
+                before: Some(current.attrs.clone()),
+                after: None,
+                diffs: vec![],
+                depends_on: vec![],
+                live_depends_on: ids.dependencies_of(current),
+                reason: Some("not in the spec".into()),
+            });
+        }
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    unchanged.sort();
+
+    let known = live_by_address
+        .iter()
+        .filter(|(a, _)| !matches!(actions.get(*a), Some(Action::Replace)))
+        .filter(|(a, _)| spec.get(a).is_some())
+        .map(|(a, r)| ((*a).clone(), (*r).clone()))
+        .collect();
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        mode: PlanMode::Apply,
+        environment: spec.environment.clone(),
+        region: spec.region.clone(),
+        spec: source,
+        live_fingerprint: fingerprint(kinds, live),
+        changes,
+        unchanged,
+        known,
+    })
+}
+
+/// Resolves references to resources that stay (unchanged or updated in place) to their live
+/// values; references to resources this plan creates or replaces stay references.
+fn resolve(
+    attrs: &Attrs,
+    actions: &BTreeMap<Address, Action>,
+    live: &BTreeMap<&Address, &LiveResource>,
+) -> Attrs {
+    let lookup = |r: &Reference| -> Option<Value> {
+        match actions.get(&r.address) {
+            Some(Action::Create | Action::Replace) => None,
+            Some(Action::Update) if r.attr != "id" => None,
+            _ => live.get(&r.address)?.attribute(&r.attr),
+        }
+    };
+    attrs
+        .iter()
+        .map(|(k, v)| (k.clone(), v.resolve(&lookup)))
+        .collect()
+}
+
+/// Maps AWS ids back to addresses, to say which live resources a live resource refers to.
+pub(crate) struct IdIndex<'a> {
+    by_id: HashMap<&'a str, &'a Address>,
+}
+
+impl<'a> IdIndex<'a> {
+    pub(crate) fn new(live: &'a [LiveResource]) -> Self {
+        IdIndex {
+            by_id: live.iter().map(|r| (r.id.as_str(), &r.address)).collect(),
+        }
+    }
+
+    /// Owned live resources that `resource` refers to, by the kind's schema.
+    pub(crate) fn dependencies_of(&self, resource: &LiveResource) -> Vec<Address> {
+        let mut out: Vec<Address> = resource
+            .referenced_ids()
+            .into_iter()
+            .filter_map(|(kinds, id)| {
+                self.by_id
+                    .get(id)
+                    .filter(|a| kinds.contains(&a.kind))
+                    .map(|a| (*a).clone())
+            })
+            .filter(|a| a != &resource.address)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
