@@ -1,0 +1,84 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Declarative AWS environments from YAML specs: plan, review, apply, destroy.
+#[derive(Debug, Parser)]
+#[command(name = "recon", version, about, long_about = None)]
+pub struct Cli {
+    /// More logging on stderr (-v, -vv). `RUST_LOG` overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec offline: parse, resolve references, check. Makes no AWS call.
+    Validate(ValidateArgs),
+    /// Compare a spec with what is live in AWS, show the plan and save it.
+    Plan(PlanArgs),
+    /// Carry out the saved plan (or plan a spec, confirm, and carry that out).
+    Apply(ApplyArgs),
+    /// Delete everything the environment owns, then verify nothing remains.
+    Destroy(DestroyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The spec file.
+    pub spec: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The spec file.
+    pub spec: PathBuf,
+    /// Where to save the plan.
+    #[arg(short, long, default_value = ".recon/plan.json")]
+    pub out: PathBuf,
+    /// Print the plan as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A spec to plan and apply after confirmation. Without it, the saved plan is applied.
+    pub spec: Option<PathBuf>,
+    /// The saved plan to apply (when no spec is given).
+    #[arg(long, default_value = ".recon/plan.json", conflicts_with = "spec")]
+    pub plan: PathBuf,
+    /// Skip the confirmation (only meaningful with a spec).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many changes may run at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The spec whose environment to destroy. Ownership is by tag, so everything tagged with the
+    /// environment is deleted, whether or not the spec names it.
+    #[arg(required_unless_present = "env")]
+    pub spec: Option<PathBuf>,
+    /// The environment to destroy, instead of a spec.
+    #[arg(long, conflicts_with = "spec", requires = "region")]
+    pub env: Option<String>,
+    /// The region, with `--env`.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Skip the confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many deletions may run at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+}

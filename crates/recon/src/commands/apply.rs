@@ -1,0 +1,58 @@
+//! `recon apply`: carry out the saved plan, after checking it is not stale; or
+//! `recon apply SPEC`: plan, show, confirm, carry out.
+
+use recon_model::{Kind, Plan, fingerprint, sha256_hex};
+
+use crate::args::ApplyArgs;
+use crate::render::plan_text;
+use crate::{CliError, ExitStatus, confirm, planfile, printer};
+
+pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
+    let (plan, provider) = match &args.spec {
+        Some(spec_path) => {
+            let (spec, source) = super::load_spec(spec_path)?;
+            let provider = super::aws(&spec.region).await?;
+            let live = super::discover(&provider, &spec.environment).await?;
+            let plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
+            printer::out(&plan_text::render(&plan));
+            if plan.is_empty() {
+                return Ok(ExitStatus::Success);
+            }
+            confirm::confirm("perform these actions", args.auto_approve)?;
+            (plan, provider)
+        }
+        None => {
+            let plan = planfile::load(&args.plan)?;
+            check_spec_unchanged(&plan)?;
+            let provider = super::aws(&plan.region).await?;
+            let live = super::discover(&provider, &plan.environment).await?;
+            if fingerprint(Kind::ALL, &live) != plan.live_fingerprint {
+                return Err(CliError::StaleLive {
+                    environment: plan.environment.clone(),
+                });
+            }
+            if plan.is_empty() {
+                printer::line("No changes. Your infrastructure matches the spec.");
+                return Ok(ExitStatus::Success);
+            }
+            (plan, provider)
+        }
+    };
+    super::execute::run(std::sync::Arc::new(provider), &plan, args.parallelism.into(), "Apply").await?;
+    Ok(ExitStatus::Success)
+}
+
+/// Refuses a plan whose spec file is gone or different from the one planned.
+fn check_spec_unchanged(plan: &Plan) -> Result<(), CliError> {
+    let Some(source) = &plan.spec else {
+        return Ok(());
+    };
+    let stale = || CliError::StaleSpec {
+        spec: source.path.clone(),
+    };
+    let text = std::fs::read(&source.path).map_err(|_| stale())?;
+    if sha256_hex(&text) != source.sha256 {
+        return Err(stale());
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Every way a command can fail, as one diagnostic type.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use recon_provider::DiscoverError;
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum CliError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spec(#[from] recon_spec::SpecErrors),
+
+    #[error("Could not read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Could not write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Could not start the async runtime")]
+    Runtime(#[source] std::io::Error),
+
+    #[error("Could not set up the AWS client")]
+    Aws(#[source] Box<dyn std::error::Error + Send + Sync>),
+
+    #[error("Could not read the live resources of environment `{environment}`")]
+    #[diagnostic(help("nothing was changed; check credentials, region and network, then retry"))]
+    Discover {
+        environment: String,
+        #[related]
+        causes: Vec<DiscoverFailure>,
+    },
+
+    #[error(transparent)]
+    #[diagnostic(code(recon::plan::cycle))]
+    Plan(#[from] recon_plan::PlanError),
+
+    #[error("No saved plan at `{}`", path.display())]
+    #[diagnostic(help("make one with `recon plan SPEC`, review it, then run `recon apply`"))]
+    NoPlan { path: PathBuf },
+
+    #[error("`{}` is not a recon plan", path.display())]
+    #[diagnostic(help("make one with `recon plan SPEC`"))]
+    BadPlan {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error(
+        "The plan `{}` has format version {found}; this recon reads version {expected}",
+        path.display()
+    )]
+    #[diagnostic(help("make a new plan with this version of recon"))]
+    PlanVersion {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+
+    #[error("The saved plan is stale: the spec `{spec}` changed after the plan was made")]
+    #[diagnostic(
+        code(recon::apply::stale),
+        help("nothing was changed; run `recon plan {spec}` again and review the new plan")
+    )]
+    StaleSpec { spec: String },
+
+    #[error(
+        "The saved plan is stale: the live resources of environment `{environment}` changed after the plan was made"
+    )]
+    #[diagnostic(
+        code(recon::apply::stale),
+        help("nothing was changed; run `recon plan` again and review the new plan")
+    )]
+    StaleLive { environment: String },
+
+    #[error("Refusing to {action} without confirmation: standard input is not a terminal")]
+    #[diagnostic(help("review the plan above, then pass `--auto-approve`"))]
+    NotConfirmed { action: &'static str },
+
+    #[error("{action} cancelled: nothing was changed")]
+    Cancelled { action: &'static str },
+
+    #[error("{action} failed: {failed} failed, {skipped} skipped because of them, {done} done")]
+    #[diagnostic(help(
+        "fix the cause and run the command again: finished work is kept and found by its tags"
+    ))]
+    ExecutionFailed {
+        action: &'static str,
+        done: usize,
+        failed: usize,
+        skipped: usize,
+        #[related]
+        causes: Vec<StepFailure>,
+    },
+
+    #[error("Destroy left {} resources of environment `{environment}` behind: {}", remaining.len(), remaining.join(", "))]
+    #[diagnostic(help("run `recon destroy` again; if it persists, see what blocks them in the AWS console"))]
+    Remaining {
+        environment: String,
+        remaining: Vec<String>,
+    },
+}
+
+/// One kind whose discovery failed, or two resources claiming one address.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+pub struct DiscoverFailure {
+    message: String,
+    #[help]
+    help: Option<String>,
+}
+
+impl From<DiscoverError> for DiscoverFailure {
+    fn from(e: DiscoverError) -> Self {
+        let help = match &e {
+            DiscoverError::Duplicate { .. } => Some(
+                "a crash between a create and its retry can leave two; delete the one nothing uses (by its id), then plan again".to_owned(),
+            ),
+            DiscoverError::Kind { .. } => None,
+        };
+        DiscoverFailure {
+            message: error_chain(&e),
+            help,
+        }
+    }
+}
+
+/// One step that failed during apply or destroy.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{address}: {message}")]
+pub struct StepFailure {
+    pub address: String,
+    pub message: String,
+}
+
+/// An error and its sources on one line: `a: b: c`.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

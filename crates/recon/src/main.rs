@@ -1,0 +1,75 @@
+//! `recon`: plan, apply and destroy AWS environments described in YAML.
+//!
+//! # Architecture invariants
+//! - The only crate that prints (through [`printer`]), renders formats and picks exit codes.
+//! - Commands are plain async functions returning an [`ExitStatus`] or a [`CliError`]; one
+//!   report handler in `main` turns errors into miette reports on stderr.
+
+mod args;
+mod commands;
+mod confirm;
+mod error;
+mod planfile;
+mod printer;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+pub use crate::error::CliError;
+
+/// How a command ended, when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    /// `plan --detailed-exitcode` found changes.
+    Changes,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(CliError::Runtime(e)),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Validate(a) => commands::validate::run(a).await,
+            Command::Plan(a) => commands::plan::run(a).await,
+            Command::Apply(a) => commands::apply::run(a).await,
+            Command::Destroy(a) => commands::destroy::run(a).await,
+        }
+    });
+    match result {
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Changes) => ExitCode::from(2),
+        Err(e) => report(e),
+    }
+}
+
+fn report(error: CliError) -> ExitCode {
+    printer::error(error);
+    ExitCode::FAILURE
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides `-v`.
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,recon=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .init();
+}

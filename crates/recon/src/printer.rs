@@ -1,0 +1,23 @@
+//! All output goes through here: results on stdout, the error report on stderr.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+
+/// Prints a block of text on stdout, as is.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`recon plan | head`) is not an error worth a panic.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Prints one line on stdout.
+pub fn line(text: &str) {
+    out(&format!("{text}\n"));
+}
+
+/// The one report handler: an error and its causes as a miette report on stderr.
+pub fn error(error: crate::CliError) {
+    eprintln!("{:?}", miette::Report::new(error));
+}

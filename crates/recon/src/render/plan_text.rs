@@ -1,0 +1,186 @@
+//! The plan as text, in Terraform's shape, readable without colour.
+//!
+//! ```text
+//!   # subnet.public will be updated in place
+//!   ~ subnet.public (subnet-0a1b) {
+//!       ~ map_public_ip_on_launch = false -> true
+//!     }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use recon_model::{Action, AttrDiff, Attrs, Change, Plan, PlanMode, Value, kinds};
+
+pub fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    if plan.is_empty() {
+        out.push_str(match plan.mode {
+            PlanMode::Apply => "No changes. Your infrastructure matches the spec.\n",
+            PlanMode::Destroy => "No changes. Nothing is left to destroy.\n",
+        });
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "recon will perform the following actions in environment `{}` ({}):",
+        plan.environment, plan.region
+    );
+    for change in &plan.changes {
+        out.push('\n');
+        render_change(&mut out, change);
+    }
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "\nPlan: {} to add, {} to change, {} to destroy.",
+        s.add, s.change, s.destroy
+    );
+    out
+}
+
+fn render_change(out: &mut String, c: &Change) {
+    let what = match c.action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Replace => "must be replaced",
+        Action::Delete => "will be destroyed",
+    };
+    let reason = c.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+    let _ = writeln!(out, "  # {} {what}{reason}", c.address);
+    let id = c.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+    let symbol = format!("{:>3}", c.action.symbol());
+    match c.action {
+        Action::Delete => {
+            let _ = writeln!(out, "{symbol} {}{id}", c.address);
+        }
+        Action::Create => {
+            let _ = writeln!(out, "{symbol} {}{id} {{", c.address);
+            let after = c.after.as_ref().expect("creates have `after`");
+            for (name, value) in ordered(c, after) {
+                attr_line(out, 6, "+", name, value, width(after.keys()));
+            }
+            let _ = writeln!(out, "    }}");
+        }
+        Action::Update | Action::Replace => {
+            let _ = writeln!(out, "{symbol} {}{id} {{", c.address);
+            let w = width(c.diffs.iter().map(|d| &d.field));
+            for d in &c.diffs {
+                diff_lines(out, d, w);
+            }
+            let _ = writeln!(out, "    }}");
+        }
+    }
+}
+
+/// Fields in schema order, so output reads like the spec.
+fn ordered<'a>(c: &Change, attrs: &'a Attrs) -> Vec<(&'a str, &'a Value)> {
+    kinds::def(c.address.kind)
+        .fields
+        .iter()
+        .filter_map(|f| attrs.get_key_value(f.name))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect()
+}
+
+fn width<'a>(names: impl Iterator<Item = &'a String>) -> usize {
+    names.map(String::len).max().unwrap_or(0)
+}
+
+fn attr_line(out: &mut String, indent: usize, sign: &str, name: &str, value: &Value, w: usize) {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::List(items) if !items.is_empty() => {
+            let _ = writeln!(out, "{pad}{sign} {name:<w$} = [");
+            for item in items {
+                let _ = writeln!(out, "{pad}    {sign} {item},");
+            }
+            let _ = writeln!(out, "{pad}  ]");
+        }
+        Value::Map(m) if !m.is_empty() => {
+            let _ = writeln!(out, "{pad}{sign} {name:<w$} = {{");
+            let kw = width(m.keys());
+            for (k, v) in m {
+                let _ = writeln!(out, "{pad}    {sign} {k:<kw$} = {v}");
+            }
+            let _ = writeln!(out, "{pad}  }}");
+        }
+        _ => {
+            let _ = writeln!(out, "{pad}{sign} {name:<w$} = {value}");
+        }
+    }
+}
+
+fn diff_lines(out: &mut String, d: &AttrDiff, w: usize) {
+    let pad = " ".repeat(6);
+    let forces = if d.forces_replacement {
+        " # forces replacement"
+    } else {
+        ""
+    };
+    let name = &d.field;
+    match (&d.before, &d.after) {
+        (Some(Value::Map(before)), Some(Value::Map(after))) => {
+            let _ = writeln!(out, "{pad}~ {name:<w$} = {{{forces}");
+            map_diff(out, before, after);
+            let _ = writeln!(out, "{pad}  }}");
+        }
+        (Some(Value::List(before)), Some(Value::List(after)))
+        | (Some(Value::List(before)), None)
+        | (None, Some(Value::List(after)))
+            if list_like(&d.before, &d.after) =>
+        {
+            let empty = Vec::new();
+            let (before, after) = (
+                d.before.as_ref().map_or(&empty, |_| before),
+                d.after.as_ref().map_or(&empty, |_| after),
+            );
+            let _ = writeln!(out, "{pad}~ {name:<w$} = [{forces}");
+            for gone in before.iter().filter(|b| !after.contains(b)) {
+                let _ = writeln!(out, "{pad}    - {gone},");
+            }
+            for kept in before.iter().filter(|b| after.contains(b)) {
+                let _ = writeln!(out, "{pad}      {kept},");
+            }
+            for new in after.iter().filter(|a| !before.contains(a)) {
+                let _ = writeln!(out, "{pad}    + {new},");
+            }
+            let _ = writeln!(out, "{pad}  ]");
+        }
+        (Some(b), Some(a)) => {
+            let _ = writeln!(out, "{pad}~ {name:<w$} = {b} -> {a}{forces}");
+        }
+        (Some(b), None) => {
+            let _ = writeln!(out, "{pad}- {name:<w$} = {b}{forces}");
+        }
+        (None, Some(a)) => {
+            let _ = writeln!(out, "{pad}+ {name:<w$} = {a}{forces}");
+        }
+        (None, None) => {}
+    }
+}
+
+fn list_like(before: &Option<Value>, after: &Option<Value>) -> bool {
+    [before, after]
+        .iter()
+        .all(|v| matches!(v, None | Some(Value::List(_))))
+}
+
+fn map_diff(out: &mut String, before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>) {
+    let pad = " ".repeat(10);
+    let w = width(before.keys().chain(after.keys()));
+    for (k, b) in before {
+        match after.get(k) {
+            None => {
+                let _ = writeln!(out, "{pad}- {k:<w$} = {b}");
+            }
+            Some(a) if a != b => {
+                let _ = writeln!(out, "{pad}~ {k:<w$} = {b} -> {a}");
+            }
+            _ => {}
+        }
+    }
+    for (k, a) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
+        let _ = writeln!(out, "{pad}+ {k:<w$} = {a}");
+    }
+}

@@ -1,0 +1,18 @@
+# Thin wrappers over scripts/: the scripts are what the README and CI run.
+
+# Run the demo against a local moto server (default spec: specs/network.yaml).
+demo spec="specs/network.yaml":
+    scripts/demo.sh {{spec}}
+
+# The whole test suite, moto included (what CI runs).
+test:
+    scripts/test.sh
+
+# Formatting and lints, as CI expects them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Accept changed insta snapshots after reviewing them (needs cargo-insta).
+accept:
+    cargo insta accept

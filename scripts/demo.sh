@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The demo: builds recon and runs validate, plan, apply, plan again (no changes) and destroy
+# against a local moto server, printing each step. Usage: scripts/demo.sh [SPEC]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/moto.sh
+SPEC="${1:-specs/network.yaml}"
+
+moto_install
+echo "==> Building recon"
+cargo build --quiet -p recon
+RECON="$PWD/target/debug/recon"
+moto_start
+
+WORK="$(mktemp -d -t recon-demo.XXXXXX)"
+PLAN="$WORK/plan.json"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" | sed "s|$RECON|recon|"; "$@"; }
+[ -n "${NO_COLOR:-}" ] && step() { printf '\n$ %s\n' "$*" | sed "s|$RECON|recon|"; "$@"; }
+
+step "$RECON" validate "$SPEC"
+step "$RECON" plan "$SPEC" --out "$PLAN"
+step "$RECON" apply --plan "$PLAN"
+step "$RECON" plan "$SPEC" --out "$PLAN" --detailed-exitcode
+step "$RECON" destroy "$SPEC" --auto-approve
+echo
+echo "==> Demo finished: planned, applied, re-planned with no changes, destroyed and verified."
