@@ -107,14 +107,14 @@ fn check(table: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
                 .help("give one of `internet_gateway: ...` or `nat_gateway: ...`"),
             );
         }
-        if let Some(dest) = route.get("destination").and_then(Value::as_str) {
-            if !seen.insert(dest.to_owned()) {
-                problems.push(Problem::at(
-                    &["routes", &index, "destination"],
-                    format!("`{}` has two routes to {dest}", table.address),
-                    "duplicate destination",
-                ));
-            }
+        if let Some(dest) = route.get("destination").and_then(Value::as_str)
+            && !seen.insert(dest.to_owned())
+        {
+            problems.push(Problem::at(
+                &["routes", &index, "destination"],
+                format!("`{}` has two routes to {dest}", table.address),
+                "duplicate destination",
+            ));
         }
     }
     problems

@@ -142,17 +142,17 @@ fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
                 ),
                 _ => {}
             }
-            if let Some(Value::Ref(r)) = rule.get(peer) {
-                if r.address == group.address {
-                    problems.push(
-                        Problem::at(
-                            &[field, &index, peer],
-                            format!("`{}` refers to itself", group.address),
-                            "a group cannot reference itself here",
-                        )
-                        .help("use the VPC's CIDR block instead"),
-                    );
-                }
+            if let Some(Value::Ref(r)) = rule.get(peer)
+                && r.address == group.address
+            {
+                problems.push(
+                    Problem::at(
+                        &[field, &index, peer],
+                        format!("`{}` refers to itself", group.address),
+                        "a group cannot reference itself here",
+                    )
+                    .help("use the VPC's CIDR block instead"),
+                );
             }
         }
     }

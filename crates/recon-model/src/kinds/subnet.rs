@@ -54,20 +54,20 @@ fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
     let Some(own) = cidr_of(subnet) else {
         return problems;
     };
-    if let Some((vpc, vpc_cidr)) = referenced_cidr(subnet, "vpc", others) {
-        if !vpc_cidr.contains(&own) {
-            problems.push(
-                Problem::at(
-                    &["cidr_block"],
-                    format!(
-                        "subnet `{}` is outside its VPC `{vpc}` ({vpc_cidr})",
-                        subnet.address
-                    ),
-                    format!("not inside {vpc_cidr}"),
-                )
-                .help(format!("choose a block inside {vpc_cidr}")),
-            );
-        }
+    if let Some((vpc, vpc_cidr)) = referenced_cidr(subnet, "vpc", others)
+        && !vpc_cidr.contains(&own)
+    {
+        problems.push(
+            Problem::at(
+                &["cidr_block"],
+                format!(
+                    "subnet `{}` is outside its VPC `{vpc}` ({vpc_cidr})",
+                    subnet.address
+                ),
+                format!("not inside {vpc_cidr}"),
+            )
+            .help(format!("choose a block inside {vpc_cidr}")),
+        );
     }
     // Report an overlap once, on the later of the two subnets.
     let vpc = subnet.attrs.get("vpc");
@@ -75,20 +75,20 @@ fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
         if other.address.kind != Kind::Subnet || other.attrs.get("vpc") != vpc {
             continue;
         }
-        if let Some(theirs) = cidr_of(other) {
-            if theirs.contains(&own.network()) || own.contains(&theirs.network()) {
-                problems.push(
-                    Problem::at(
-                        &["cidr_block"],
-                        format!(
-                            "subnet `{}` overlaps `{}` ({theirs})",
-                            subnet.address, other.address
-                        ),
-                        format!("overlaps {} ({theirs})", other.address),
-                    )
-                    .help("subnets of one VPC need disjoint ranges"),
-                );
-            }
+        if let Some(theirs) = cidr_of(other)
+            && (theirs.contains(&own.network()) || own.contains(&theirs.network()))
+        {
+            problems.push(
+                Problem::at(
+                    &["cidr_block"],
+                    format!(
+                        "subnet `{}` overlaps `{}` ({theirs})",
+                        subnet.address, other.address
+                    ),
+                    format!("overlaps {} ({theirs})", other.address),
+                )
+                .help("subnets of one VPC need disjoint ranges"),
+            );
         }
     }
     problems

@@ -1,0 +1,558 @@
+//! The spec document: top-level keys, resource addresses, each resource through the schema,
+//! then each kind's own checks and the dependency graph.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use miette::SourceSpan;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use recon_model::{Address, AddressError, DesiredResource, Kind, Problem, Spec, kinds};
+
+use crate::diagnostic::Code;
+use crate::suggest::closest;
+use crate::values::{Cx, Res, all_of};
+use crate::yaml::{Node, Yaml};
+
+const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "resources"];
+const REQUIRED: &[&str] = &["environment", "region", "resources"];
+const DEPENDS_ON: &str = "depends_on";
+
+/// A resource as converted, with what is needed to point into the file.
+struct Converted {
+    resource: DesiredResource,
+    res: Res,
+    /// Whether its own values had no problem (its kind's checks only run then, so one mistake
+    /// is not reported twice).
+    clean: bool,
+}
+
+/// Checks the whole document. Returns the spec when `cx.diags` stays empty.
+pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
+    let entries = match &root.node {
+        Node::Map(entries) => entries,
+        Node::Null => {
+            let d = cx.diag(
+                Code::MissingField,
+                root.span,
+                "the spec is empty",
+                "nothing here",
+            );
+            cx.push(d.help(
+                "a spec has `environment`, `region` and `resources`; see docs/spec.md for an example",
+            ));
+            return None;
+        }
+        _ => {
+            let d = cx.diag(
+                Code::WrongType,
+                root.label_span(cx.text),
+                format!(
+                    "expected a mapping with `environment`, `region` and `resources`, found {}",
+                    root.describe()
+                ),
+                "not a mapping",
+            );
+            cx.push(d.help("see docs/spec.md for an example"));
+            return None;
+        }
+    };
+
+    let top = Res::default();
+    let mut seen: BTreeMap<String, (SourceSpan, &Yaml)> = BTreeMap::new();
+    let mut suggested = Vec::new();
+    for (key, value) in entries {
+        let name = key.scalar_text(cx.text).unwrap_or_default();
+        if let Some((first, _)) = seen.get(&name) {
+            let d = cx.duplicate_key(&top, &[], &name, key.span, *first);
+            cx.push(d);
+            continue;
+        }
+        if !TOP_LEVEL.contains(&name.as_str()) {
+            let close = closest(&name, TOP_LEVEL.iter().copied());
+            suggested.extend(close);
+            let help = match close {
+                Some(c) => format!("did you mean `{c}`?"),
+                None if Kind::ALL.iter().any(|k| name.starts_with(&format!("{k}."))) => {
+                    "resources go under `resources:`".to_owned()
+                }
+                None => format!("the top-level keys are {}", all_of(TOP_LEVEL)),
+            };
+            let d = cx.diag(
+                Code::UnknownField,
+                key.span,
+                format!("unknown top-level key `{name}`"),
+                "unknown key",
+            );
+            cx.push(d.help(help));
+        }
+        seen.insert(name, (key.span, value));
+    }
+    let anchor = entries
+        .first()
+        .map_or(root.span, |(k, _)| k.label_span(cx.text));
+    for required in REQUIRED {
+        if !seen.contains_key(*required) && !suggested.contains(required) {
+            let d = cx.diag(
+                Code::MissingField,
+                anchor,
+                format!("the spec has no `{required}`"),
+                format!("`{required}` is missing"),
+            );
+            cx.push(d.help(match *required {
+                "environment" => {
+                    "add `environment: <name>`: it names what recon owns (the `recon:env` tag)"
+                }
+                "region" => "add `region: <aws region>`, e.g. `region: us-east-1`",
+                _ => "add `resources:` with the resources, e.g. `vpc.main: { cidr_block: 10.0.0.0/16 }`",
+            }));
+        }
+    }
+
+    let environment = seen
+        .get("environment")
+        .and_then(|(_, y)| environment(cx, y));
+    let region = seen.get("region").and_then(|(_, y)| region(cx, y));
+    let tags = match seen.get("tags") {
+        Some((_, y)) => cx.tags(&mut Res::default(), y, &mut vec!["tags".to_owned()]),
+        None => Some(BTreeMap::new()),
+    };
+    let resources = match seen.get("resources") {
+        Some((_, y)) => resources(cx, y),
+        None => Vec::new(),
+    };
+
+    let (Some(environment), Some(region), Some(tags)) = (environment, region, tags) else {
+        return None;
+    };
+    cx.diags.is_empty().then_some(Spec {
+        environment,
+        region,
+        tags,
+        resources,
+    })
+}
+
+fn environment(cx: &mut Cx<'_>, y: &Yaml) -> Option<String> {
+    let s = scalar_string(cx, y, "environment")?;
+    let valid = (1..=32).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        return Some(s);
+    }
+    let suggestion: String = s
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let suggestion = suggestion.trim_start_matches(|c: char| !c.is_ascii_lowercase());
+    let mut help = "use 1 to 32 lower-case letters, digits and `-`, starting with a letter (it becomes the `recon:env` tag)".to_owned();
+    if !suggestion.is_empty() && suggestion.len() <= 32 {
+        help.push_str(&format!(", e.g. `{suggestion}`"));
+    }
+    let d = cx.diag(
+        Code::InvalidValue,
+        y.span,
+        format!("invalid environment name `{s}`"),
+        "not a valid environment name",
+    );
+    cx.push(d.help(help));
+    None
+}
+
+/// An AWS region name: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`.
+fn region(cx: &mut Cx<'_>, y: &Yaml) -> Option<String> {
+    let s = scalar_string(cx, y, "region")?;
+    let parts: Vec<&str> = s.split('-').collect();
+    let valid = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1]
+            .parse::<u8>()
+            .is_ok_and(|_| parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit()));
+    if valid {
+        return Some(s);
+    }
+    let d = cx.diag(
+        Code::InvalidValue,
+        y.span,
+        format!("`{s}` is not an AWS region name"),
+        "not a region",
+    );
+    cx.push(
+        d.help("write a region such as `us-east-1` or `eu-west-2` (not a zone like `us-east-1a`)"),
+    );
+    None
+}
+
+fn scalar_string(cx: &mut Cx<'_>, y: &Yaml, what: &str) -> Option<String> {
+    if let Node::Str(s) = &y.node {
+        return Some(s.clone());
+    }
+    let d = cx.diag(
+        Code::WrongType,
+        y.label_span(cx.text),
+        format!("{what}: expected text, found {}", y.describe()),
+        "expected text",
+    );
+    cx.push(d);
+    None
+}
+
+/// The `resources:` mapping: addresses first (so references can be checked in any order),
+/// then each resource's fields, then the kinds' checks and the dependency graph.
+fn resources(cx: &mut Cx<'_>, y: &Yaml) -> Vec<DesiredResource> {
+    let entries = match &y.node {
+        Node::Map(entries) => entries.as_slice(),
+        Node::Null => &[],
+        _ => {
+            let d = cx.diag(
+                Code::WrongType,
+                y.label_span(cx.text),
+                format!(
+                    "resources: expected a mapping of addresses to resources, found {}",
+                    y.describe()
+                ),
+                "expected a mapping",
+            );
+            cx.push(d.help("write `resources:` then one `kind.name: { ... }` per line"));
+            return Vec::new();
+        }
+    };
+
+    // Pass 1: every address the spec declares.
+    let mut declared: Vec<(Address, &Yaml, &Yaml)> = Vec::new();
+    for (key, body) in entries {
+        let text = key.scalar_text(cx.text).unwrap_or_else(|| key.describe());
+        let address = match text.parse::<Address>() {
+            Ok(a) => a,
+            Err(e) => {
+                bad_address(cx, key.label_span(cx.text), &text, &e);
+                continue;
+            }
+        };
+        if let Some(first) = cx.known.get(&address) {
+            let d = cx
+                .diag(
+                    Code::DuplicateKey,
+                    key.span,
+                    format!("duplicate resource `{address}`"),
+                    "defined again here",
+                )
+                .also(*first, "first defined here")
+                .help("each address names one resource; rename or remove one of them");
+            cx.push(d);
+            continue;
+        }
+        cx.known.insert(address.clone(), key.span);
+        declared.push((address, key, body));
+    }
+
+    // Pass 2: each resource through its kind's schema.
+    let mut converted: Vec<Converted> = declared
+        .into_iter()
+        .map(|(address, key, body)| resource(cx, address, key, body))
+        .collect();
+
+    // Pass 3: the kinds' own checks, which look across resources.
+    let all: Vec<DesiredResource> = converted.iter().map(|c| c.resource.clone()).collect();
+    for c in &mut converted {
+        if !c.clean {
+            continue;
+        }
+        let def = kinds::def(c.resource.address.kind);
+        for problem in (def.check)(&c.resource, &all) {
+            let d = problem_diagnostic(cx, &c.res, &problem);
+            cx.push(d);
+        }
+    }
+
+    cycles(cx, &converted);
+    converted.into_iter().map(|c| c.resource).collect()
+}
+
+fn bad_address(cx: &mut Cx<'_>, span: SourceSpan, text: &str, error: &AddressError) {
+    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    let (code, label, help) = match error {
+        AddressError::UnknownKind(kind) => (
+            Code::UnknownKind,
+            "unknown kind",
+            match closest(kind, kinds.iter().copied()) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("the kinds are {}", all_of(&kinds)),
+            },
+        ),
+        AddressError::Shape(_) => (
+            Code::BadAddress,
+            "not `kind.name`",
+            match Kind::parse(text) {
+                Some(k) => format!("give it a name: `{k}.main`"),
+                None => format!(
+                    "a resource key is `kind.name`, e.g. `vpc.main`; the kinds are {}",
+                    all_of(&kinds)
+                ),
+            },
+        ),
+        AddressError::BadName(_) => (
+            Code::BadAddress,
+            "bad name",
+            "a name has letters, digits, `_` and `-`, starts with a letter, and has at most 64 characters".to_owned(),
+        ),
+    };
+    let d = cx.diag(code, span, error.to_string(), label);
+    cx.push(d.help(help));
+}
+
+fn resource(cx: &mut Cx<'_>, address: Address, key: &Yaml, body: &Yaml) -> Converted {
+    let before = cx.diags.len();
+    let def = kinds::def(address.kind);
+    let mut res = Res {
+        base: address.to_string(),
+        ..Res::default()
+    };
+    res.spans.insert(Vec::new(), key.span);
+    let mut attrs = BTreeMap::new();
+    let mut depends_on = Vec::new();
+    match &body.node {
+        Node::Null => {}
+        Node::Map(entries) => {
+            let mut path = Vec::new();
+            (attrs, _) = cx.object(
+                &mut res,
+                def.fields,
+                body,
+                &mut path,
+                key.span,
+                &[DEPENDS_ON],
+            );
+            if let Some((k, v)) = entries
+                .iter()
+                .find(|(k, _)| k.node == Node::Str(DEPENDS_ON.into()))
+            {
+                res.spans.insert(vec![DEPENDS_ON.into()], k.span);
+                depends_on = dependencies(cx, &mut res, &address, v);
+            }
+        }
+        _ => {
+            let d = cx.diag(
+                Code::WrongType,
+                body.label_span(cx.text),
+                format!(
+                    "`{address}`: expected a mapping of fields, found {}",
+                    body.describe()
+                ),
+                "expected a mapping",
+            );
+            cx.push(d.help(format!(
+                "write `{address}: {{}}` for a resource with no fields"
+            )));
+        }
+    }
+    if matches!(body.node, Node::Null) {
+        // `{}` and null both mean "no fields"; the required ones are still required.
+        let mut path = Vec::new();
+        let empty = Yaml {
+            span: body.span,
+            node: Node::Map(Vec::new()),
+        };
+        cx.object(&mut res, def.fields, &empty, &mut path, key.span, &[]);
+    }
+    def.apply_defaults(&mut attrs);
+    Converted {
+        resource: DesiredResource {
+            address,
+            attrs,
+            depends_on,
+        },
+        res,
+        clean: cx.diags.len() == before,
+    }
+}
+
+/// `depends_on: [address, ...]`: ordering edges beyond the references in the values.
+fn dependencies(cx: &mut Cx<'_>, res: &mut Res, own: &Address, y: &Yaml) -> Vec<Address> {
+    let path = vec![DEPENDS_ON.to_owned()];
+    let Node::Seq(items) = &y.node else {
+        let d = cx.diag(
+            Code::WrongType,
+            y.label_span(cx.text),
+            format!(
+                "{}: expected a list of addresses, found {}",
+                res.show(&path),
+                y.describe()
+            ),
+            "expected a list",
+        );
+        let example = y.scalar_text(cx.text).unwrap_or_else(|| "kind.name".into());
+        cx.push(d.help(format!("write `depends_on: [{example}]`")));
+        return Vec::new();
+    };
+    let mut out: Vec<Address> = Vec::new();
+    let mut spans: Vec<SourceSpan> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let mut path = path.clone();
+        path.push(i.to_string());
+        res.spans.insert(path.clone(), item.label_span(cx.text));
+        let Node::Str(s) = &item.node else {
+            let d = cx.diag(
+                Code::WrongType,
+                item.label_span(cx.text),
+                format!(
+                    "{}: expected an address, found {}",
+                    res.show(&path),
+                    item.describe()
+                ),
+                "expected an address",
+            );
+            cx.push(d);
+            continue;
+        };
+        let Some(address) = cx.address(res, item.span, &path, s, Kind::ALL, false) else {
+            continue;
+        };
+        if &address == own {
+            let d = cx.diag(
+                Code::Cycle,
+                item.span,
+                format!("`{own}` depends on itself"),
+                "itself",
+            );
+            cx.push(d.help("remove it from `depends_on`"));
+            continue;
+        }
+        if let Some(j) = out.iter().position(|a| a == &address) {
+            let d = cx
+                .diag(
+                    Code::DuplicateItem,
+                    item.span,
+                    format!("{}: `{address}` is listed twice", res.show(&path[..1])),
+                    "listed again",
+                )
+                .also(spans[j], "first here");
+            cx.push(d.help("remove one of them"));
+            continue;
+        }
+        res.refs.push((address.clone(), item.span));
+        spans.push(item.span);
+        out.push(address);
+    }
+    out
+}
+
+/// A kind's problem, at the value its path names (or the nearest enclosing one).
+fn problem_diagnostic(cx: &Cx<'_>, res: &Res, problem: &Problem) -> crate::SpecDiagnostic {
+    let mut path = problem.path.clone();
+    let span = loop {
+        if let Some(span) = res.spans.get(&path) {
+            break *span;
+        }
+        if path.pop().is_none() {
+            break res.spans.get(&Vec::new()).copied().unwrap_or((0, 0).into());
+        }
+    };
+    cx.diag(Code::Check, span, &problem.message, &problem.label)
+        .maybe_help(problem.help.clone())
+}
+
+/// Reports each dependency cycle once: the resources in it, labelled at the references.
+fn cycles(cx: &mut Cx<'_>, converted: &[Converted]) {
+    let mut graph: DiGraph<usize, ()> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..converted.len()).map(|i| graph.add_node(i)).collect();
+    let index: BTreeMap<&Address, usize> = converted
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&c.resource.address, i))
+        .collect();
+    for (i, c) in converted.iter().enumerate() {
+        for dep in c.resource.dependencies() {
+            if let Some(&j) = index.get(&dep) {
+                graph.update_edge(nodes[i], nodes[j], ());
+            }
+        }
+    }
+    let mut components: Vec<Vec<usize>> = tarjan_scc(&graph)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .map(|c| {
+            let mut c: Vec<usize> = c.into_iter().map(|n| graph[n]).collect();
+            c.sort_unstable();
+            c
+        })
+        .collect();
+    components.sort();
+    for component in components {
+        let cycle = shortest_cycle(&graph, &nodes, &component);
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|&i| converted[i].resource.address.to_string())
+            .collect();
+        let edge_span = |from: usize, to: usize| {
+            let target = &converted[to].resource.address;
+            converted[from]
+                .res
+                .refs
+                .iter()
+                .find(|(a, _)| a == target)
+                .map(|(_, s)| *s)
+                .unwrap_or_else(|| converted[from].res.spans[&Vec::new()])
+        };
+        let mut d = cx.diag(
+            Code::Cycle,
+            edge_span(cycle[0], cycle[1]),
+            format!("dependency cycle: {}", names.join(" -> ")),
+            format!("{} needs {} first", names[0], names[1]),
+        );
+        for w in 1..cycle.len() - 1 {
+            d = d.also(
+                edge_span(cycle[w], cycle[w + 1]),
+                format!("{} needs {} first", names[w], names[w + 1]),
+            );
+        }
+        cx.push(d.help(
+            "no order can create these: remove one of the references (or `depends_on` entries)",
+        ));
+    }
+}
+
+/// The shortest cycle through the first resource of a strongly connected component, as
+/// resource indices with the first repeated at the end.
+fn shortest_cycle(
+    graph: &DiGraph<usize, ()>,
+    nodes: &[NodeIndex],
+    component: &[usize],
+) -> Vec<usize> {
+    let start = component[0];
+    let mut parent: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(at) = queue.pop_front() {
+        let mut next: Vec<usize> = graph
+            .neighbors(nodes[at])
+            .map(|n| graph[n])
+            .filter(|n| component.contains(n))
+            .collect();
+        next.sort_unstable();
+        for n in next {
+            if n == start {
+                let mut cycle = vec![at];
+                let mut cur = at;
+                while cur != start {
+                    cur = parent[&cur];
+                    cycle.push(cur);
+                }
+                cycle.reverse();
+                cycle.push(start);
+                return cycle;
+            }
+            if n != start && !parent.contains_key(&n) {
+                parent.insert(n, at);
+                queue.push_back(n);
+            }
+        }
+    }
+    // Unreachable for a strongly connected component of two or more resources.
+    let mut cycle = component.to_vec();
+    cycle.push(start);
+    cycle
+}
