@@ -103,7 +103,9 @@ pub enum CliError {
     },
 
     #[error("Destroy left {} resources of environment `{environment}` behind: {}", remaining.len(), remaining.join(", "))]
-    #[diagnostic(help("run `recon destroy` again; if it persists, see what blocks them in the AWS console"))]
+    #[diagnostic(help(
+        "run `recon destroy` again; if it persists, see what blocks them in the AWS console"
+    ))]
     Remaining {
         environment: String,
         remaining: Vec<String>,

@@ -4,7 +4,7 @@
 
 mod support;
 
-use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Tag, TagSpecification, ResourceType};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
 use support::{Workspace, ec2, moto_endpoint, owned_ids, redact, unique_env};
 
 async fn group_id(env: &str, address: &str) -> String {
@@ -12,7 +12,12 @@ async fn group_id(env: &str, address: &str) -> String {
     let out = c
         .describe_security_groups()
         .filters(Filter::builder().name("tag:recon:env").values(env).build())
-        .filters(Filter::builder().name("tag:recon:id").values(address).build())
+        .filters(
+            Filter::builder()
+                .name("tag:recon:id")
+                .values(address)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -34,17 +39,29 @@ async fn plan_apply_replan_destroy() {
     let apply = ws.recon(&["apply"]);
     apply.success();
     assert!(
-        apply.stdout().contains("Apply complete! Resources: 10 added, 0 changed, 0 destroyed."),
+        apply
+            .stdout()
+            .contains("Apply complete! Resources: 10 added, 0 changed, 0 destroyed."),
         "{}",
         apply.stdout()
     );
-    assert!(apply.stdout().contains("nat_gateway.main: Creation complete after"));
+    assert!(
+        apply
+            .stdout()
+            .contains("nat_gateway.main: Creation complete after")
+    );
     assert_eq!(owned_ids(&env).await.len(), 10);
 
     // Checked independently: the NAT gateway sits in the public subnet and the private route
     // table sends 0.0.0.0/0 to it; tags were set at creation.
     let c = ec2().await;
-    let nat = &c.describe_nat_gateways().send().await.unwrap().nat_gateways().iter()
+    let nat = &c
+        .describe_nat_gateways()
+        .send()
+        .await
+        .unwrap()
+        .nat_gateways()
+        .iter()
         .find(|n| n.tags().iter().any(|t| t.value() == Some(env.as_str())))
         .cloned()
         .expect("the NAT gateway exists");
@@ -55,7 +72,11 @@ async fn plan_apply_replan_destroy() {
         .await
         .unwrap();
     let subnet_tags = subnets.subnets()[0].tags();
-    assert!(subnet_tags.iter().any(|t| t.key() == Some("recon:id") && t.value() == Some("subnet.public")));
+    assert!(
+        subnet_tags
+            .iter()
+            .any(|t| t.key() == Some("recon:id") && t.value() == Some("subnet.public"))
+    );
     assert!(subnet_tags.iter().any(|t| t.key() == Some("Name") && t.value() == Some(format!("{env}-public").as_str())));
 
     let again = ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"]);
@@ -65,7 +86,9 @@ async fn plan_apply_replan_destroy() {
     let destroy = ws.recon(&["destroy", "spec.yaml", "--auto-approve"]);
     destroy.success();
     assert!(
-        destroy.stdout().contains(&format!("Verified: no resources tagged recon:env={env} remain in us-east-1.")),
+        destroy.stdout().contains(&format!(
+            "Verified: no resources tagged recon:env={env} remain in us-east-1."
+        )),
         "{}",
         destroy.stdout()
     );
@@ -77,7 +100,8 @@ async fn an_out_of_band_rule_shows_as_an_update_and_is_revoked() {
     moto_endpoint();
     let env = unique_env("oob");
     let ws = Workspace::new("network.yaml", &env);
-    ws.recon(&["apply", "spec.yaml", "--auto-approve"]).success();
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
 
     let sg = group_id(&env, "security_group.compute").await;
     ec2()
@@ -99,13 +123,24 @@ async fn an_out_of_band_rule_shows_as_an_update_and_is_revoked() {
     let plan = ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"]);
     plan.code_is(2);
     let out = plan.stdout();
-    assert!(out.contains("# security_group.compute will be updated in place"), "{out}");
-    assert!(out.contains(r#"- { from = "0.0.0.0/0", ports = "3389", protocol = "tcp" }"#), "{out}");
-    assert!(out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{out}");
+    assert!(
+        out.contains("# security_group.compute will be updated in place"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"- { from = "0.0.0.0/0", ports = "3389", protocol = "tcp" }"#),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{out}"
+    );
 
     ws.recon(&["apply"]).success();
-    ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"]).code_is(0);
-    ws.recon(&["destroy", "spec.yaml", "--auto-approve"]).success();
+    ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
+        .code_is(0);
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,16 +153,28 @@ async fn a_resource_removed_from_the_spec_is_deleted() {
         "{base}  security_group.extra:\n    vpc: vpc.main\n    description: removed later\n    ingress: [ {{ protocol: tcp, ports: 8080, from: 10.0.0.0/16 }} ]\n"
     );
     ws.write_spec("extra.yaml", &extra);
-    ws.recon(&["apply", "extra.yaml", "--auto-approve"]).success();
+    ws.recon(&["apply", "extra.yaml", "--auto-approve"])
+        .success();
     assert_eq!(owned_ids(&env).await.len(), 11);
 
     let plan = ws.recon(&["plan", "spec.yaml"]);
     plan.success();
-    assert!(plan.stdout().contains("# security_group.extra will be destroyed: not in the spec"), "{}", plan.stdout());
-    assert!(plan.stdout().contains("Plan: 0 to add, 0 to change, 1 to destroy."), "{}", plan.stdout());
+    assert!(
+        plan.stdout()
+            .contains("# security_group.extra will be destroyed: not in the spec"),
+        "{}",
+        plan.stdout()
+    );
+    assert!(
+        plan.stdout()
+            .contains("Plan: 0 to add, 0 to change, 1 to destroy."),
+        "{}",
+        plan.stdout()
+    );
     ws.recon(&["apply"]).success();
     assert_eq!(owned_ids(&env).await.len(), 10);
-    ws.recon(&["destroy", "spec.yaml", "--auto-approve"]).success();
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,7 +201,12 @@ async fn a_stale_plan_is_refused_and_changes_nothing() {
         .unwrap();
     let run = ws.recon(&["apply"]);
     run.code_is(1);
-    assert!(run.stderr().contains("The saved plan is stale: the live resources of environment"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("The saved plan is stale: the live resources of environment"),
+        "{}",
+        run.stderr()
+    );
     assert_eq!(owned_ids(&env).await.len(), 1, "nothing was created");
 
     // The spec changes after planning.
@@ -164,10 +216,23 @@ async fn a_stale_plan_is_refused_and_changes_nothing() {
     ws.write_spec("spec.yaml", &text);
     let run = ws.recon(&["apply"]);
     run.code_is(1);
-    assert!(run.stderr().contains("the spec `spec.yaml` changed after the plan was made"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("the spec `spec.yaml` changed after the plan was made"),
+        "{}",
+        run.stderr()
+    );
     assert_eq!(owned_ids(&env).await.len(), 1, "nothing was created");
 
-    ws.recon(&["destroy", "--env", &env, "--region", "us-east-1", "--auto-approve"]).success();
+    ws.recon(&[
+        "destroy",
+        "--env",
+        &env,
+        "--region",
+        "us-east-1",
+        "--auto-approve",
+    ])
+    .success();
     assert_eq!(owned_ids(&env).await, Vec::<String>::new());
 }
 
@@ -178,7 +243,12 @@ async fn apply_without_a_terminal_or_auto_approve_refuses() {
     let ws = Workspace::new("network.yaml", &env);
     let run = ws.recon(&["apply", "spec.yaml"]);
     run.code_is(1);
-    assert!(run.stderr().contains("Refusing to perform these actions without confirmation"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("Refusing to perform these actions without confirmation"),
+        "{}",
+        run.stderr()
+    );
     assert_eq!(owned_ids(&env).await, Vec::<String>::new());
 }
 
@@ -193,18 +263,43 @@ async fn resources_of_other_environments_are_never_touched() {
         if let Some(env) = env {
             spec = spec.tags(Tag::builder().key("recon:env").value(env).build());
         }
-        spec.tags(Tag::builder().key("recon:id").value(id).build()).build()
+        spec.tags(Tag::builder().key("recon:id").value(id).build())
+            .build()
     };
-    let foreign = c.create_vpc().cidr_block("10.0.0.0/16").tag_specifications(decoy(Some(&other), "vpc.main")).send().await.unwrap();
-    let untagged = c.create_vpc().cidr_block("10.0.0.0/16").tag_specifications(decoy(None, "vpc.main")).send().await.unwrap();
+    let foreign = c
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .tag_specifications(decoy(Some(&other), "vpc.main"))
+        .send()
+        .await
+        .unwrap();
+    let untagged = c
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .tag_specifications(decoy(None, "vpc.main"))
+        .send()
+        .await
+        .unwrap();
 
     let ws = Workspace::new("network.yaml", &env);
-    ws.recon(&["apply", "spec.yaml", "--auto-approve"]).success();
-    ws.recon(&["destroy", "spec.yaml", "--auto-approve"]).success();
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
 
     for vpc in [foreign.vpc().unwrap(), untagged.vpc().unwrap()] {
-        let found = c.describe_vpcs().vpc_ids(vpc.vpc_id().unwrap()).send().await.unwrap();
-        assert_eq!(found.vpcs().len(), 1, "decoy {} was deleted", vpc.vpc_id().unwrap());
+        let found = c
+            .describe_vpcs()
+            .vpc_ids(vpc.vpc_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            found.vpcs().len(),
+            1,
+            "decoy {} was deleted",
+            vpc.vpc_id().unwrap()
+        );
     }
     assert_eq!(owned_ids(&other).await.len(), 1);
 }

@@ -51,7 +51,10 @@ fn bad_specs_are_reported_with_positions_and_make_no_aws_call() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let name = file.file_name().unwrap().to_str().unwrap();
             assert_eq!(out.status.code(), Some(1), "{command} {name}:\n{stderr}");
-            assert!(stderr.contains(name), "{command} {name}: no file name in\n{stderr}");
+            assert!(
+                stderr.contains(name),
+                "{command} {name}: no file name in\n{stderr}"
+            );
             assert!(
                 stderr.contains(&format!("{name}:")),
                 "{command} {name}: no line:column in\n{stderr}"
@@ -69,7 +72,11 @@ fn apply_without_a_saved_plan_says_how_to_make_one() {
     let ws = Workspace::new("network.yaml", "offline-noplan");
     let run = ws.recon(&["apply"]);
     run.code_is(1);
-    assert!(run.stderr().contains("No saved plan at `.recon/plan.json`"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("No saved plan at `.recon/plan.json`"),
+        "{}",
+        run.stderr()
+    );
     assert!(run.stderr().contains("recon plan SPEC"), "{}", run.stderr());
 }
 
@@ -79,7 +86,11 @@ fn apply_refuses_a_file_that_is_not_a_plan() {
     ws.write_spec("plan.json", "{\"hello\": 1}");
     let run = ws.recon(&["apply", "--plan", "plan.json"]);
     run.code_is(1);
-    assert!(run.stderr().contains("`plan.json` is not a recon plan"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("`plan.json` is not a recon plan"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]

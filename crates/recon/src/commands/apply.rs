@@ -38,7 +38,13 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             (plan, provider)
         }
     };
-    super::execute::run(std::sync::Arc::new(provider), &plan, args.parallelism.into(), "Apply").await?;
+    super::execute::run(
+        std::sync::Arc::new(provider),
+        &plan,
+        args.parallelism.into(),
+        "Apply",
+    )
+    .await?;
     Ok(ExitStatus::Success)
 }
 

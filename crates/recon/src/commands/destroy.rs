@@ -29,7 +29,13 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     }
     printer::out(&plan_text::render(&plan));
     confirm::confirm("destroy all of these resources", args.auto_approve)?;
-    super::execute::run(Arc::clone(&provider), &plan, args.parallelism.into(), "Destroy").await?;
+    super::execute::run(
+        Arc::clone(&provider),
+        &plan,
+        args.parallelism.into(),
+        "Destroy",
+    )
+    .await?;
 
     let remaining = super::discover(&*provider, &environment).await?;
     if remaining.is_empty() {

@@ -46,9 +46,16 @@ fn render_change(out: &mut String, c: &Change) {
         Action::Replace => "must be replaced",
         Action::Delete => "will be destroyed",
     };
-    let reason = c.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+    let reason = c
+        .reason
+        .as_deref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
     let _ = writeln!(out, "  # {} {what}{reason}", c.address);
-    let id = c.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+    let id =
+        c.id.as_deref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default();
     let symbol = format!("{:>3}", c.action.symbol());
     match c.action {
         Action::Delete => {
@@ -125,16 +132,9 @@ fn diff_lines(out: &mut String, d: &AttrDiff, w: usize) {
             map_diff(out, before, after);
             let _ = writeln!(out, "{pad}  }}");
         }
-        (Some(Value::List(before)), Some(Value::List(after)))
-        | (Some(Value::List(before)), None)
-        | (None, Some(Value::List(after)))
-            if list_like(&d.before, &d.after) =>
-        {
-            let empty = Vec::new();
-            let (before, after) = (
-                d.before.as_ref().map_or(&empty, |_| before),
-                d.after.as_ref().map_or(&empty, |_| after),
-            );
+        (before, after) if list_like(before, after) => {
+            let before = before.as_ref().map_or(&[][..], Value::as_list);
+            let after = after.as_ref().map_or(&[][..], Value::as_list);
             let _ = writeln!(out, "{pad}~ {name:<w$} = [{forces}");
             for gone in before.iter().filter(|b| !after.contains(b)) {
                 let _ = writeln!(out, "{pad}    - {gone},");
@@ -160,10 +160,10 @@ fn diff_lines(out: &mut String, d: &AttrDiff, w: usize) {
     }
 }
 
+/// Both sides lists (or absent), and at least one present.
 fn list_like(before: &Option<Value>, after: &Option<Value>) -> bool {
-    [before, after]
-        .iter()
-        .all(|v| matches!(v, None | Some(Value::List(_))))
+    let list_or_none = |v: &Option<Value>| matches!(v, None | Some(Value::List(_)));
+    list_or_none(before) && list_or_none(after) && (before.is_some() || after.is_some())
 }
 
 fn map_diff(out: &mut String, before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>) {

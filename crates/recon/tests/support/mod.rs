@@ -148,9 +148,14 @@ fn split_keep(text: &str) -> Vec<&str> {
 }
 
 fn redact_token(token: &str) -> String {
-    const PREFIXES: &[&str] = &["vpc", "subnet", "igw", "rtb", "eipalloc", "nat", "sg", "eni"];
+    const PREFIXES: &[&str] = &[
+        "vpc", "subnet", "igw", "rtb", "eipalloc", "nat", "sg", "eni",
+    ];
     if let Some((prefix, rest)) = token.split_once('-') {
-        if PREFIXES.contains(&prefix) && rest.len() >= 8 && rest.chars().all(|c| c.is_ascii_hexdigit()) {
+        if PREFIXES.contains(&prefix)
+            && rest.len() >= 8
+            && rest.chars().all(|c| c.is_ascii_hexdigit())
+        {
             return format!("{prefix}-[id]");
         }
     }
@@ -176,27 +181,74 @@ pub async fn owned_ids(env: &str) -> Vec<String> {
     for v in c.describe_vpcs().filters(f()).send().await.unwrap().vpcs() {
         ids.push(v.vpc_id().unwrap().to_owned());
     }
-    for s in c.describe_subnets().filters(f()).send().await.unwrap().subnets() {
+    for s in c
+        .describe_subnets()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+    {
         ids.push(s.subnet_id().unwrap().to_owned());
     }
-    for g in c.describe_internet_gateways().filters(f()).send().await.unwrap().internet_gateways() {
+    for g in c
+        .describe_internet_gateways()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .internet_gateways()
+    {
         ids.push(g.internet_gateway_id().unwrap().to_owned());
     }
-    for t in c.describe_route_tables().filters(f()).send().await.unwrap().route_tables() {
+    for t in c
+        .describe_route_tables()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .route_tables()
+    {
         ids.push(t.route_table_id().unwrap().to_owned());
     }
-    for a in c.describe_addresses().filters(f()).send().await.unwrap().addresses() {
+    for a in c
+        .describe_addresses()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .addresses()
+    {
         ids.push(a.allocation_id().unwrap().to_owned());
     }
     // moto ignores tag filters on NAT gateways: check the tags here.
-    for n in c.describe_nat_gateways().send().await.unwrap().nat_gateways() {
-        let owned = n.tags().iter().any(|t| t.key() == Some("recon:env") && t.value() == Some(env));
-        let gone = matches!(n.state(), Some(aws_sdk_ec2::types::NatGatewayState::Deleted));
+    for n in c
+        .describe_nat_gateways()
+        .send()
+        .await
+        .unwrap()
+        .nat_gateways()
+    {
+        let owned = n
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some("recon:env") && t.value() == Some(env));
+        let gone = matches!(
+            n.state(),
+            Some(aws_sdk_ec2::types::NatGatewayState::Deleted)
+        );
         if owned && !gone {
             ids.push(n.nat_gateway_id().unwrap().to_owned());
         }
     }
-    for g in c.describe_security_groups().filters(f()).send().await.unwrap().security_groups() {
+    for g in c
+        .describe_security_groups()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .security_groups()
+    {
         ids.push(g.group_id().unwrap().to_owned());
     }
     ids

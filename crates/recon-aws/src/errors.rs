@@ -1,0 +1,141 @@
+//! SDK errors to [`ProviderError`]: the API's code decides the [`ErrorKind`], and the code and
+//! message are kept for the user.
+//!
+//! Errors without a code (a timeout, a refused connection, a response that is not XML, such as
+//! the HTML page moto answers unimplemented calls with) are [`ErrorKind::Other`], with the
+//! SDK's full error chain as the message.
+
+use std::error::Error;
+use std::fmt::Debug;
+
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use recon_provider::{ErrorKind, ProviderError};
+
+/// How the executor should treat an EC2 error code.
+///
+/// The order matters: `InvalidSubnetID.NotFound` is "not found" before `InvalidSubnet.*` is
+/// "invalid". `Gateway.NotAttached` is classified as [`ErrorKind::IncorrectState`]; the callers
+/// for which it means "already so" (detaching an internet gateway) treat it as success.
+pub(crate) fn classify(code: &str) -> ErrorKind {
+    match code {
+        c if c.ends_with("NotFound") => ErrorKind::NotFound,
+        "DependencyViolation" | "InvalidGroup.InUse" => ErrorKind::DependencyViolation,
+        c if c.ends_with(".InUse") => ErrorKind::DependencyViolation,
+        "IncorrectState" | "Gateway.NotAttached" => ErrorKind::IncorrectState,
+        c if c.starts_with("InvalidState")
+            || (c.starts_with("Incorrect") && c.ends_with("State")) =>
+        {
+            ErrorKind::IncorrectState
+        }
+        "RouteAlreadyExists" | "Resource.AlreadyAssociated" | "IdempotentParameterMismatch" => {
+            ErrorKind::AlreadyExists
+        }
+        c if c.ends_with(".Duplicate") || c.ends_with("AlreadyExists") => ErrorKind::AlreadyExists,
+        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "RequestThrottled" => {
+            ErrorKind::Throttled
+        }
+        "MissingParameter" | "InvalidVpc.Range" | "UnknownParameter" => ErrorKind::Invalid,
+        c if c.starts_with("InvalidParameter") || c.starts_with("InvalidSubnet.") => {
+            ErrorKind::Invalid
+        }
+        _ => ErrorKind::Other,
+    }
+}
+
+/// Turns the SDK's error from the call `op` into a [`ProviderError`], keeping the code, the
+/// message and the SDK error as the source.
+pub(crate) fn sdk<E, R>(op: &'static str, err: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    let code = err.code().map(str::to_owned);
+    let kind = code.as_deref().map_or(ErrorKind::Other, classify);
+    let message = match err.message() {
+        Some(m) if !m.is_empty() => m.to_owned(),
+        _ => format!("{op}: {}", DisplayErrorContext(&err)),
+    };
+    tracing::debug!(op, code = code.as_deref(), %message, "aws call failed");
+    let mut out = ProviderError::new(kind, message).with_source(err);
+    if let Some(code) = code {
+        out = out.with_code(code);
+    }
+    out
+}
+
+/// Whether `err` carries exactly this API code.
+pub(crate) fn has_code(err: &ProviderError, code: &str) -> bool {
+    err.code.as_deref() == Some(code)
+}
+
+/// `Ok(None)` where the call answered "not found".
+pub(crate) fn unless_not_found<T>(
+    result: Result<T, ProviderError>,
+) -> Result<Option<T>, ProviderError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Success where the call answered "not found": deleting what is already gone.
+pub(crate) fn gone_is_ok<T>(result: Result<T, ProviderError>) -> Result<(), ProviderError> {
+    unless_not_found(result).map(|_| ())
+}
+
+/// A malformed request: a missing or unresolved attribute, a field with no in-place change.
+pub(crate) fn invalid(message: impl Into<String>) -> ProviderError {
+    ProviderError::new(ErrorKind::Invalid, message)
+}
+
+/// AWS answered without something it always sends (an id in a create's reply).
+pub(crate) fn missing(op: &str, what: &str) -> ProviderError {
+    ProviderError::new(ErrorKind::Other, format!("{op} answered without {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        let cases = [
+            ("InvalidVpcID.NotFound", ErrorKind::NotFound),
+            ("InvalidSubnetID.NotFound", ErrorKind::NotFound),
+            ("InvalidGroup.NotFound", ErrorKind::NotFound),
+            ("InvalidAllocationID.NotFound", ErrorKind::NotFound),
+            ("InvalidRouteTableID.NotFound", ErrorKind::NotFound),
+            ("InvalidInternetGatewayID.NotFound", ErrorKind::NotFound),
+            ("NatGatewayNotFound", ErrorKind::NotFound),
+            ("InvalidRoute.NotFound", ErrorKind::NotFound),
+            ("DependencyViolation", ErrorKind::DependencyViolation),
+            ("InvalidGroup.InUse", ErrorKind::DependencyViolation),
+            ("InvalidIPAddress.InUse", ErrorKind::DependencyViolation),
+            ("IncorrectState", ErrorKind::IncorrectState),
+            ("IncorrectInstanceState", ErrorKind::IncorrectState),
+            ("InvalidStateTransition", ErrorKind::IncorrectState),
+            ("Gateway.NotAttached", ErrorKind::IncorrectState),
+            ("InvalidGroup.Duplicate", ErrorKind::AlreadyExists),
+            ("InvalidPermission.Duplicate", ErrorKind::AlreadyExists),
+            ("RouteAlreadyExists", ErrorKind::AlreadyExists),
+            ("Resource.AlreadyAssociated", ErrorKind::AlreadyExists),
+            ("IdempotentParameterMismatch", ErrorKind::AlreadyExists),
+            ("RequestLimitExceeded", ErrorKind::Throttled),
+            ("Throttling", ErrorKind::Throttled),
+            ("InvalidParameterValue", ErrorKind::Invalid),
+            ("InvalidParameterCombination", ErrorKind::Invalid),
+            ("InvalidParameter", ErrorKind::Invalid),
+            ("InvalidSubnet.Range", ErrorKind::Invalid),
+            ("InvalidSubnet.Conflict", ErrorKind::Invalid),
+            ("InvalidVpc.Range", ErrorKind::Invalid),
+            ("MissingParameter", ErrorKind::Invalid),
+            ("UnauthorizedOperation", ErrorKind::Other),
+            ("VpcLimitExceeded", ErrorKind::Other),
+            ("InternalError", ErrorKind::Other),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(classify(code), kind, "{code}");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `elastic_ip`: AllocateAddress, ReleaseAddress. The id is the allocation id (`eipalloc-…`);
+//! the address itself is the `public_ip` output. Only tags change in place.
+//!
+//! DescribeAddresses has no pagination: one call returns every matching address.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{Address as AwsAddress, DomainType, ResourceType};
+use recon_model::{Attrs, Kind, LiveState, Value};
+use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
+use tracing::debug;
+
+use super::{Found, known, not_in_place};
+use crate::errors::{self, gone_is_ok, missing, unless_not_found};
+use crate::tags;
+
+// ---- discover ----------------------------------------------------------------------------------
+
+pub(crate) async fn discover(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<Found>, ProviderError> {
+    debug!(op = "DescribeAddresses", environment, "aws call");
+    let out = client
+        .describe_addresses()
+        .filters(tags::env_filter(environment))
+        .filters(tags::filter("domain", &["vpc"]))
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DescribeAddresses", e))?;
+    Ok(out.addresses().iter().filter_map(to_found).collect())
+}
+
+// ---- read --------------------------------------------------------------------------------------
+
+pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, ProviderError> {
+    debug!(op = "DescribeAddresses", id, "aws call");
+    let described = client.describe_addresses().allocation_ids(id).send().await;
+    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeAddresses", e)))?
+    else {
+        return Ok(None);
+    };
+    Ok(out
+        .addresses()
+        .iter()
+        .find(|a| a.allocation_id() == Some(id))
+        .and_then(to_found))
+}
+
+// ---- create ------------------------------------------------------------------------------------
+
+/// AllocateAddress in the VPC domain (no client token exists for it). Its reply has no tags: the
+/// caller fills in the ones the call set.
+pub(crate) async fn create(
+    client: &Client,
+    request: &CreateRequest<'_>,
+) -> Result<Found, ProviderError> {
+    let tags = tags::wanted(request.attrs)?;
+    debug!(op = "AllocateAddress", address = %request.address, "aws call");
+    let out = client
+        .allocate_address()
+        .domain(DomainType::Vpc)
+        .tag_specifications(tags::spec(ResourceType::ElasticIp, &tags))
+        .send()
+        .await
+        .map_err(|e| errors::sdk("AllocateAddress", e))?;
+    let id = out
+        .allocation_id()
+        .ok_or_else(|| missing("AllocateAddress", "an allocation id"))?;
+    let mut found = Found::new(id, LiveState::Available, Attrs::new());
+    found.outputs = outputs(out.public_ip());
+    Ok(found)
+}
+
+// ---- update ------------------------------------------------------------------------------------
+
+pub(crate) async fn update(
+    client: &Client,
+    current: &Found,
+    request: &UpdateRequest<'_>,
+) -> Result<(), ProviderError> {
+    for diff in request.diffs {
+        let after = diff.after.as_ref();
+        known(&diff.field, after)?;
+        match diff.field.as_str() {
+            "tags" => tags::update(client, &current.id, current.attrs.get("tags"), after).await?,
+            other => return Err(not_in_place(Kind::ElasticIp, other)),
+        }
+    }
+    Ok(())
+}
+
+// ---- delete ------------------------------------------------------------------------------------
+
+/// ReleaseAddress; "not found" is success. AWS refuses while a NAT gateway uses the address
+/// (it is deleted first: it refers to the address).
+pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
+    debug!(op = "ReleaseAddress", id = current.id, "aws call");
+    let result = client
+        .release_address()
+        .allocation_id(&current.id)
+        .send()
+        .await;
+    gone_is_ok(result.map_err(|e| errors::sdk("ReleaseAddress", e)))
+}
+
+// ---- mapping -----------------------------------------------------------------------------------
+
+fn outputs(public_ip: Option<&str>) -> BTreeMap<String, Value> {
+    public_ip
+        .map(|ip| ("public_ip".to_owned(), Value::str(ip)))
+        .into_iter()
+        .collect()
+}
+
+/// `None` for an address without an allocation id (EC2-Classic).
+fn to_found(address: &AwsAddress) -> Option<Found> {
+    let id = address.allocation_id()?;
+    let mut attrs = Attrs::new();
+    attrs.insert("tags".into(), tags::to_value(address.tags()));
+    let mut found = Found::new(id, LiveState::Available, attrs);
+    found.outputs = outputs(address.public_ip());
+    Some(found)
+}

@@ -1,0 +1,184 @@
+//! `internet_gateway`: CreateInternetGateway, Attach/DetachInternetGateway,
+//! DeleteInternetGateway.
+//!
+//! `vpc` is present only while the gateway is attached (attachment state `attached`, or
+//! `available`, which is what AWS reports for internet gateways).
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{AttachmentStatus, InternetGateway, ResourceType};
+use recon_model::{Attrs, Kind, LiveState, Value};
+use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
+use tracing::debug;
+
+use super::{Found, as_text, known, not_in_place};
+use crate::errors::{self, gone_is_ok, has_code, missing, unless_not_found};
+use crate::tags;
+
+// ---- discover ----------------------------------------------------------------------------------
+
+pub(crate) async fn discover(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<Found>, ProviderError> {
+    debug!(op = "DescribeInternetGateways", environment, "aws call");
+    let gateways: Vec<InternetGateway> = client
+        .describe_internet_gateways()
+        .filters(tags::env_filter(environment))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| errors::sdk("DescribeInternetGateways", e))?;
+    Ok(gateways.iter().map(to_found).collect())
+}
+
+// ---- read --------------------------------------------------------------------------------------
+
+pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, ProviderError> {
+    Ok(describe(client, id).await?.as_ref().map(to_found))
+}
+
+async fn describe(client: &Client, id: &str) -> Result<Option<InternetGateway>, ProviderError> {
+    debug!(op = "DescribeInternetGateways", id, "aws call");
+    let described = client
+        .describe_internet_gateways()
+        .internet_gateway_ids(id)
+        .send()
+        .await;
+    let Some(out) =
+        unless_not_found(described.map_err(|e| errors::sdk("DescribeInternetGateways", e)))?
+    else {
+        return Ok(None);
+    };
+    Ok(out
+        .internet_gateways()
+        .iter()
+        .find(|g| g.internet_gateway_id() == Some(id))
+        .cloned())
+}
+
+// ---- create ------------------------------------------------------------------------------------
+
+/// CreateInternetGateway (no client token exists for it). A new gateway is detached; the
+/// executor attaches it with [`update`].
+pub(crate) async fn create(
+    client: &Client,
+    request: &CreateRequest<'_>,
+) -> Result<Found, ProviderError> {
+    let tags = tags::wanted(request.attrs)?;
+    debug!(op = "CreateInternetGateway", address = %request.address, "aws call");
+    let out = client
+        .create_internet_gateway()
+        .tag_specifications(tags::spec(ResourceType::InternetGateway, &tags))
+        .send()
+        .await
+        .map_err(|e| errors::sdk("CreateInternetGateway", e))?;
+    let gateway = out
+        .internet_gateway()
+        .ok_or_else(|| missing("CreateInternetGateway", "an internet gateway"))?;
+    Ok(to_found(gateway))
+}
+
+// ---- update ------------------------------------------------------------------------------------
+
+/// `vpc`: detach from the VPC it is attached to now (if another), then attach to the wanted
+/// one (if any). Tags.
+pub(crate) async fn update(
+    client: &Client,
+    current: &Found,
+    request: &UpdateRequest<'_>,
+) -> Result<(), ProviderError> {
+    let id = current.id.as_str();
+    for diff in request.diffs {
+        let after = diff.after.as_ref();
+        known(&diff.field, after)?;
+        match diff.field.as_str() {
+            "vpc" => {
+                let wanted = after.map(|v| as_text("vpc", v)).transpose()?;
+                let attached = current.attrs.get("vpc").and_then(Value::as_str);
+                if attached == wanted {
+                    continue;
+                }
+                if let Some(old) = attached {
+                    detach(client, id, old).await?;
+                }
+                if let Some(new) = wanted {
+                    debug!(op = "AttachInternetGateway", id, vpc = new, "aws call");
+                    client
+                        .attach_internet_gateway()
+                        .internet_gateway_id(id)
+                        .vpc_id(new)
+                        .send()
+                        .await
+                        .map_err(|e| errors::sdk("AttachInternetGateway", e))?;
+                }
+            }
+            "tags" => tags::update(client, id, current.attrs.get("tags"), after).await?,
+            other => return Err(not_in_place(Kind::InternetGateway, other)),
+        }
+    }
+    Ok(())
+}
+
+/// DetachInternetGateway; "not attached" (`Gateway.NotAttached`) and "not found" are success.
+async fn detach(client: &Client, id: &str, vpc: &str) -> Result<(), ProviderError> {
+    debug!(op = "DetachInternetGateway", id, vpc, "aws call");
+    match client
+        .detach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DetachInternetGateway", e))
+    {
+        Err(e) if has_code(&e, "Gateway.NotAttached") => Ok(()),
+        result => gone_is_ok(result),
+    }
+}
+
+// ---- delete ------------------------------------------------------------------------------------
+
+/// Detaches from every VPC it is attached to (AWS refuses to delete an attached gateway), then
+/// DeleteInternetGateway. A detach AWS refuses with `DependencyViolation` (public addresses
+/// still mapped in the VPC) is retried by the executor.
+pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
+    let id = current.id.as_str();
+    let Some(gateway) = describe(client, id).await? else {
+        return Ok(());
+    };
+    for attachment in gateway.attachments() {
+        if matches!(attachment.state(), Some(AttachmentStatus::Detached)) {
+            continue;
+        }
+        if let Some(vpc) = attachment.vpc_id() {
+            detach(client, id, vpc).await?;
+        }
+    }
+    debug!(op = "DeleteInternetGateway", id, "aws call");
+    let result = client
+        .delete_internet_gateway()
+        .internet_gateway_id(id)
+        .send()
+        .await;
+    gone_is_ok(result.map_err(|e| errors::sdk("DeleteInternetGateway", e)))
+}
+
+// ---- mapping -----------------------------------------------------------------------------------
+
+fn to_found(gateway: &InternetGateway) -> Found {
+    let mut attrs = Attrs::new();
+    let attached = gateway.attachments().iter().find(|a| {
+        matches!(
+            a.state().map(|s| s.as_str()),
+            Some("attached" | "available")
+        )
+    });
+    super::put(&mut attrs, "vpc", attached.and_then(|a| a.vpc_id()));
+    attrs.insert("tags".into(), tags::to_value(gateway.tags()));
+    Found::new(
+        gateway.internet_gateway_id().unwrap_or_default(),
+        LiveState::Available,
+        attrs,
+    )
+}

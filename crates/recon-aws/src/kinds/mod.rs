@@ -1,0 +1,187 @@
+//! One module per kind, each with the same sections in the same order: discover, read, create,
+//! update, delete, then the mapping between AWS's shapes and recon's attributes. This module
+//! holds what they share: [`Found`] (a described resource before it is matched to an address)
+//! and the helpers that read request values.
+
+pub(crate) mod elastic_ip;
+pub(crate) mod internet_gateway;
+pub(crate) mod nat_gateway;
+pub(crate) mod route_table;
+pub(crate) mod security_group;
+pub(crate) mod subnet;
+pub(crate) mod vpc;
+
+use std::collections::BTreeMap;
+
+use recon_model::tags::{ENV, ID};
+use recon_model::{Address, Attrs, Kind, LiveResource, LiveState, Value};
+use recon_provider::{ErrorKind, ProviderError};
+
+use crate::errors::invalid;
+
+/// A resource as a describe (or a create) reports it, in recon's vocabulary, before its
+/// `recon:id` tag is turned into an address.
+#[derive(Clone, Debug)]
+pub(crate) struct Found {
+    pub id: String,
+    pub state: LiveState,
+    pub attrs: Attrs,
+    pub outputs: BTreeMap<String, Value>,
+}
+
+impl Found {
+    pub fn new(id: impl Into<String>, state: LiveState, attrs: Attrs) -> Self {
+        Found {
+            id: id.into(),
+            state,
+            attrs,
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.attrs.get("tags")?.as_map()?.get(key)?.as_str()
+    }
+
+    /// The address in the `recon:id` tag, if it names a resource of `kind`.
+    fn address(&self, kind: Kind) -> Result<Address, String> {
+        let raw = self
+            .tag(ID)
+            .ok_or_else(|| format!("{} has no `{ID}` tag", self.id))?;
+        let address: Address = raw
+            .parse()
+            .map_err(|e| format!("{} has an unusable `{ID}` tag `{raw}`: {e}", self.id))?;
+        if address.kind != kind {
+            return Err(format!(
+                "{} is a {kind} but its `{ID}` tag says `{raw}`",
+                self.id
+            ));
+        }
+        Ok(address)
+    }
+
+    pub fn into_live(self, kind: Kind) -> Result<LiveResource, ProviderError> {
+        let address = self
+            .address(kind)
+            .map_err(|m| ProviderError::new(ErrorKind::NotOwned, m))?;
+        Ok(self.with_address(address))
+    }
+
+    pub fn with_address(self, address: Address) -> LiveResource {
+        LiveResource {
+            address,
+            id: self.id,
+            state: self.state,
+            attrs: self.attrs,
+            outputs: self.outputs,
+        }
+    }
+}
+
+/// Discovery's client-side re-check: only resources tagged `recon:env` = `environment` whose
+/// `recon:id` names a resource of `kind`. The others are skipped with a warning (a tag edited
+/// by hand, or a resource of another tool that copied recon's tags).
+pub(crate) fn owned(kind: Kind, environment: &str, found: Vec<Found>) -> Vec<LiveResource> {
+    let mut out: Vec<LiveResource> = found
+        .into_iter()
+        .filter(|f| f.tag(ENV) == Some(environment))
+        .filter_map(|f| match f.address(kind) {
+            Ok(address) => Some(f.with_address(address)),
+            Err(why) => {
+                tracing::warn!(%kind, environment, "skipping a tagged resource: {why}");
+                None
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.address, &a.id).cmp(&(&b.address, &b.id)));
+    out
+}
+
+/// Refuses to touch `current` unless its `recon:env` tag (as AWS has it now) equals the one on
+/// the resource the caller believes it is changing.
+pub(crate) fn ensure_owned(current: &Found, live: &LiveResource) -> Result<(), ProviderError> {
+    match (live.tag(ENV), current.tag(ENV)) {
+        (Some(expected), Some(actual)) if expected == actual => Ok(()),
+        (expected, actual) => Err(ProviderError::new(
+            ErrorKind::NotOwned,
+            format!(
+                "{} ({}) is tagged {ENV}={} in AWS, not {}: recon will not change it",
+                live.id,
+                live.address,
+                actual.unwrap_or("(none)"),
+                expected.unwrap_or("(none)"),
+            ),
+        )),
+    }
+}
+
+/// The `NotFound` error for a resource that is gone.
+pub(crate) fn gone(kind: Kind, id: &str) -> ProviderError {
+    ProviderError::new(ErrorKind::NotFound, format!("{kind} {id} does not exist"))
+}
+
+/// An update of a field AWS cannot change in place: the planner should have replaced it.
+pub(crate) fn not_in_place(kind: Kind, field: &str) -> ProviderError {
+    invalid(format!(
+        "`{field}` of a {kind} cannot be changed in place (the resource must be replaced)"
+    ))
+}
+
+/// A required text attribute of a request.
+pub(crate) fn text<'a>(attrs: &'a Attrs, field: &str) -> Result<&'a str, ProviderError> {
+    optional_text(attrs, field)?.ok_or_else(|| invalid(format!("`{field}` is required")))
+}
+
+/// An optional text attribute of a request; a value that is not (yet) text is an error.
+pub(crate) fn optional_text<'a>(
+    attrs: &'a Attrs,
+    field: &str,
+) -> Result<Option<&'a str>, ProviderError> {
+    attrs.get(field).map(|v| as_text(field, v)).transpose()
+}
+
+pub(crate) fn as_text<'a>(field: &str, value: &'a Value) -> Result<&'a str, ProviderError> {
+    value
+        .as_str()
+        .ok_or_else(|| invalid(format!("`{field}` must be known text, got {value}")))
+}
+
+/// A boolean attribute's wanted value; absent means `false`.
+pub(crate) fn flag(field: &str, value: Option<&Value>) -> Result<bool, ProviderError> {
+    match value {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(invalid(format!(
+            "`{field}` must be true or false, got {other}"
+        ))),
+    }
+}
+
+/// A list attribute's wanted items; absent means empty.
+pub(crate) fn items<'a>(
+    field: &str,
+    value: Option<&'a Value>,
+) -> Result<&'a [Value], ProviderError> {
+    match value {
+        None => Ok(&[]),
+        Some(Value::List(l)) => Ok(l),
+        Some(other) => Err(invalid(format!("`{field}` must be a list, got {other}"))),
+    }
+}
+
+/// Checks that every value the update is about to send is concrete.
+pub(crate) fn known(field: &str, value: Option<&Value>) -> Result<(), ProviderError> {
+    match value {
+        Some(v) if !v.is_known() => Err(invalid(format!(
+            "`{field}` is not resolved yet ({v}): its dependencies must be applied first"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `Some(text)` as a value, for fields AWS may leave out.
+pub(crate) fn put(attrs: &mut Attrs, field: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        attrs.insert(field.to_owned(), Value::str(v));
+    }
+}

@@ -1,0 +1,653 @@
+//! `route_table`: CreateRouteTable (with the client token), Create/Replace/DeleteRoute,
+//! Associate/Disassociate/ReplaceRouteTableAssociation, DeleteRouteTable.
+//!
+//! `routes` holds every route but the VPC's `local` route and the routes the table was created
+//! with: `{destination, internet_gateway}` or `{destination, nat_gateway}`, and
+//! `{destination, other: <target id>}` for any other target (a peering connection, an instance,
+//! an interface…), which no spec can ask for, so the diff shows it and the update removes it.
+//! `subnets` are the subnets of the table's (non-main) associations; `main` says whether it holds
+//! the VPC's main association.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{
+    ResourceType, Route, RouteOrigin, RouteTable, RouteTableAssociation,
+    RouteTableAssociationStateCode,
+};
+use recon_model::tags::ENV;
+use recon_model::{Attrs, Kind, LiveState, Value};
+use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
+use tracing::debug;
+
+use super::{Found, as_text, flag, gone, items, known, not_in_place, text};
+use crate::errors::{self, gone_is_ok, invalid, missing, unless_not_found};
+use crate::tags;
+
+// ---- discover ----------------------------------------------------------------------------------
+
+pub(crate) async fn discover(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<Found>, ProviderError> {
+    debug!(op = "DescribeRouteTables", environment, "aws call");
+    let tables: Vec<RouteTable> = client
+        .describe_route_tables()
+        .filters(tags::env_filter(environment))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| errors::sdk("DescribeRouteTables", e))?;
+    Ok(tables.iter().map(to_found).collect())
+}
+
+// ---- read --------------------------------------------------------------------------------------
+
+pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, ProviderError> {
+    Ok(describe(client, id).await?.as_ref().map(to_found))
+}
+
+async fn describe(client: &Client, id: &str) -> Result<Option<RouteTable>, ProviderError> {
+    debug!(op = "DescribeRouteTables", id, "aws call");
+    let described = client
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await;
+    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeRouteTables", e)))?
+    else {
+        return Ok(None);
+    };
+    Ok(out
+        .route_tables()
+        .iter()
+        .find(|t| t.route_table_id() == Some(id))
+        .cloned())
+}
+
+/// Every route table of `vpc` matching `filter` (one paginated describe).
+async fn tables_of_vpc(
+    client: &Client,
+    vpc: &str,
+    filter: Option<(&str, &[&str])>,
+) -> Result<Vec<RouteTable>, ProviderError> {
+    debug!(op = "DescribeRouteTables", vpc, ?filter, "aws call");
+    let mut call = client
+        .describe_route_tables()
+        .filters(tags::filter("vpc-id", &[vpc]));
+    if let Some((name, values)) = filter {
+        call = call.filters(tags::filter(name, values));
+    }
+    call.into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| errors::sdk("DescribeRouteTables", e))
+}
+
+// ---- create ------------------------------------------------------------------------------------
+
+/// CreateRouteTable with `ClientToken` = the request's token. A new table has only the local
+/// route and no associations; the executor adds routes, subnets and `main` with [`update`].
+pub(crate) async fn create(
+    client: &Client,
+    request: &CreateRequest<'_>,
+) -> Result<Found, ProviderError> {
+    let vpc = text(request.attrs, "vpc")?;
+    let tags = tags::wanted(request.attrs)?;
+    debug!(op = "CreateRouteTable", address = %request.address, vpc, "aws call");
+    let out = client
+        .create_route_table()
+        .vpc_id(vpc)
+        .client_token(request.token)
+        .tag_specifications(tags::spec(ResourceType::RouteTable, &tags))
+        .send()
+        .await
+        .map_err(|e| errors::sdk("CreateRouteTable", e))?;
+    let table = out
+        .route_table()
+        .ok_or_else(|| missing("CreateRouteTable", "a route table"))?;
+    Ok(to_found(table))
+}
+
+// ---- update ------------------------------------------------------------------------------------
+
+/// `routes`: DeleteRoute for destinations no longer wanted, ReplaceRoute for changed targets,
+/// CreateRoute for new destinations. `subnets`: DisassociateRouteTable for subnets no longer
+/// wanted; for new ones AssociateRouteTable, or ReplaceRouteTableAssociation when the subnet is
+/// associated with another table (AWS refuses a second association). `main`: moves the VPC's
+/// main association here, or back to the VPC's own table. Tags.
+pub(crate) async fn update(
+    client: &Client,
+    current: &Found,
+    request: &UpdateRequest<'_>,
+) -> Result<(), ProviderError> {
+    let id = current.id.as_str();
+    for diff in request.diffs {
+        let after = diff.after.as_ref();
+        known(&diff.field, after)?;
+        match diff.field.as_str() {
+            "routes" => {
+                let have = items("routes", current.attrs.get("routes"))?;
+                let want = items("routes", after)?;
+                update_routes(client, id, have, want).await?;
+            }
+            "subnets" => {
+                let want = items("subnets", after)?
+                    .iter()
+                    .map(|v| as_text("subnets", v).map(str::to_owned))
+                    .collect::<Result<BTreeSet<_>, _>>()?;
+                let table = describe(client, id)
+                    .await?
+                    .ok_or_else(|| gone(Kind::RouteTable, id))?;
+                update_subnets(client, &table, &want).await?;
+            }
+            "main" => {
+                let table = describe(client, id)
+                    .await?
+                    .ok_or_else(|| gone(Kind::RouteTable, id))?;
+                if flag("main", after)? {
+                    take_main(client, &table).await?;
+                } else {
+                    give_back_main(client, &table).await?;
+                }
+            }
+            "tags" => tags::update(client, id, current.attrs.get("tags"), after).await?,
+            other => return Err(not_in_place(Kind::RouteTable, other)),
+        }
+    }
+    Ok(())
+}
+
+async fn update_routes(
+    client: &Client,
+    id: &str,
+    have: &[Value],
+    want: &[Value],
+) -> Result<(), ProviderError> {
+    let have: BTreeMap<String, Target> = have.iter().map(parse_route).collect::<Result<_, _>>()?;
+    let want: BTreeMap<String, Target> = want.iter().map(parse_route).collect::<Result<_, _>>()?;
+    if let Some((destination, target)) = want.iter().find(|(_, t)| matches!(t, Target::Other(_))) {
+        return Err(invalid(format!(
+            "route to {destination}: recon cannot create a route to {target:?}"
+        )));
+    }
+    for destination in have.keys().filter(|d| !want.contains_key(*d)) {
+        debug!(op = "DeleteRoute", id, destination, "aws call");
+        let (v4, v6, prefix_list) = destination_parts(destination);
+        let result = client
+            .delete_route()
+            .route_table_id(id)
+            .set_destination_cidr_block(v4)
+            .set_destination_ipv6_cidr_block(v6)
+            .set_destination_prefix_list_id(prefix_list)
+            .send()
+            .await;
+        gone_is_ok(result.map_err(|e| errors::sdk("DeleteRoute", e)))?;
+    }
+    for (destination, target) in &want {
+        let (v4, v6, prefix_list) = destination_parts(destination);
+        let (gateway, nat) = target.ids();
+        match have.get(destination) {
+            Some(existing) if existing == target => {}
+            Some(_) => {
+                debug!(op = "ReplaceRoute", id, destination, ?target, "aws call");
+                client
+                    .replace_route()
+                    .route_table_id(id)
+                    .set_destination_cidr_block(v4)
+                    .set_destination_ipv6_cidr_block(v6)
+                    .set_destination_prefix_list_id(prefix_list)
+                    .set_gateway_id(gateway)
+                    .set_nat_gateway_id(nat)
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("ReplaceRoute", e))?;
+            }
+            None => {
+                debug!(op = "CreateRoute", id, destination, ?target, "aws call");
+                client
+                    .create_route()
+                    .route_table_id(id)
+                    .set_destination_cidr_block(v4)
+                    .set_destination_ipv6_cidr_block(v6)
+                    .set_destination_prefix_list_id(prefix_list)
+                    .set_gateway_id(gateway)
+                    .set_nat_gateway_id(nat)
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("CreateRoute", e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn update_subnets(
+    client: &Client,
+    table: &RouteTable,
+    want: &BTreeSet<String>,
+) -> Result<(), ProviderError> {
+    let id = table.route_table_id().unwrap_or_default();
+    let have: BTreeMap<&str, &str> = subnet_associations(table)
+        .filter_map(|a| Some((a.subnet_id()?, a.route_table_association_id()?)))
+        .collect();
+    for (subnet, association) in &have {
+        if !want.contains(*subnet) {
+            disassociate(client, association).await?;
+        }
+    }
+    let new: Vec<&str> = want
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !have.contains_key(s))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    // Where the new subnets are associated now (AWS refuses a second association; moto
+    // silently keeps the first one).
+    let vpc = table.vpc_id().unwrap_or_default();
+    let elsewhere: BTreeMap<String, String> =
+        tables_of_vpc(client, vpc, Some(("association.subnet-id", &new)))
+            .await?
+            .iter()
+            .filter(|t| t.route_table_id() != Some(id))
+            .flat_map(subnet_associations)
+            .filter_map(|a| {
+                Some((
+                    a.subnet_id()?.to_owned(),
+                    a.route_table_association_id()?.to_owned(),
+                ))
+            })
+            .collect();
+    for subnet in new {
+        match elsewhere.get(subnet) {
+            Some(association) => {
+                debug!(
+                    op = "ReplaceRouteTableAssociation",
+                    id, subnet, association, "aws call"
+                );
+                replace_association(client, association, id).await?;
+            }
+            None => {
+                debug!(op = "AssociateRouteTable", id, subnet, "aws call");
+                client
+                    .associate_route_table()
+                    .route_table_id(id)
+                    .subnet_id(subnet)
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("AssociateRouteTable", e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the VPC's main association to `table` (found by `vpc-id` + `association.main=true`).
+async fn take_main(client: &Client, table: &RouteTable) -> Result<(), ProviderError> {
+    let id = table.route_table_id().unwrap_or_default();
+    if main_association(table).is_some() {
+        return Ok(());
+    }
+    let vpc = table.vpc_id().unwrap_or_default();
+    let mains = tables_of_vpc(client, vpc, Some(("association.main", &["true"]))).await?;
+    let association = mains
+        .iter()
+        .find_map(main_association)
+        .and_then(|a| a.route_table_association_id())
+        .ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::NotFound,
+                format!("{vpc} has no main route table association to move to {id}"),
+            )
+        })?;
+    debug!(
+        op = "ReplaceRouteTableAssociation",
+        id,
+        association,
+        main = true,
+        "aws call"
+    );
+    replace_association(client, association, id).await
+}
+
+/// If `table` holds the VPC's main association, moves it to a table of the VPC that recon does
+/// not own (no `recon:env` tag: the VPC's original main table). Fails when there is none: AWS
+/// would refuse to delete the table, and recon will not pick a table another environment owns.
+async fn give_back_main(client: &Client, table: &RouteTable) -> Result<(), ProviderError> {
+    let Some(association) = main_association(table).and_then(|a| a.route_table_association_id())
+    else {
+        return Ok(());
+    };
+    let id = table.route_table_id().unwrap_or_default();
+    let vpc = table.vpc_id().unwrap_or_default();
+    let mut others: Vec<RouteTable> = tables_of_vpc(client, vpc, None)
+        .await?
+        .into_iter()
+        .filter(|t| t.route_table_id() != Some(id) && tags::get(t.tags(), ENV).is_none())
+        .collect();
+    others.sort_by(|a, b| a.route_table_id().cmp(&b.route_table_id()));
+    let Some(fallback) = others.first().and_then(|t| t.route_table_id()) else {
+        return Err(ProviderError::new(
+            ErrorKind::Other,
+            format!(
+                "{id} is the main route table of {vpc}, and {vpc} has no route table without a \
+                 `{ENV}` tag to give the main association back to; make another table of {vpc} \
+                 the main one first"
+            ),
+        ));
+    };
+    debug!(
+        op = "ReplaceRouteTableAssociation",
+        id,
+        association,
+        to = fallback,
+        "aws call"
+    );
+    replace_association(client, association, fallback).await
+}
+
+async fn replace_association(
+    client: &Client,
+    association: &str,
+    table: &str,
+) -> Result<(), ProviderError> {
+    client
+        .replace_route_table_association()
+        .association_id(association)
+        .route_table_id(table)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("ReplaceRouteTableAssociation", e))?;
+    Ok(())
+}
+
+async fn disassociate(client: &Client, association: &str) -> Result<(), ProviderError> {
+    debug!(op = "DisassociateRouteTable", association, "aws call");
+    let result = client
+        .disassociate_route_table()
+        .association_id(association)
+        .send()
+        .await;
+    gone_is_ok(result.map_err(|e| errors::sdk("DisassociateRouteTable", e)))
+}
+
+// ---- delete ------------------------------------------------------------------------------------
+
+/// Gives the main association back (see [`give_back_main`]), removes every other association,
+/// then DeleteRouteTable.
+pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
+    let id = current.id.as_str();
+    let Some(table) = describe(client, id).await? else {
+        return Ok(());
+    };
+    give_back_main(client, &table).await?;
+    for association in active(&table).filter(|a| a.main() != Some(true)) {
+        if let Some(association) = association.route_table_association_id() {
+            disassociate(client, association).await?;
+        }
+    }
+    debug!(op = "DeleteRouteTable", id, "aws call");
+    let result = client.delete_route_table().route_table_id(id).send().await;
+    gone_is_ok(result.map_err(|e| errors::sdk("DeleteRouteTable", e)))
+}
+
+// ---- mapping -----------------------------------------------------------------------------------
+
+/// A route's target in recon's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    InternetGateway(String),
+    NatGateway(String),
+    /// Anything else: shown so that the update removes it.
+    Other(String),
+}
+
+impl Target {
+    fn key_and_id(&self) -> (&'static str, &str) {
+        match self {
+            Target::InternetGateway(id) => ("internet_gateway", id),
+            Target::NatGateway(id) => ("nat_gateway", id),
+            Target::Other(id) => ("other", id),
+        }
+    }
+
+    /// `(GatewayId, NatGatewayId)` for CreateRoute and ReplaceRoute.
+    fn ids(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Target::InternetGateway(id) => (Some(id.clone()), None),
+            Target::NatGateway(id) => (None, Some(id.clone())),
+            Target::Other(_) => (None, None),
+        }
+    }
+}
+
+/// A destination as the one of CIDR, IPv6 CIDR or prefix list that it is.
+fn destination_parts(destination: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let d = Some(destination.to_owned());
+    if destination.starts_with("pl-") {
+        (None, None, d)
+    } else if destination.contains(':') {
+        (None, d, None)
+    } else {
+        (d, None, None)
+    }
+}
+
+/// The destination and target of a route recon shows, `None` for the routes it leaves out
+/// (the local route, the routes the table was created with).
+pub(crate) fn route_entry(route: &Route) -> Option<(String, Target)> {
+    if route.origin() == Some(&RouteOrigin::CreateRouteTable) || route.gateway_id() == Some("local")
+    {
+        return None;
+    }
+    let destination = route
+        .destination_cidr_block()
+        .or(route.destination_ipv6_cidr_block())
+        .or(route.destination_prefix_list_id())?;
+    let target = match (route.gateway_id(), route.nat_gateway_id()) {
+        (_, Some(nat)) => Target::NatGateway(nat.to_owned()),
+        (Some(igw), _) if igw.starts_with("igw-") => Target::InternetGateway(igw.to_owned()),
+        (gateway, _) => Target::Other(
+            gateway
+                .or(route.egress_only_internet_gateway_id())
+                .or(route.instance_id())
+                .or(route.network_interface_id())
+                .or(route.vpc_peering_connection_id())
+                .or(route.transit_gateway_id())
+                .or(route.local_gateway_id())
+                .or(route.carrier_gateway_id())
+                .or(route.core_network_arn())
+                .unwrap_or("unknown")
+                .to_owned(),
+        ),
+    };
+    Some((destination.to_owned(), target))
+}
+
+pub(crate) fn route_value(destination: &str, target: &Target) -> Value {
+    let (key, id) = target.key_and_id();
+    Value::Map(
+        [
+            ("destination".to_owned(), Value::str(destination)),
+            (key.to_owned(), Value::str(id)),
+        ]
+        .into(),
+    )
+}
+
+/// A route map (wanted or live) back into destination and target.
+fn parse_route(route: &Value) -> Result<(String, Target), ProviderError> {
+    let map = route
+        .as_map()
+        .ok_or_else(|| invalid(format!("a route must be a map, got {route}")))?;
+    let destination = map
+        .get("destination")
+        .ok_or_else(|| invalid(format!("route {route} has no destination")))?;
+    let destination = as_text("destination", destination)?.to_owned();
+    let mut targets = map.iter().filter(|(k, _)| k.as_str() != "destination");
+    let target = match (targets.next(), targets.next()) {
+        (Some((key, id)), None) => {
+            let id = as_text(key, id)?.to_owned();
+            match key.as_str() {
+                "internet_gateway" => Target::InternetGateway(id),
+                "nat_gateway" => Target::NatGateway(id),
+                "other" => Target::Other(id),
+                _ => return Err(invalid(format!("route {route}: unknown target `{key}`"))),
+            }
+        }
+        _ => return Err(invalid(format!("route {route} needs exactly one target"))),
+    };
+    Ok((destination, target))
+}
+
+/// Associations that are in effect (or becoming so).
+fn active(table: &RouteTable) -> impl Iterator<Item = &RouteTableAssociation> {
+    table.associations().iter().filter(|a| {
+        !matches!(
+            a.association_state().and_then(|s| s.state()),
+            Some(
+                RouteTableAssociationStateCode::Disassociated
+                    | RouteTableAssociationStateCode::Disassociating
+                    | RouteTableAssociationStateCode::Failed
+            )
+        )
+    })
+}
+
+fn subnet_associations(table: &RouteTable) -> impl Iterator<Item = &RouteTableAssociation> {
+    active(table).filter(|a| a.main() != Some(true) && a.subnet_id().is_some())
+}
+
+fn main_association(table: &RouteTable) -> Option<&RouteTableAssociation> {
+    active(table).find(|a| a.main() == Some(true))
+}
+
+pub(crate) fn to_found(table: &RouteTable) -> Found {
+    let mut routes: Vec<Value> = table
+        .routes()
+        .iter()
+        .filter_map(route_entry)
+        .map(|(d, t)| route_value(&d, &t))
+        .collect();
+    routes.sort();
+    let mut subnets: Vec<Value> = subnet_associations(table)
+        .filter_map(|a| a.subnet_id())
+        .map(Value::str)
+        .collect();
+    subnets.sort();
+    subnets.dedup();
+    let mut attrs = Attrs::new();
+    super::put(&mut attrs, "vpc", table.vpc_id());
+    attrs.insert("routes".into(), Value::List(routes));
+    attrs.insert("subnets".into(), Value::List(subnets));
+    attrs.insert(
+        "main".into(),
+        Value::Bool(main_association(table).is_some()),
+    );
+    attrs.insert("tags".into(), tags::to_value(table.tags()));
+    Found::new(
+        table.route_table_id().unwrap_or_default(),
+        LiveState::Available,
+        attrs,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::RouteTableAssociationState;
+
+    #[test]
+    fn routes_and_associations_map_to_attrs() {
+        let table = RouteTable::builder()
+            .route_table_id("rtb-1")
+            .vpc_id("vpc-1")
+            .routes(
+                Route::builder()
+                    .destination_cidr_block("10.0.0.0/16")
+                    .gateway_id("local")
+                    .origin(RouteOrigin::CreateRouteTable)
+                    .build(),
+            )
+            .routes(
+                Route::builder()
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id("igw-1")
+                    .origin(RouteOrigin::CreateRoute)
+                    .build(),
+            )
+            .routes(
+                Route::builder()
+                    .destination_cidr_block("10.1.0.0/16")
+                    .nat_gateway_id("nat-1")
+                    .origin(RouteOrigin::CreateRoute)
+                    .build(),
+            )
+            .routes(
+                Route::builder()
+                    .destination_cidr_block("10.2.0.0/16")
+                    .vpc_peering_connection_id("pcx-1")
+                    .origin(RouteOrigin::CreateRoute)
+                    .build(),
+            )
+            .associations(
+                RouteTableAssociation::builder()
+                    .main(false)
+                    .subnet_id("subnet-2")
+                    .route_table_association_id("rtbassoc-2")
+                    .build(),
+            )
+            .associations(
+                RouteTableAssociation::builder()
+                    .main(false)
+                    .subnet_id("subnet-1")
+                    .route_table_association_id("rtbassoc-1")
+                    .build(),
+            )
+            .associations(
+                RouteTableAssociation::builder()
+                    .main(false)
+                    .subnet_id("subnet-3")
+                    .association_state(
+                        RouteTableAssociationState::builder()
+                            .state(RouteTableAssociationStateCode::Disassociated)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let found = to_found(&table);
+        let route = |d: &str, k: &str, id: &str| {
+            Value::Map(
+                [
+                    ("destination".to_owned(), Value::str(d)),
+                    (k.to_owned(), Value::str(id)),
+                ]
+                .into(),
+            )
+        };
+        assert_eq!(
+            found.attrs["routes"],
+            Value::List(vec![
+                route("0.0.0.0/0", "internet_gateway", "igw-1"),
+                route("10.1.0.0/16", "nat_gateway", "nat-1"),
+                route("10.2.0.0/16", "other", "pcx-1"),
+            ])
+        );
+        assert_eq!(
+            found.attrs["subnets"],
+            Value::List(vec![Value::str("subnet-1"), Value::str("subnet-2")])
+        );
+        assert_eq!(found.attrs["main"], Value::Bool(false));
+        for r in found.attrs["routes"].as_list() {
+            let (d, t) = parse_route(r).unwrap();
+            assert_eq!(&route_value(&d, &t), r);
+        }
+    }
+}

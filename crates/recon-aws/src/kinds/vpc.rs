@@ -1,0 +1,235 @@
+//! `vpc`: CreateVpc, ModifyVpcAttribute, DeleteVpc.
+//!
+//! The DNS attributes are not part of DescribeVpcs: DescribeVpcAttribute answers for one VPC and
+//! one attribute per call, and the API has no batch form. Reading a VPC therefore costs one
+//! describe plus two attribute calls, and discovery one paginated describe plus two calls per
+//! VPC found (at most [`ATTRIBUTE_CALLS_IN_FLIGHT`] VPCs at a time).
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType, Tenancy, Vpc, VpcAttributeName, VpcState,
+};
+use futures::{StreamExt, TryStreamExt, stream};
+use recon_model::{Attrs, Kind, LiveState, Value};
+use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
+use tracing::debug;
+
+use super::{Found, flag, known, not_in_place, text};
+use crate::errors::{self, gone_is_ok, missing, unless_not_found};
+use crate::tags;
+
+const ATTRIBUTE_CALLS_IN_FLIGHT: usize = 4;
+
+// ---- discover ----------------------------------------------------------------------------------
+
+pub(crate) async fn discover(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<Found>, ProviderError> {
+    debug!(op = "DescribeVpcs", environment, "aws call");
+    let vpcs: Vec<Vpc> = client
+        .describe_vpcs()
+        .filters(tags::env_filter(environment))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| errors::sdk("DescribeVpcs", e))?;
+    let owned = vpcs
+        .into_iter()
+        .filter(|v| tags::owned_by(v.tags(), environment));
+    let found: Vec<Option<Found>> = stream::iter(owned)
+        .map(|vpc| async move {
+            // A VPC deleted between the describe and the attribute calls is simply gone.
+            let dns = unless_not_found(dns(client, vpc.vpc_id().unwrap_or_default()).await)?;
+            Ok::<_, ProviderError>(dns.map(|dns| to_found(&vpc, dns)))
+        })
+        .buffered(ATTRIBUTE_CALLS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+// ---- read --------------------------------------------------------------------------------------
+
+pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, ProviderError> {
+    debug!(op = "DescribeVpcs", id, "aws call");
+    let described = client.describe_vpcs().vpc_ids(id).send().await;
+    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeVpcs", e)))? else {
+        return Ok(None);
+    };
+    let Some(vpc) = out.vpcs().iter().find(|v| v.vpc_id() == Some(id)) else {
+        return Ok(None);
+    };
+    Ok(unless_not_found(dns(client, id).await)?.map(|dns| to_found(vpc, dns)))
+}
+
+// ---- create ------------------------------------------------------------------------------------
+
+/// CreateVpc (no client token exists for it). The DNS attributes are not part of the call: the
+/// result has AWS's values for a new VPC (support on, hostnames off) and the executor changes
+/// them with [`update`].
+pub(crate) async fn create(
+    client: &Client,
+    request: &CreateRequest<'_>,
+) -> Result<Found, ProviderError> {
+    let cidr = text(request.attrs, "cidr_block")?;
+    let tenancy = super::optional_text(request.attrs, "instance_tenancy")?.unwrap_or("default");
+    let tags = tags::wanted(request.attrs)?;
+    debug!(op = "CreateVpc", address = %request.address, cidr, "aws call");
+    let out = client
+        .create_vpc()
+        .cidr_block(cidr)
+        .instance_tenancy(Tenancy::from(tenancy))
+        .tag_specifications(tags::spec(ResourceType::Vpc, &tags))
+        .send()
+        .await
+        .map_err(|e| errors::sdk("CreateVpc", e))?;
+    let vpc = out.vpc().ok_or_else(|| missing("CreateVpc", "a VPC"))?;
+    Ok(to_found(
+        vpc,
+        Dns {
+            support: true,
+            hostnames: false,
+        },
+    ))
+}
+
+// ---- update ------------------------------------------------------------------------------------
+
+/// ModifyVpcAttribute, one attribute per call. Hostnames need DNS support, so support is
+/// turned on before and off after the hostnames change.
+pub(crate) async fn update(
+    client: &Client,
+    current: &Found,
+    request: &UpdateRequest<'_>,
+) -> Result<(), ProviderError> {
+    let id = current.id.as_str();
+    let mut support_first = None;
+    let mut support_last = None;
+    let mut hostnames = None;
+    for diff in request.diffs {
+        let after = diff.after.as_ref();
+        known(&diff.field, after)?;
+        match diff.field.as_str() {
+            "enable_dns_support" => {
+                let on = flag(&diff.field, after)?;
+                if on {
+                    support_first = Some(on);
+                } else {
+                    support_last = Some(on);
+                }
+            }
+            "enable_dns_hostnames" => hostnames = Some(flag(&diff.field, after)?),
+            "tags" => tags::update(client, id, current.attrs.get("tags"), after).await?,
+            other => return Err(not_in_place(Kind::Vpc, other)),
+        }
+    }
+    for (name, value) in [
+        (VpcAttributeName::EnableDnsSupport, support_first),
+        (VpcAttributeName::EnableDnsHostnames, hostnames),
+        (VpcAttributeName::EnableDnsSupport, support_last),
+    ] {
+        if let Some(value) = value {
+            modify(client, id, name, value).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn modify(
+    client: &Client,
+    id: &str,
+    name: VpcAttributeName,
+    value: bool,
+) -> Result<(), ProviderError> {
+    debug!(
+        op = "ModifyVpcAttribute",
+        id,
+        attribute = name.as_str(),
+        value,
+        "aws call"
+    );
+    let flag = AttributeBooleanValue::builder().value(value).build();
+    let call = client.modify_vpc_attribute().vpc_id(id);
+    let call = match name {
+        VpcAttributeName::EnableDnsHostnames => call.enable_dns_hostnames(flag),
+        _ => call.enable_dns_support(flag),
+    };
+    call.send()
+        .await
+        .map_err(|e| errors::sdk("ModifyVpcAttribute", e))?;
+    Ok(())
+}
+
+// ---- delete ------------------------------------------------------------------------------------
+
+/// DeleteVpc. AWS refuses (`DependencyViolation`) while subnets, gateways, non-default groups
+/// or route tables remain; the executor retries.
+pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
+    debug!(op = "DeleteVpc", id = current.id, "aws call");
+    let result = client.delete_vpc().vpc_id(&current.id).send().await;
+    gone_is_ok(result.map_err(|e| errors::sdk("DeleteVpc", e)))
+}
+
+// ---- mapping -----------------------------------------------------------------------------------
+
+struct Dns {
+    support: bool,
+    hostnames: bool,
+}
+
+/// The two DescribeVpcAttribute calls, concurrently.
+async fn dns(client: &Client, id: &str) -> Result<Dns, ProviderError> {
+    let attribute = |name: VpcAttributeName| async move {
+        debug!(
+            op = "DescribeVpcAttribute",
+            id,
+            attribute = name.as_str(),
+            "aws call"
+        );
+        client
+            .describe_vpc_attribute()
+            .vpc_id(id)
+            .attribute(name)
+            .send()
+            .await
+            .map_err(|e| errors::sdk("DescribeVpcAttribute", e))
+    };
+    let (support, hostnames) = futures::try_join!(
+        attribute(VpcAttributeName::EnableDnsSupport),
+        attribute(VpcAttributeName::EnableDnsHostnames),
+    )?;
+    Ok(Dns {
+        support: support
+            .enable_dns_support()
+            .and_then(|v| v.value())
+            .unwrap_or(true),
+        hostnames: hostnames
+            .enable_dns_hostnames()
+            .and_then(|v| v.value())
+            .unwrap_or(false),
+    })
+}
+
+fn state(vpc: &Vpc) -> LiveState {
+    match vpc.state() {
+        Some(VpcState::Pending) => LiveState::Pending,
+        Some(VpcState::Deleting) => LiveState::Deleting,
+        _ => LiveState::Available,
+    }
+}
+
+fn to_found(vpc: &Vpc, dns: Dns) -> Found {
+    let mut attrs = Attrs::new();
+    super::put(&mut attrs, "cidr_block", vpc.cidr_block());
+    attrs.insert("enable_dns_support".into(), Value::Bool(dns.support));
+    attrs.insert("enable_dns_hostnames".into(), Value::Bool(dns.hostnames));
+    attrs.insert(
+        "instance_tenancy".into(),
+        Value::str(vpc.instance_tenancy().map_or("default", |t| t.as_str())),
+    );
+    attrs.insert("tags".into(), tags::to_value(vpc.tags()));
+    Found::new(vpc.vpc_id().unwrap_or_default(), state(vpc), attrs)
+}

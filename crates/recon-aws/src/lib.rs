@@ -1,0 +1,188 @@
+//! The AWS provider: recon's [`Provider`] over the official Rust SDK (EC2).
+//!
+//! One module per kind in `kinds/`, each with the same sections in the same order (discover,
+//! read, create, update, delete, then the mapping between AWS's shapes and recon's attributes);
+//! `errors.rs` classifies AWS error codes; `tags.rs` builds tag specifications and filters.
+//!
+//! # Architecture invariants
+//! - The only crate that uses `aws-sdk-*`; no AWS type crosses its public API.
+//! - One create call per resource, tagged at creation (`TagSpecifications`), with the request's
+//!   token as `ClientToken` where the API has one (CreateRouteTable, CreateNatGateway).
+//! - Discovery is one paginated describe per kind filtered on `tag:recon:env`, re-checked on the
+//!   client side (moto ignores tag filters for NAT gateways).
+//! - Update and delete re-read the resource and refuse ([`ErrorKind::NotOwned`]) unless its
+//!   `recon:env` tag in AWS equals the one on the [`LiveResource`] they were given.
+//! - No waiting and no retrying beyond the SDK's own retries: states and error kinds are
+//!   reported to the executor.
+//! - Logs through `tracing` (one debug event per AWS call); never prints.
+
+mod errors;
+mod kinds;
+mod tags;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::Region;
+use recon_model::{Kind, LiveResource, Value};
+use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
+
+use crate::kinds::{
+    Found, elastic_ip, ensure_owned, gone, internet_gateway, nat_gateway, route_table,
+    security_group, subnet, vpc,
+};
+
+/// SDK attempts per call (standard retry mode) unless `AWS_MAX_ATTEMPTS` says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// The AWS provider for one region.
+#[derive(Clone, Debug)]
+pub struct AwsProvider {
+    client: Client,
+}
+
+impl AwsProvider {
+    /// A provider for `region`, with credentials and endpoint from the usual AWS sources
+    /// (environment, profile, SSO, `AWS_ENDPOINT_URL`…). Retries: standard mode with
+    /// [`DEFAULT_MAX_ATTEMPTS`] attempts, unless `AWS_MAX_ATTEMPTS` is set in the environment
+    /// (then the environment's retry settings apply).
+    pub async fn new(region: &str) -> Result<Self, ProviderError> {
+        if region.trim().is_empty() {
+            return Err(ProviderError::new(
+                ErrorKind::Invalid,
+                "no AWS region given",
+            ));
+        }
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+            loader = loader
+                .retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
+        }
+        let config = loader.load().await;
+        tracing::debug!(region, "AWS provider ready");
+        Ok(AwsProvider {
+            client: Client::new(&config),
+        })
+    }
+
+    async fn read_found(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {
+        let c = &self.client;
+        match kind {
+            Kind::Vpc => vpc::read(c, id).await,
+            Kind::Subnet => subnet::read(c, id).await,
+            Kind::InternetGateway => internet_gateway::read(c, id).await,
+            Kind::RouteTable => route_table::read(c, id).await,
+            Kind::ElasticIp => elastic_ip::read(c, id).await,
+            Kind::NatGateway => nat_gateway::read(c, id).await,
+            Kind::SecurityGroup => security_group::read(c, id).await,
+        }
+    }
+}
+
+impl Provider for AwsProvider {
+    async fn discover(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let c = &self.client;
+        let found = match kind {
+            Kind::Vpc => vpc::discover(c, environment).await,
+            Kind::Subnet => subnet::discover(c, environment).await,
+            Kind::InternetGateway => internet_gateway::discover(c, environment).await,
+            Kind::RouteTable => route_table::discover(c, environment).await,
+            Kind::ElasticIp => elastic_ip::discover(c, environment).await,
+            Kind::NatGateway => nat_gateway::discover(c, environment).await,
+            Kind::SecurityGroup => security_group::discover(c, environment).await,
+        }?;
+        Ok(kinds::owned(kind, environment, found))
+    }
+
+    /// `None` once gone. A resource without a usable `recon:id` tag is
+    /// [`ErrorKind::NotOwned`]: recon did not make it.
+    async fn read(&self, kind: Kind, id: &str) -> Result<Option<LiveResource>, ProviderError> {
+        self.read_found(kind, id)
+            .await?
+            .map(|f| f.into_live(kind))
+            .transpose()
+    }
+
+    async fn create(&self, request: CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        let c = &self.client;
+        let kind = request.address.kind;
+        let mut found = match kind {
+            Kind::Vpc => vpc::create(c, &request).await,
+            Kind::Subnet => subnet::create(c, &request).await,
+            Kind::InternetGateway => internet_gateway::create(c, &request).await,
+            Kind::RouteTable => route_table::create(c, &request).await,
+            Kind::ElasticIp => elastic_ip::create(c, &request).await,
+            Kind::NatGateway => nat_gateway::create(c, &request).await,
+            Kind::SecurityGroup => security_group::create(c, &request).await,
+        }?;
+        // Some replies carry no tags (AllocateAddress): the call set the requested ones.
+        let has_tags = found
+            .attrs
+            .get("tags")
+            .and_then(Value::as_map)
+            .is_some_and(|t| !t.is_empty());
+        if !has_tags {
+            let wanted = tags::wanted(request.attrs)?;
+            found.attrs.insert(
+                "tags".into(),
+                recon_model::tags::to_value(
+                    &wanted
+                        .into_iter()
+                        .filter(|(k, _)| !recon_model::tags::is_aws_managed(k))
+                        .collect(),
+                ),
+            );
+        }
+        tracing::debug!(address = %request.address, id = found.id, "created");
+        Ok(found.with_address(request.address.clone()))
+    }
+
+    async fn update(&self, request: UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        let c = &self.client;
+        let live = request.live;
+        let kind = live.kind();
+        let current = self
+            .read_found(kind, &live.id)
+            .await?
+            .ok_or_else(|| gone(kind, &live.id))?;
+        ensure_owned(&current, live)?;
+        match kind {
+            Kind::Vpc => vpc::update(c, &current, &request).await,
+            Kind::Subnet => subnet::update(c, &current, &request).await,
+            Kind::InternetGateway => internet_gateway::update(c, &current, &request).await,
+            Kind::RouteTable => route_table::update(c, &current, &request).await,
+            Kind::ElasticIp => elastic_ip::update(c, &current, &request).await,
+            Kind::NatGateway => nat_gateway::update(c, &current, &request).await,
+            Kind::SecurityGroup => security_group::update(c, &current, &request).await,
+        }?;
+        let after = self
+            .read_found(kind, &live.id)
+            .await?
+            .ok_or_else(|| gone(kind, &live.id))?;
+        Ok(after.with_address(live.address.clone()))
+    }
+
+    async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
+        let c = &self.client;
+        let kind = live.kind();
+        let Some(current) = self.read_found(kind, &live.id).await? else {
+            tracing::debug!(address = %live.address, id = live.id, "already gone");
+            return Ok(());
+        };
+        ensure_owned(&current, live)?;
+        match kind {
+            Kind::Vpc => vpc::delete(c, &current).await,
+            Kind::Subnet => subnet::delete(c, &current).await,
+            Kind::InternetGateway => internet_gateway::delete(c, &current).await,
+            Kind::RouteTable => route_table::delete(c, &current).await,
+            Kind::ElasticIp => elastic_ip::delete(c, &current).await,
+            Kind::NatGateway => nat_gateway::delete(c, &current).await,
+            Kind::SecurityGroup => security_group::delete(c, &current).await,
+        }
+    }
+}
