@@ -218,7 +218,7 @@ async fn a_stale_plan_is_refused_and_changes_nothing() {
     run.code_is(1);
     assert!(
         run.stderr()
-            .contains("the spec `spec.yaml` changed after the plan was made"),
+            .contains("The saved plan is stale: the spec `spec.yaml` changed"),
         "{}",
         run.stderr()
     );

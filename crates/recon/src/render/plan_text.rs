@@ -184,3 +184,134 @@ fn map_diff(out: &mut String, before: &BTreeMap<String, Value>, after: &BTreeMap
         let _ = writeln!(out, "{pad}+ {k:<w$} = {a}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use recon_model::tags::{desired_tags, to_value};
+    use recon_model::{Kind, LiveResource, LiveState, Value};
+
+    const SPEC: &str = "
+environment: demo
+region: us-east-1
+resources:
+  vpc.main: { cidr_block: 10.0.0.0/16 }
+  subnet.a: { vpc: vpc.main, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a }
+  security_group.web:
+    vpc: vpc.main
+    description: web servers
+    ingress: [ { protocol: tcp, ports: 443, from: 0.0.0.0/0 } ]
+";
+
+    fn live(
+        spec: &recon_model::Spec,
+        address: &str,
+        id: &str,
+        attrs: &[(&str, Value)],
+    ) -> LiveResource {
+        let address = address.parse().unwrap();
+        let mut attrs: BTreeMap<String, Value> = attrs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        if let Some(wanted) = spec.get(&address) {
+            attrs.insert("tags".into(), to_value(&desired_tags(spec, wanted)));
+        }
+        LiveResource {
+            address,
+            id: id.into(),
+            state: LiveState::Available,
+            attrs,
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    fn rule(port: &str, from: &str) -> Value {
+        Value::Map(BTreeMap::from([
+            ("protocol".into(), Value::str("tcp")),
+            ("ports".into(), Value::str(port)),
+            ("from".into(), Value::str(from)),
+        ]))
+    }
+
+    #[test]
+    fn updates_replacements_and_deletes_read_like_terraform() {
+        let file = recon_spec::SourceFile {
+            name: "demo.yaml".into(),
+            text: SPEC.into(),
+        };
+        let spec = recon_spec::parse(&file).unwrap();
+        let s = Value::str;
+        let live = vec![
+            live(
+                &spec,
+                "vpc.main",
+                "vpc-1",
+                &[
+                    ("cidr_block", s("10.0.0.0/16")),
+                    ("enable_dns_support", Value::Bool(true)),
+                    ("enable_dns_hostnames", Value::Bool(false)),
+                    ("instance_tenancy", s("default")),
+                ],
+            ),
+            live(
+                &spec,
+                "subnet.a",
+                "subnet-1",
+                &[
+                    ("vpc", s("vpc-1")),
+                    ("cidr_block", s("10.0.1.0/24")),
+                    ("availability_zone", s("us-east-1a")),
+                    ("map_public_ip_on_launch", Value::Bool(true)),
+                ],
+            ),
+            live(
+                &spec,
+                "security_group.web",
+                "sg-1",
+                &[
+                    ("vpc", s("vpc-1")),
+                    ("description", s("web")),
+                    (
+                        "ingress",
+                        Value::List(vec![rule("443", "0.0.0.0/0"), rule("22", "0.0.0.0/0")]),
+                    ),
+                    (
+                        "egress",
+                        recon_model::kinds::security_group::default_egress(),
+                    ),
+                ],
+            ),
+            live(
+                &spec,
+                "internet_gateway.old",
+                "igw-1",
+                &[("vpc", s("vpc-1"))],
+            ),
+        ];
+        let plan = recon_plan::plan(&spec, None, Kind::ALL, &live).unwrap();
+        insta::assert_snapshot!(super::render(&plan), @r#"
+            recon will perform the following actions in environment `demo` (us-east-1):
+
+              # subnet.a will be updated in place
+              ~ subnet.a (subnet-1) {
+                  ~ map_public_ip_on_launch = true -> false
+                }
+
+              # internet_gateway.old will be destroyed: not in the spec
+              - internet_gateway.old (igw-1)
+
+              # security_group.web must be replaced: `description` forces replacement
+            -/+ security_group.web (sg-1) {
+                  ~ description = "web" -> "web servers" # forces replacement
+                  ~ ingress     = [
+                      - { from = "0.0.0.0/0", ports = "22", protocol = "tcp" },
+                        { from = "0.0.0.0/0", ports = "443", protocol = "tcp" },
+                    ]
+                }
+
+            Plan: 1 to add, 1 to change, 2 to destroy.
+        "#);
+    }
+}

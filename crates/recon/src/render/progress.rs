@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use recon_exec::{Event, Step};
-use recon_model::Plan;
+use recon_model::{Plan, PlanMode};
 
 pub fn line(event: &Event) -> String {
     match event {
@@ -60,8 +60,11 @@ fn seconds(d: Duration) -> String {
 /// `Resources: 7 added, 0 changed, 0 destroyed.` (only said once every change succeeded)
 pub fn summary(plan: &Plan) -> String {
     let s = plan.summary();
-    format!(
-        "Resources: {} added, {} changed, {} destroyed.",
-        s.add, s.change, s.destroy
-    )
+    match plan.mode {
+        PlanMode::Destroy => format!("Resources: {} destroyed.", s.destroy),
+        PlanMode::Apply => format!(
+            "Resources: {} added, {} changed, {} destroyed.",
+            s.add, s.change, s.destroy
+        ),
+    }
 }
