@@ -64,10 +64,10 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
 pub struct DestroyArgs {
     /// The spec whose environment to destroy. Ownership is by tag, so everything tagged with the
     /// environment is deleted, whether or not the spec names it.
-    #[arg(required_unless_present = "env")]
     pub spec: Option<PathBuf>,
     /// The environment to destroy, instead of a spec.
     #[arg(long, conflicts_with = "spec", requires = "region")]
