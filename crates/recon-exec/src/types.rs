@@ -1,0 +1,320 @@
+//! The executor's public vocabulary: configuration, steps, events, outcomes, errors, report.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use recon_model::{Address, Kind, LiveResource};
+use recon_provider::ProviderError;
+
+/// How long to wait for a kind's resources to become available and to be gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindTimeouts {
+    /// From the create call's return to `available`.
+    pub ready: Duration,
+    /// From the accepted delete call to gone.
+    pub delete: Duration,
+}
+
+/// Timing and concurrency of [`crate::execute`].
+#[derive(Clone, Debug)]
+pub struct ExecConfig {
+    /// Steps running at once (at least 1). Default 10.
+    pub parallelism: usize,
+    /// First delay between polls and retries. Default 1 s; doubles each time up to `poll_max`.
+    pub poll_initial: Duration,
+    /// Longest delay between polls and retries. Default 15 s.
+    pub poll_max: Duration,
+    /// How long "not found" is tolerated for a resource just created (reads) or one a call
+    /// names (create and update retries), and how long `IncorrectState` is retried on create
+    /// and update. Default 2 min.
+    pub not_found_grace: Duration,
+    /// How long a delete refused with `DependencyViolation` or `IncorrectState` is retried.
+    /// Default 15 min.
+    pub dependency_timeout: Duration,
+    /// Per-kind waits; kinds not listed use `default_timeouts`. Default: NAT gateway ready
+    /// 10 min, delete 30 min.
+    pub timeouts: BTreeMap<Kind, KindTimeouts>,
+    /// Default: ready 10 min, delete 20 min.
+    pub default_timeouts: KindTimeouts,
+}
+
+impl Default for ExecConfig {
+    fn default() -> Self {
+        const MIN: u64 = 60;
+        ExecConfig {
+            parallelism: 10,
+            poll_initial: Duration::from_secs(1),
+            poll_max: Duration::from_secs(15),
+            not_found_grace: Duration::from_secs(2 * MIN),
+            dependency_timeout: Duration::from_secs(15 * MIN),
+            timeouts: BTreeMap::from([(
+                Kind::NatGateway,
+                KindTimeouts {
+                    ready: Duration::from_secs(10 * MIN),
+                    delete: Duration::from_secs(30 * MIN),
+                },
+            )]),
+            default_timeouts: KindTimeouts {
+                ready: Duration::from_secs(10 * MIN),
+                delete: Duration::from_secs(20 * MIN),
+            },
+        }
+    }
+}
+
+impl ExecConfig {
+    pub fn timeouts_for(&self, kind: Kind) -> KindTimeouts {
+        self.timeouts
+            .get(&kind)
+            .copied()
+            .unwrap_or(self.default_timeouts)
+    }
+}
+
+/// What a step does to one resource. A replacement is two steps: `Delete` of the live
+/// resource, then `Create` of the wanted one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Create,
+    Update,
+    /// Also the first half of a replacement.
+    Delete,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Step::Create => "create",
+            Step::Update => "update",
+            Step::Delete => "delete",
+        })
+    }
+}
+
+/// Progress, for the CLI to print. The order of events of concurrent steps is not
+/// deterministic; the events of one step are in order (`Started`, any `Waiting`/`Retrying`,
+/// then `Finished` or `Failed`; or only `Skipped`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Started {
+        address: Address,
+        step: Step,
+    },
+    /// Polling a state that takes time ("pending", "deleting", "not visible yet"). Sent when
+    /// the reason changes and then at most every 10 s.
+    Waiting {
+        address: Address,
+        step: Step,
+        reason: String,
+    },
+    /// A call failed in a way that may clear (`DependencyViolation`, "not found" just after
+    /// a create, throttling) and will be tried again; `attempt` counts the retries, from 1.
+    Retrying {
+        address: Address,
+        step: Step,
+        error: String,
+        attempt: u32,
+    },
+    Finished {
+        address: Address,
+        step: Step,
+        id: String,
+        elapsed: Duration,
+    },
+    /// `error` is the whole cause chain on one line.
+    Failed {
+        address: Address,
+        step: Step,
+        error: String,
+    },
+    /// Not run because `because` (the step that failed first, not an intermediate skipped
+    /// one) failed.
+    Skipped {
+        address: Address,
+        step: Step,
+        because: Address,
+    },
+}
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The provider refused a call, with retries exhausted where the error is retried.
+    #[error("could not {step} {address}{}", retried_note(*retried_for))]
+    Provider {
+        address: Address,
+        step: Step,
+        /// How long the call was retried before giving up (`None`: not retried).
+        retried_for: Option<Duration>,
+        #[source]
+        source: ProviderError,
+    },
+    /// A wait ran out: "timed out after 10m waiting for nat_gateway.main to become available
+    /// (last state: pending)".
+    #[error(
+        "timed out after {} waiting for {address} to {goal} (last state: {last_state})",
+        human(*waited)
+    )]
+    Timeout {
+        address: Address,
+        step: Step,
+        /// "become visible", "become available", "be deleted".
+        goal: &'static str,
+        /// The configured limit that ran out.
+        waited: Duration,
+        last_state: String,
+    },
+    /// The resource reached a state it cannot leave towards the goal (a NAT gateway `failed`).
+    #[error("{address} is {state} on the AWS side after its {step}{}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    ResourceFailed {
+        address: Address,
+        step: Step,
+        state: String,
+        message: Option<String>,
+    },
+    /// A reference in the wanted attributes has no value: the plan does not know the resource
+    /// and no earlier step produced it.
+    #[error(
+        "cannot {step} {address}: {reference} has no value (neither in the plan nor made by an earlier step)"
+    )]
+    Unresolved {
+        address: Address,
+        step: Step,
+        reference: String,
+    },
+    /// The change lacks what its action needs (an id for a delete, `after` for a create).
+    #[error("cannot {step} {address}: the plan is inconsistent: {message}")]
+    InvalidPlan {
+        address: Address,
+        step: Step,
+        message: String,
+    },
+    /// The steps' ordering constraints form a cycle; nothing was run.
+    #[error(
+        "the plan's steps depend on each other in a cycle: {}",
+        cycle_text(steps)
+    )]
+    Cycle { steps: Vec<(Address, Step)> },
+    /// The step's task ended without a result (a panic).
+    #[error("{step} of {address} stopped unexpectedly: {message}")]
+    Internal {
+        address: Address,
+        step: Step,
+        message: String,
+    },
+}
+
+fn retried_note(d: Option<Duration>) -> String {
+    d.map(|d| format!(" (retried for {})", human(d)))
+        .unwrap_or_default()
+}
+
+fn cycle_text(steps: &[(Address, Step)]) -> String {
+    let mut parts: Vec<String> = steps.iter().map(|(a, s)| format!("{s} {a}")).collect();
+    if let Some(first) = parts.first().cloned() {
+        parts.push(first);
+    }
+    parts.join(" -> ")
+}
+
+/// `10m`, `2m30s`, `45s`, `1h`, `250ms`.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// The error and its sources on one line, without repeating a source the message already
+/// contains.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// How one step ended.
+#[derive(Debug)]
+pub enum StepResult {
+    /// `id`: the resource's id (for a delete, the id it had).
+    Done {
+        id: String,
+    },
+    Failed {
+        error: ExecError,
+    },
+    /// Not run: `because` failed (the root cause).
+    Skipped {
+        because: Address,
+    },
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub address: Address,
+    pub step: Step,
+    pub result: StepResult,
+}
+
+/// What [`crate::execute`] did.
+#[derive(Debug)]
+pub struct Report {
+    /// One per step, sorted by address, then step.
+    pub outcomes: Vec<Outcome>,
+    /// The last known state of every resource the plan knew or touched: `plan.known`, the
+    /// live versions of updated, replaced and deleted resources, overwritten by what each
+    /// step produced (created and updated resources as the provider last reported them;
+    /// deleted ones removed). A resource whose create call succeeded but whose later wait
+    /// failed is included as last seen.
+    pub live: BTreeMap<Address, LiveResource>,
+}
+
+impl Report {
+    /// Whether every step is done.
+    pub fn succeeded(&self) -> bool {
+        self.outcomes
+            .iter()
+            .all(|o| matches!(o.result, StepResult::Done { .. }))
+    }
+
+    /// (done, failed, skipped).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for o in &self.outcomes {
+            match o.result {
+                StepResult::Done { .. } => c.0 += 1,
+                StepResult::Failed { .. } => c.1 += 1,
+                StepResult::Skipped { .. } => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// The outcome of one step, if the plan had it.
+    pub fn outcome(&self, address: &Address, step: Step) -> Option<&Outcome> {
+        self.outcomes
+            .iter()
+            .find(|o| &o.address == address && o.step == step)
+    }
+}

@@ -1,0 +1,81 @@
+//! How the fake behaves in time.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use recon_model::Kind;
+
+/// Per-kind durations and call latency. [`FakeConfig::default`] is AWS-like: a NAT gateway is
+/// `pending` for 60 s and `deleting` for 30 s, everything else is immediate, reads never lag and
+/// calls take no time. [`FakeConfig::instant`] has no delays at all.
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    /// How long a new resource stays [`recon_model::LiveState::Pending`] before it becomes
+    /// `Available`.
+    pub pending_for: BTreeMap<Kind, Duration>,
+    /// How long a deleted resource stays [`recon_model::LiveState::Deleting`] (still blocking
+    /// the deletion of what it refers to) before it is gone.
+    pub deleting_for: BTreeMap<Kind, Duration>,
+    /// Eventual consistency: for this long after its creation, reads by id and discovery do not
+    /// see a resource, updates of it answer "not found", and it cannot be referred to.
+    pub read_lag: BTreeMap<Kind, Duration>,
+    /// How long every mutating call (create, update, delete) takes.
+    pub latency: Duration,
+    /// Whether a route refuses the deletion of its target (NAT gateway, internet gateway).
+    /// `true` (the default) is stricter than AWS, which lets the target go and leaves a
+    /// `blackhole` route, and makes the delete order of route tables observable; `false` models
+    /// AWS exactly.
+    pub routes_block_delete: bool,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        FakeConfig {
+            pending_for: BTreeMap::from([(Kind::NatGateway, Duration::from_secs(60))]),
+            deleting_for: BTreeMap::from([(Kind::NatGateway, Duration::from_secs(30))]),
+            read_lag: BTreeMap::new(),
+            latency: Duration::ZERO,
+            routes_block_delete: true,
+        }
+    }
+}
+
+impl FakeConfig {
+    /// Nothing takes time: every resource is available at once and gone at once.
+    pub fn instant() -> Self {
+        FakeConfig {
+            pending_for: BTreeMap::new(),
+            deleting_for: BTreeMap::new(),
+            ..FakeConfig::default()
+        }
+    }
+
+    pub fn pending(mut self, kind: Kind, d: Duration) -> Self {
+        self.pending_for.insert(kind, d);
+        self
+    }
+
+    pub fn deleting(mut self, kind: Kind, d: Duration) -> Self {
+        self.deleting_for.insert(kind, d);
+        self
+    }
+
+    pub fn read_lag(mut self, kind: Kind, d: Duration) -> Self {
+        self.read_lag.insert(kind, d);
+        self
+    }
+
+    pub fn latency(mut self, d: Duration) -> Self {
+        self.latency = d;
+        self
+    }
+
+    pub fn routes_block_delete(mut self, yes: bool) -> Self {
+        self.routes_block_delete = yes;
+        self
+    }
+
+    pub(crate) fn get(map: &BTreeMap<Kind, Duration>, kind: Kind) -> Duration {
+        map.get(&kind).copied().unwrap_or(Duration::ZERO)
+    }
+}
