@@ -151,15 +151,16 @@ fn redact_token(token: &str) -> String {
     const PREFIXES: &[&str] = &[
         "vpc", "subnet", "igw", "rtb", "eipalloc", "nat", "sg", "eni",
     ];
-    if let Some((prefix, rest)) = token.split_once('-') {
-        if PREFIXES.contains(&prefix)
-            && rest.len() >= 8
-            && rest.chars().all(|c| c.is_ascii_hexdigit())
+    match token.split_once('-') {
+        Some((prefix, rest))
+            if PREFIXES.contains(&prefix)
+                && rest.len() >= 8
+                && rest.chars().all(|c| c.is_ascii_hexdigit()) =>
         {
-            return format!("{prefix}-[id]");
+            format!("{prefix}-[id]")
         }
+        _ => token.to_owned(),
     }
-    token.to_owned()
 }
 
 /// An EC2 client on the moto server, for out-of-band changes and independent checks.
