@@ -11,11 +11,13 @@
 
 mod discover;
 mod error;
+mod fresh;
 
 use std::future::Future;
 
 pub use discover::{DiscoverError, discover_all};
 pub use error::{ErrorKind, ProviderError};
+pub use fresh::{FreshError, check_fresh};
 use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};
 
 /// What to create: the wanted attributes with every reference resolved to an AWS id, `tags`

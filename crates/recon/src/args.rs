@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -58,6 +59,10 @@ pub struct ApplyArgs {
     /// Skip the confirmation (only meaningful with a spec).
     #[arg(long)]
     pub auto_approve: bool,
+    /// How long to keep retrying a delete that AWS refuses because something still uses the
+    /// resource (e.g. `15m`, `90s`).
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    pub retry_for: Duration,
     /// How many changes may run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
@@ -78,6 +83,14 @@ pub struct DestroyArgs {
     /// Skip the confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+    /// Where to write the teardown record (JSON; the Markdown rendering goes beside it with
+    /// `.md`). Default: `.recon/teardown/<environment>-<UTC time>.json`.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// How long to keep retrying a delete that AWS refuses because something still uses the
+    /// resource (e.g. `15m`, `90s`).
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    pub retry_for: Duration,
     /// How many deletions may run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,

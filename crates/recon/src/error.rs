@@ -102,6 +102,10 @@ pub enum CliError {
         causes: Vec<StepFailure>,
     },
 
+    #[error("Could not verify that environment `{environment}` is gone: {error}")]
+    #[diagnostic(help("run `recon destroy` again to re-check"))]
+    SweepFailed { environment: String, error: String },
+
     #[error("Destroy left {} resources of environment `{environment}` behind: {}", remaining.len(), remaining.join(", "))]
     #[diagnostic(help(
         "run `recon destroy` again; if it persists, see what blocks them in the AWS console"

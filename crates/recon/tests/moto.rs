@@ -83,7 +83,13 @@ async fn plan_apply_replan_destroy() {
     again.code_is(0);
     assert!(again.stdout().contains("No changes."), "{}", again.stdout());
 
-    let destroy = ws.recon(&["destroy", "spec.yaml", "--auto-approve"]);
+    let destroy = ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--record",
+        "close-out.json",
+    ]);
     destroy.success();
     assert!(
         destroy.stdout().contains(&format!(
@@ -92,6 +98,131 @@ async fn plan_apply_replan_destroy() {
         "{}",
         destroy.stdout()
     );
+    assert!(
+        destroy
+            .stdout()
+            .contains("Teardown record: close-out.json (and close-out.md)")
+    );
+    assert_eq!(owned_ids(&env).await, Vec::<String>::new());
+
+    // The close-out record names every resource with its id and both times.
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("close-out.json")).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "complete");
+    assert_eq!(record["environment"], env.as_str());
+    assert_eq!(record["sweep"]["remaining"], serde_json::json!([]));
+    let resources = record["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 10);
+    for r in resources {
+        assert_eq!(r["status"], "deleted", "{r}");
+        assert!(r["id"].as_str().unwrap().contains('-'), "{r}");
+        assert!(
+            r["requested_at"].as_str().unwrap() <= r["confirmed_gone_at"].as_str().unwrap(),
+            "{r}"
+        );
+    }
+    let md = std::fs::read_to_string(ws.path().join("close-out.md")).unwrap();
+    assert!(md.contains("| Outcome | **Complete**"), "{md}");
+    assert!(md.contains("| vpc | `vpc.main` | `vpc-"), "{md}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destroy_that_fails_part_way_still_writes_the_record_and_spares_what_it_does_not_own() {
+    moto_endpoint();
+    let env = unique_env("partial");
+    let ws = Workspace::new("network.yaml", &env);
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+
+    // Someone adds a subnet of their own to the VPC: AWS then refuses to delete the VPC.
+    let c = ec2().await;
+    let vpcs = c
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag:recon:env").values(&env).build())
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpcs.vpcs()[0].vpc_id().unwrap().to_owned();
+    let foreign = c
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.9.0/24")
+        .send()
+        .await
+        .unwrap();
+    let foreign_id = foreign.subnet().unwrap().subnet_id().unwrap().to_owned();
+
+    let destroy = ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--retry-for",
+        "2s",
+        "--record",
+        "rec.json",
+    ]);
+    destroy.code_is(1);
+    assert!(
+        destroy.stdout().contains("Teardown record: rec.json"),
+        "{}",
+        destroy.stdout()
+    );
+    assert!(
+        destroy.stderr().contains("Destroy failed: 1 failed"),
+        "{}",
+        destroy.stderr()
+    );
+    assert!(
+        destroy.stderr().contains("vpc.main"),
+        "{}",
+        destroy.stderr()
+    );
+
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("rec.json")).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "incomplete");
+    let resources = record["resources"].as_array().unwrap();
+    let vpc_entry = resources
+        .iter()
+        .find(|r| r["address"] == "vpc.main")
+        .unwrap();
+    assert_eq!(vpc_entry["status"], "failed");
+    assert!(
+        vpc_entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains("DependencyViolation"),
+        "{vpc_entry}"
+    );
+    assert_eq!(
+        resources
+            .iter()
+            .filter(|r| r["status"] == "deleted")
+            .count(),
+        9
+    );
+    assert_eq!(record["sweep"]["remaining"].as_array().unwrap().len(), 1);
+    let md = std::fs::read_to_string(ws.path().join("rec.md")).unwrap();
+    assert!(
+        md.contains("## Not deleted") && md.contains("these remain:"),
+        "{md}"
+    );
+
+    // The subnet recon does not own is untouched; once it is gone, destroy converges.
+    let still = c
+        .describe_subnets()
+        .subnet_ids(&foreign_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.subnets().len(), 1);
+    c.delete_subnet()
+        .subnet_id(&foreign_id)
+        .send()
+        .await
+        .unwrap();
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
     assert_eq!(owned_ids(&env).await, Vec::<String>::new());
 }
 

@@ -1,7 +1,8 @@
 //! `recon apply`: carry out the saved plan, after checking it is not stale; or
 //! `recon apply SPEC`: plan, show, confirm, carry out.
 
-use recon_model::{Kind, Plan, fingerprint, sha256_hex};
+use recon_model::{Kind, Plan, sha256_hex};
+use recon_provider::{FreshError, check_fresh};
 
 use crate::args::ApplyArgs;
 use crate::render::plan_text;
@@ -25,12 +26,10 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             let plan = planfile::load(&args.plan)?;
             check_spec_unchanged(&plan)?;
             let provider = super::aws(&plan.region).await?;
-            let live = super::discover(&provider, &plan.environment).await?;
-            if fingerprint(Kind::ALL, &live) != plan.live_fingerprint {
-                return Err(CliError::StaleLive {
-                    environment: plan.environment.clone(),
-                });
-            }
+            check_fresh(&provider, &plan).await.map_err(|e| match e {
+                FreshError::Stale { environment } => CliError::StaleLive { environment },
+                FreshError::Discover(errors) => super::discover_failed(&plan.environment, errors),
+            })?;
             if plan.is_empty() {
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
@@ -41,8 +40,12 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
     super::execute::run(
         std::sync::Arc::new(provider),
         &plan,
-        args.parallelism.into(),
+        super::execute::Tuning {
+            parallelism: args.parallelism.into(),
+            retry_for: args.retry_for,
+        },
         "Apply",
+        |_| {},
     )
     .await?;
     Ok(ExitStatus::Success)

@@ -1,12 +1,16 @@
 //! `recon destroy SPEC` or `recon destroy --env NAME --region R`: delete everything the
-//! environment owns (found by tag), then verify by a fresh discovery that nothing remains.
+//! environment owns (found by tag), verify by a fresh discovery that nothing remains, and write
+//! the teardown record, whether or not every deletion succeeded.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use recon_model::Kind;
 
 use crate::args::DestroyArgs;
+use crate::error::error_chain;
 use crate::render::plan_text;
+use crate::teardown::{self, Outcome, Record, Recorder, Status, Sweep};
 use crate::{CliError, ExitStatus, confirm, printer};
 
 pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
@@ -29,16 +33,72 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     }
     printer::out(&plan_text::render(&plan));
     confirm::confirm("destroy all of these resources", args.auto_approve)?;
-    super::execute::run(
+
+    let started = SystemTime::now();
+    let recorder = Recorder::new(&plan);
+    let observer = recorder.clone();
+    let executed = super::execute::run(
         Arc::clone(&provider),
         &plan,
-        args.parallelism.into(),
+        super::execute::Tuning {
+            parallelism: args.parallelism.into(),
+            retry_for: args.retry_for,
+        },
         "Destroy",
+        move |event| observer.observe(event),
     )
-    .await?;
+    .await;
 
-    let remaining = super::discover(&*provider, &environment).await?;
-    if remaining.is_empty() {
+    let sweep = match super::discover(&*provider, &environment).await {
+        Ok(remaining) => Sweep {
+            at: teardown::timestamp(SystemTime::now()),
+            remaining: remaining
+                .iter()
+                .map(|r| format!("{} ({})", r.address, r.id))
+                .collect(),
+            error: None,
+        },
+        Err(e) => Sweep {
+            at: teardown::timestamp(SystemTime::now()),
+            remaining: vec![],
+            error: Some(error_chain(&e)),
+        },
+    };
+    let resources = recorder.entries();
+    let complete = executed.is_ok()
+        && sweep.error.is_none()
+        && sweep.remaining.is_empty()
+        && resources.iter().all(|e| e.status == Status::Deleted);
+    let record = Record {
+        format_version: teardown::RECORD_FORMAT_VERSION,
+        environment: environment.clone(),
+        region: region.clone(),
+        spec: plan.spec.clone(),
+        started_at: teardown::timestamp(started),
+        finished_at: teardown::timestamp(SystemTime::now()),
+        outcome: if complete {
+            Outcome::Complete
+        } else {
+            Outcome::Incomplete
+        },
+        resources,
+        sweep: sweep.clone(),
+    };
+    let path = args
+        .record
+        .unwrap_or_else(|| teardown::default_path(&environment, started));
+    let md = teardown::write(&record, &path)?;
+    printer::line(&format!(
+        "Teardown record: {} (and {})",
+        path.display(),
+        md.display()
+    ));
+
+    executed?;
+    if let Some(error) = sweep.error {
+        return Err(CliError::SweepFailed { environment, error });
+    }
+    if sweep.remaining.is_empty() {
         printer::line(&format!(
             "Verified: no resources tagged recon:env={environment} remain in {region}."
         ));
@@ -46,10 +106,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     } else {
         Err(CliError::Remaining {
             environment,
-            remaining: remaining
-                .iter()
-                .map(|r| format!("{} ({})", r.address, r.id))
-                .collect(),
+            remaining: sweep.remaining,
         })
     }
 }

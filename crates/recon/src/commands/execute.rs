@@ -1,8 +1,9 @@
 //! Running a plan and showing progress the way Terraform users expect.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use recon_exec::{ExecConfig, StepResult, execute};
+use recon_exec::{Event, ExecConfig, StepResult, execute};
 use recon_model::Plan;
 use recon_provider::Provider;
 
@@ -10,20 +11,31 @@ use crate::error::{StepFailure, error_chain};
 use crate::render::progress;
 use crate::{CliError, printer};
 
-/// Carries out `plan`, printing progress, and summarises. Fails when any step failed.
+/// The command-line knobs of the executor.
+#[derive(Clone, Copy, Debug)]
+pub struct Tuning {
+    pub parallelism: usize,
+    pub retry_for: Duration,
+}
+
+/// Carries out `plan`, printing progress and passing each event to `observe`, and summarises.
+/// Fails when any step failed.
 pub async fn run<P: Provider>(
     provider: Arc<P>,
     plan: &Plan,
-    parallelism: usize,
+    tuning: Tuning,
     action: &'static str,
+    observe: impl Fn(&Event) + Send + Sync + 'static,
 ) -> Result<(), CliError> {
     let config = ExecConfig {
-        parallelism,
+        parallelism: tuning.parallelism,
+        dependency_timeout: tuning.retry_for,
         ..ExecConfig::default()
     };
     printer::line("");
-    let report = execute(provider, plan, &config, |event| {
+    let report = execute(provider, plan, &config, move |event| {
         printer::line(&progress::line(&event));
+        observe(&event);
     })
     .await;
     let summary = progress::summary(plan);

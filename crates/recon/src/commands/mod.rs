@@ -10,7 +10,7 @@ use std::path::Path;
 
 use recon_aws::AwsProvider;
 use recon_model::{Kind, LiveResource, Spec, SpecSource, sha256_hex};
-use recon_provider::{Provider, discover_all};
+use recon_provider::{DiscoverError, Provider, discover_all};
 
 use crate::CliError;
 use crate::error::DiscoverFailure;
@@ -46,8 +46,12 @@ pub async fn discover<P: Provider>(
 ) -> Result<Vec<LiveResource>, CliError> {
     discover_all(provider, environment, Kind::ALL)
         .await
-        .map_err(|errors| CliError::Discover {
-            environment: environment.to_owned(),
-            causes: errors.into_iter().map(DiscoverFailure::from).collect(),
-        })
+        .map_err(|errors| discover_failed(environment, errors))
+}
+
+pub fn discover_failed(environment: &str, errors: Vec<DiscoverError>) -> CliError {
+    CliError::Discover {
+        environment: environment.to_owned(),
+        causes: errors.into_iter().map(DiscoverFailure::from).collect(),
+    }
 }

@@ -1,0 +1,34 @@
+use recon_model::plan::fingerprint;
+use recon_model::{Kind, LiveResource, Plan};
+
+use crate::{DiscoverError, Provider, discover_all};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FreshError {
+    #[error("Could not read the live resources")]
+    Discover(Vec<DiscoverError>),
+    /// The live resources differ from those the plan was made against.
+    #[error("The live resources of environment `{environment}` changed after the plan was made")]
+    Stale { environment: String },
+}
+
+/// Apply's precondition: the environment's live resources are still the ones the plan was
+/// made against (by [`fingerprint`]: addresses, ids and attributes, not transient states).
+///
+/// # Guarantees
+/// Makes no change. Returns the live resources it read, for the caller's use.
+pub async fn check_fresh<P: Provider>(
+    provider: &P,
+    plan: &Plan,
+) -> Result<Vec<LiveResource>, FreshError> {
+    let live = discover_all(provider, &plan.environment, Kind::ALL)
+        .await
+        .map_err(FreshError::Discover)?;
+    if fingerprint(Kind::ALL, &live) == plan.live_fingerprint {
+        Ok(live)
+    } else {
+        Err(FreshError::Stale {
+            environment: plan.environment.clone(),
+        })
+    }
+}
