@@ -9,7 +9,7 @@ SPEC="${1:-specs/network.yaml}"
 moto_install
 echo "==> Building recon"
 cargo build --quiet -p recon
-RECON="$PWD/target/debug/recon"
+RECON="${CARGO_TARGET_DIR:-$PWD/target}/debug/recon"
 moto_start
 
 WORK="$(mktemp -d -t recon-demo.XXXXXX)"
