@@ -19,6 +19,12 @@ use recon_provider::{ErrorKind, ProviderError};
 pub(crate) fn classify(code: &str) -> ErrorKind {
     match code {
         c if c.ends_with("NotFound") => ErrorKind::NotFound,
+        // KMS and EFS.
+        "NotFoundException" | "PolicyNotFound" => ErrorKind::NotFound,
+        "FileSystemInUse" => ErrorKind::DependencyViolation,
+        "KMSInvalidStateException" => ErrorKind::IncorrectState,
+        "AlreadyExistsException" | "MountTargetConflict" => ErrorKind::AlreadyExists,
+        "ValidationException" | "BadRequest" | "InvalidArnException" => ErrorKind::Invalid,
         "DependencyViolation" | "InvalidGroup.InUse" => ErrorKind::DependencyViolation,
         c if c.ends_with(".InUse") => ErrorKind::DependencyViolation,
         "IncorrectState" | "Gateway.NotAttached" => ErrorKind::IncorrectState,
@@ -133,6 +139,18 @@ mod tests {
             ("UnauthorizedOperation", ErrorKind::Other),
             ("VpcLimitExceeded", ErrorKind::Other),
             ("InternalError", ErrorKind::Other),
+            ("NotFoundException", ErrorKind::NotFound),
+            ("FileSystemNotFound", ErrorKind::NotFound),
+            ("MountTargetNotFound", ErrorKind::NotFound),
+            ("FileSystemInUse", ErrorKind::DependencyViolation),
+            ("FileSystemAlreadyExists", ErrorKind::AlreadyExists),
+            ("MountTargetConflict", ErrorKind::AlreadyExists),
+            ("KMSInvalidStateException", ErrorKind::IncorrectState),
+            (
+                "IncorrectFileSystemLifeCycleState",
+                ErrorKind::IncorrectState,
+            ),
+            ("IncorrectMountTargetState", ErrorKind::IncorrectState),
         ];
         for (code, kind) in cases {
             assert_eq!(classify(code), kind, "{code}");

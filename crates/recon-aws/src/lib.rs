@@ -31,6 +31,8 @@ use crate::kinds::{
     Found, elastic_ip, ensure_owned, gone, internet_gateway, nat_gateway, route_table,
     security_group, subnet, vpc,
 };
+use crate::kinds::{efs_file_system, efs_mount_target, kms_key};
+use crate::kinds::{instance, key_pair, launch_template};
 
 /// SDK attempts per call (standard retry mode) unless `AWS_MAX_ATTEMPTS` says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -39,6 +41,8 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 #[derive(Clone, Debug)]
 pub struct AwsProvider {
     client: Client,
+    kms: aws_sdk_kms::Client,
+    efs: aws_sdk_efs::Client,
 }
 
 impl AwsProvider {
@@ -63,6 +67,8 @@ impl AwsProvider {
         tracing::debug!(region, "AWS provider ready");
         Ok(AwsProvider {
             client: Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
         })
     }
 
@@ -76,6 +82,12 @@ impl AwsProvider {
             Kind::ElasticIp => elastic_ip::read(c, id).await,
             Kind::NatGateway => nat_gateway::read(c, id).await,
             Kind::SecurityGroup => security_group::read(c, id).await,
+            Kind::KeyPair => key_pair::read(c, id).await,
+            Kind::LaunchTemplate => launch_template::read(c, id).await,
+            Kind::Instance => instance::read(c, id).await,
+            Kind::KmsKey => kms_key::read(&self.kms, id).await,
+            Kind::EfsFileSystem => efs_file_system::read(&self.efs, id).await,
+            Kind::EfsMountTarget => efs_mount_target::read(&self.efs, id).await,
         }
     }
 }
@@ -95,6 +107,12 @@ impl Provider for AwsProvider {
             Kind::ElasticIp => elastic_ip::discover(c, environment).await,
             Kind::NatGateway => nat_gateway::discover(c, environment).await,
             Kind::SecurityGroup => security_group::discover(c, environment).await,
+            Kind::KeyPair => key_pair::discover(c, environment).await,
+            Kind::LaunchTemplate => launch_template::discover(c, environment).await,
+            Kind::Instance => instance::discover(c, environment).await,
+            Kind::KmsKey => kms_key::discover(&self.kms, environment).await,
+            Kind::EfsFileSystem => efs_file_system::discover(&self.efs, environment).await,
+            Kind::EfsMountTarget => efs_mount_target::discover(&self.efs, environment).await,
         }?;
         Ok(kinds::owned(kind, environment, found))
     }
@@ -119,6 +137,12 @@ impl Provider for AwsProvider {
             Kind::ElasticIp => elastic_ip::create(c, &request).await,
             Kind::NatGateway => nat_gateway::create(c, &request).await,
             Kind::SecurityGroup => security_group::create(c, &request).await,
+            Kind::KeyPair => key_pair::create(c, &request).await,
+            Kind::LaunchTemplate => launch_template::create(c, &request).await,
+            Kind::Instance => instance::create(c, &request).await,
+            Kind::KmsKey => kms_key::create(&self.kms, &request).await,
+            Kind::EfsFileSystem => efs_file_system::create(&self.efs, &request).await,
+            Kind::EfsMountTarget => efs_mount_target::create(&self.efs, &request).await,
         }?;
         // Some replies carry no tags (AllocateAddress): the call set the requested ones.
         let has_tags = found
@@ -159,6 +183,12 @@ impl Provider for AwsProvider {
             Kind::ElasticIp => elastic_ip::update(c, &current, &request).await,
             Kind::NatGateway => nat_gateway::update(c, &current, &request).await,
             Kind::SecurityGroup => security_group::update(c, &current, &request).await,
+            Kind::KeyPair => key_pair::update(c, &current, &request).await,
+            Kind::LaunchTemplate => launch_template::update(c, &current, &request).await,
+            Kind::Instance => instance::update(c, &current, &request).await,
+            Kind::KmsKey => kms_key::update(&self.kms, &current, &request).await,
+            Kind::EfsFileSystem => efs_file_system::update(&self.efs, &current, &request).await,
+            Kind::EfsMountTarget => efs_mount_target::update(&self.efs, &current, &request).await,
         }?;
         let after = self
             .read_found(kind, &live.id)
@@ -183,6 +213,12 @@ impl Provider for AwsProvider {
             Kind::ElasticIp => elastic_ip::delete(c, &current).await,
             Kind::NatGateway => nat_gateway::delete(c, &current).await,
             Kind::SecurityGroup => security_group::delete(c, &current).await,
+            Kind::KeyPair => key_pair::delete(c, &current).await,
+            Kind::LaunchTemplate => launch_template::delete(c, &current).await,
+            Kind::Instance => instance::delete(c, &current).await,
+            Kind::KmsKey => kms_key::delete(&self.kms, &current).await,
+            Kind::EfsFileSystem => efs_file_system::delete(&self.efs, &current).await,
+            Kind::EfsMountTarget => efs_mount_target::delete(&self.efs, &current).await,
         }
     }
 }

@@ -10,6 +10,7 @@ pub(crate) type Initial = (&'static str, fn() -> Option<Value>);
 /// A field and the value AWS chooses when the request leaves it out.
 pub(crate) type Chosen = (&'static str, fn() -> Value);
 
+#[derive(Clone, Copy)]
 pub(crate) struct KindTable {
     /// `vpc` in `vpc-00000001`.
     pub prefix: &'static str,
@@ -23,8 +24,10 @@ pub(crate) struct KindTable {
     pub computed: &'static [Chosen],
 }
 
-pub(crate) fn table(kind: Kind) -> &'static KindTable {
-    match kind {
+/// The table of `kind`. Kinds without an entry (added to the model after this table) get a
+/// generic one: prefix `<kind>`, code `<kind>.NotFound`, no token, everything set at creation.
+pub(crate) fn table(kind: Kind) -> KindTable {
+    let known: &KindTable = match kind {
         Kind::Vpc => &VPC,
         Kind::Subnet => &SUBNET,
         Kind::InternetGateway => &INTERNET_GATEWAY,
@@ -32,7 +35,24 @@ pub(crate) fn table(kind: Kind) -> &'static KindTable {
         Kind::ElasticIp => &ELASTIC_IP,
         Kind::NatGateway => &NAT_GATEWAY,
         Kind::SecurityGroup => &SECURITY_GROUP,
-    }
+        Kind::KeyPair => &KEY_PAIR,
+        Kind::LaunchTemplate => &LAUNCH_TEMPLATE,
+        Kind::Instance => &INSTANCE,
+        Kind::KmsKey => &KMS_KEY,
+        Kind::EfsFileSystem => &EFS_FILE_SYSTEM,
+        Kind::EfsMountTarget => &EFS_MOUNT_TARGET,
+        #[allow(unreachable_patterns)]
+        _ => {
+            return KindTable {
+                prefix: kind.as_str(),
+                not_found: "NotFound",
+                token: false,
+                later: &[],
+                computed: &[],
+            };
+        }
+    };
+    *known
 }
 
 static VPC: KindTable = KindTable {
@@ -82,7 +102,8 @@ static ELASTIC_IP: KindTable = KindTable {
     prefix: "eipalloc",
     not_found: "InvalidAllocationID.NotFound",
     token: false,
-    later: &[],
+    // AssociateAddress.
+    later: &[("instance", || None)],
     computed: &[],
 };
 
@@ -103,6 +124,62 @@ static SECURITY_GROUP: KindTable = KindTable {
         ("ingress", || Some(Value::List(vec![]))),
         ("egress", || Some(default_egress())),
     ],
+    computed: &[],
+};
+
+// KMS key ids are UUIDs on AWS; the fake's are `key-00000001`.
+static KMS_KEY: KindTable = KindTable {
+    prefix: "key",
+    not_found: "NotFoundException",
+    // CreateKey takes no token.
+    token: false,
+    // EnableKeyRotation, CreateAlias, CreateGrant: a new key has none of them.
+    later: &[
+        ("enable_key_rotation", || Some(Value::Bool(false))),
+        ("alias", || None),
+        ("grants", || Some(Value::List(vec![]))),
+    ],
+    computed: &[],
+};
+
+static EFS_FILE_SYSTEM: KindTable = KindTable {
+    prefix: "fs",
+    not_found: "FileSystemNotFound",
+    // CreateFileSystem's CreationToken.
+    token: true,
+    later: &[],
+    computed: &[],
+};
+
+static EFS_MOUNT_TARGET: KindTable = KindTable {
+    prefix: "fsmt",
+    not_found: "MountTargetNotFound",
+    token: false,
+    later: &[],
+    computed: &[],
+};
+
+static KEY_PAIR: KindTable = KindTable {
+    prefix: "key",
+    not_found: "InvalidKeyPair.NotFound",
+    token: false,
+    later: &[],
+    computed: &[],
+};
+
+static LAUNCH_TEMPLATE: KindTable = KindTable {
+    prefix: "lt",
+    not_found: "InvalidLaunchTemplateId.NotFound",
+    token: true,
+    later: &[],
+    computed: &[],
+};
+
+static INSTANCE: KindTable = KindTable {
+    prefix: "i",
+    not_found: "InvalidInstanceID.NotFound",
+    token: true,
+    later: &[],
     computed: &[],
 };
 

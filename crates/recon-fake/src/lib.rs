@@ -8,22 +8,24 @@
 //! to later calls) and the special cases listed below.
 //!
 //! # AWS behaviours it models
-//! - **Ids** like `vpc-00000001`, `eipalloc-00000002`: one counter per kind prefix.
+//! - **Ids** like `vpc-00000001`, `eipalloc-00000002`, `fs-00000001`, `key-00000001` (KMS
+//!   key ids are UUIDs on AWS): one counter per kind prefix. A kind the table does not know
+//!   yet gets ids `<kind>-00000001` and no special treatment.
 //! - **Create sets only what the create call sets.** The result is the request's attributes,
 //!   except the fields later calls set, which take their AWS initial value: a VPC has
 //!   `enable_dns_hostnames: false`, a subnet `map_public_ip_on_launch: false`, an internet
 //!   gateway is detached, a route table has no routes, associations or main flag, a security
 //!   group has AWS's default egress rule and no ingress. A computed field the request leaves
 //!   out gets a value (`availability_zone: us-east-1a`). Tags are set by the create call.
-//!   An Elastic IP gets a `public_ip` output from 203.0.113.0/24.
+//!   An Elastic IP gets a `public_ip` output from 203.0.113.0/24, a KMS key an `arn`.
 //! - **References must exist.** Create and update refuse ids (in the fields the call sets) that
 //!   do not exist, are not visible yet, are being deleted or are gone, with AWS's code
 //!   (`InvalidVpcID.NotFound`, …) and [`ErrorKind::NotFound`]. Unresolved values (references,
 //!   templates, unknowns) are refused as [`ErrorKind::Invalid`].
 //! - **Routes to a NAT gateway need it `available`**: a new route to a pending (or failed) NAT
 //!   gateway is refused with [`ErrorKind::IncorrectState`].
-//! - **Idempotency tokens** for route tables and NAT gateways (the APIs that take a client
-//!   token): the same token returns the existing resource and creates nothing
+//! - **Idempotency tokens** for route tables, NAT gateways and EFS file systems (the APIs
+//!   that take a client or creation token): the same token returns the existing resource and creates nothing
 //!   ([`CallOutcome::Replayed`]); the same token with other attributes is
 //!   `IdempotentParameterMismatch`. A token whose resource is gone creates a new one (AWS does
 //!   not document how long tokens live).
@@ -48,6 +50,13 @@
 //!   after its pending time ("Network vpc-… has no Internet gateway attached"), as on AWS.
 //! - An internet gateway cannot be detached or deleted while a public NAT gateway that is not
 //!   gone lives in its VPC (`DependencyViolation`: "has some mapped public address(es)").
+//! - Terminating an instance with an Elastic IP succeeds and disassociates the address (its
+//!   `instance` becomes unset), as on AWS.
+//!
+//! Simplifications: a KMS key's delete is immediate unless `deleting_for` says otherwise (AWS
+//! schedules it days ahead and reports it pending deletion, which providers read as gone);
+//! mount targets keep the tags of their create request, where AWS takes none (the AWS
+//! provider's way of recording their ownership is not modelled).
 //!
 //! # Test hooks
 //! [`FakeCloud::fail_next`] injects errors, [`FakeCloud::calls`] is the call log (with the
@@ -630,6 +639,8 @@ impl FakeCloud {
             .entries
             .values()
             .filter(|e| e.live.id != id && e.state(now).is_some())
+            // Terminating an instance disassociates its Elastic IP (below): no dependency.
+            .filter(|e| !(kind == Kind::Instance && e.kind() == Kind::ElasticIp))
             .filter(|e| {
                 reference_ids(e.kind(), &e.live.attrs, self.config.routes_block_delete)
                     .iter()
@@ -651,6 +662,15 @@ impl FakeCloud {
             && let Some(vpc) = entry.live.attrs.get("vpc").and_then(Value::as_str)
         {
             check_no_public_nat(inner, vpc, now)?;
+        }
+        if kind == Kind::Instance {
+            for e in inner.entries.values_mut() {
+                if e.kind() == Kind::ElasticIp
+                    && e.live.attrs.get("instance").and_then(Value::as_str) == Some(id)
+                {
+                    e.live.attrs.remove("instance");
+                }
+            }
         }
         let entry = inner.entries.get_mut(id).expect("found above");
         entry.gone_at = Some(now + FakeConfig::get(&self.config.deleting_for, kind));
@@ -676,6 +696,8 @@ fn outputs(inner: &mut Inner, kind: Kind, id: &str) -> BTreeMap<String, Value> {
         let value = if *attr == "public_ip" {
             inner.public_ips += 1;
             format!("203.0.113.{}", inner.public_ips % 254 + 1)
+        } else if *attr == "arn" {
+            format!("arn:aws:fake:us-east-1:000000000000:{kind}/{id}")
         } else {
             format!("{attr}-of-{id}")
         };

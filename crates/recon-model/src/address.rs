@@ -17,6 +17,12 @@ pub enum Kind {
     ElasticIp,
     NatGateway,
     SecurityGroup,
+    KeyPair,
+    LaunchTemplate,
+    Instance,
+    KmsKey,
+    EfsFileSystem,
+    EfsMountTarget,
 }
 
 impl Kind {
@@ -28,6 +34,12 @@ impl Kind {
         Kind::ElasticIp,
         Kind::NatGateway,
         Kind::SecurityGroup,
+        Kind::KeyPair,
+        Kind::LaunchTemplate,
+        Kind::Instance,
+        Kind::KmsKey,
+        Kind::EfsFileSystem,
+        Kind::EfsMountTarget,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +51,12 @@ impl Kind {
             Kind::ElasticIp => "elastic_ip",
             Kind::NatGateway => "nat_gateway",
             Kind::SecurityGroup => "security_group",
+            Kind::KeyPair => "key_pair",
+            Kind::LaunchTemplate => "launch_template",
+            Kind::Instance => "instance",
+            Kind::KmsKey => "kms_key",
+            Kind::EfsFileSystem => "efs_file_system",
+            Kind::EfsMountTarget => "efs_mount_target",
         }
     }
 

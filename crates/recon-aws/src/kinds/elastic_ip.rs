@@ -1,5 +1,7 @@
 //! `elastic_ip`: AllocateAddress, ReleaseAddress. The id is the allocation id (`eipalloc-…`);
-//! the address itself is the `public_ip` output. Only tags change in place.
+//! the address itself is the `public_ip` output. `instance` (AssociateAddress with
+//! re-association allowed, DisassociateAddress) and tags change in place; a delete
+//! disassociates first.
 //!
 //! DescribeAddresses has no pagination: one call returns every matching address.
 
@@ -85,6 +87,25 @@ pub(crate) async fn update(
         known(&diff.field, after)?;
         match diff.field.as_str() {
             "tags" => tags::update(client, &current.id, current.attrs.get("tags"), after).await?,
+            "instance" => match after.and_then(Value::as_str) {
+                Some(instance) => {
+                    debug!(
+                        op = "AssociateAddress",
+                        id = current.id,
+                        instance,
+                        "aws call"
+                    );
+                    client
+                        .associate_address()
+                        .allocation_id(&current.id)
+                        .instance_id(instance)
+                        .allow_reassociation(true)
+                        .send()
+                        .await
+                        .map_err(|e| errors::sdk("AssociateAddress", e))?;
+                }
+                None => disassociate(client, &current.id).await?,
+            },
             other => return Err(not_in_place(Kind::ElasticIp, other)),
         }
     }
@@ -96,6 +117,7 @@ pub(crate) async fn update(
 /// ReleaseAddress; "not found" is success. AWS refuses while a NAT gateway uses the address
 /// (it is deleted first: it refers to the address).
 pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
+    disassociate(client, &current.id).await?;
     debug!(op = "ReleaseAddress", id = current.id, "aws call");
     let result = client
         .release_address()
@@ -103,6 +125,32 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
         .send()
         .await;
     gone_is_ok(result.map_err(|e| errors::sdk("ReleaseAddress", e)))
+}
+
+/// DisassociateAddress of the address's current association, if any; "not found" is success.
+async fn disassociate(client: &Client, id: &str) -> Result<(), ProviderError> {
+    debug!(op = "DescribeAddresses", id, "aws call");
+    let described = client.describe_addresses().allocation_ids(id).send().await;
+    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeAddresses", e)))?
+    else {
+        return Ok(());
+    };
+    let Some(association) = out
+        .addresses()
+        .iter()
+        .find(|a| a.allocation_id() == Some(id))
+        .and_then(|a| a.association_id())
+        .filter(|a| !a.is_empty())
+    else {
+        return Ok(());
+    };
+    debug!(op = "DisassociateAddress", id, association, "aws call");
+    let result = client
+        .disassociate_address()
+        .association_id(association)
+        .send()
+        .await;
+    gone_is_ok(result.map_err(|e| errors::sdk("DisassociateAddress", e)))
 }
 
 // ---- mapping -----------------------------------------------------------------------------------
@@ -119,6 +167,12 @@ fn to_found(address: &AwsAddress) -> Option<Found> {
     let id = address.allocation_id()?;
     let mut attrs = Attrs::new();
     attrs.insert("tags".into(), tags::to_value(address.tags()));
+    // moto answers an empty instance id for an address that is not associated.
+    super::put(
+        &mut attrs,
+        "instance",
+        address.instance_id().filter(|i| !i.is_empty()),
+    );
     let mut found = Found::new(id, LiveState::Available, attrs);
     found.outputs = outputs(address.public_ip());
     Some(found)

@@ -1,15 +1,25 @@
 //! `elastic_ip`: a VPC Elastic IP address allocation.
 //!
-//! Nothing but tags can change. Releasing an address that is in use fails on AWS, so whatever
-//! uses it (a NAT gateway) refers to it and is deleted first.
+//! `instance` and tags change in place: the address is associated with (or moved to) the
+//! instance, so replacing the instance keeps the address. Releasing an address that is in use
+//! fails on AWS, so whatever uses it (a NAT gateway) refers to it and is deleted first.
 
 use crate::address::Kind;
-use crate::schema::{KindDef, no_checks};
+use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 
 pub static DEF: KindDef = KindDef {
     kind: Kind::ElasticIp,
     doc: "An Elastic IP address (VPC domain).",
-    fields: &[super::TAGS],
+    fields: &[
+        Field {
+            name: "instance",
+            ty: Type::Ref(&[Kind::Instance]),
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "The instance the address is associated with.",
+        },
+        super::TAGS,
+    ],
     attributes: &["id", "public_ip"],
     after: &[],
     check: no_checks,

@@ -2,8 +2,14 @@
 //! (schema, references, in-place or replace), and its checks. The AWS calls for a kind live in
 //! the module of the same name in the `recon-aws` crate.
 
+pub mod efs_file_system;
+pub mod efs_mount_target;
 pub mod elastic_ip;
+pub mod instance;
 pub mod internet_gateway;
+pub mod key_pair;
+pub mod kms_key;
+pub mod launch_template;
 pub mod nat_gateway;
 pub mod route_table;
 pub mod security_group;
@@ -24,6 +30,12 @@ pub fn def(kind: Kind) -> &'static KindDef {
         Kind::ElasticIp => &elastic_ip::DEF,
         Kind::NatGateway => &nat_gateway::DEF,
         Kind::SecurityGroup => &security_group::DEF,
+        Kind::KeyPair => &key_pair::DEF,
+        Kind::LaunchTemplate => &launch_template::DEF,
+        Kind::Instance => &instance::DEF,
+        Kind::KmsKey => &kms_key::DEF,
+        Kind::EfsFileSystem => &efs_file_system::DEF,
+        Kind::EfsMountTarget => &efs_mount_target::DEF,
     }
 }
 

@@ -1,0 +1,366 @@
+//! `instance`: RunInstances (one instance, with the client token, tagged at creation with its
+//! root volume), TerminateInstances. Only tags change in place.
+//!
+//! States: `pending` is pending, `running`, `stopping` and `stopped` are available,
+//! `shutting-down` is deleting, `terminated` is gone. From a launch template, the template's
+//! subnet, security groups and public IP setting are also passed on the call itself as network
+//! interface 0 (moto ignores a template's network settings; the same values are valid on AWS).
+//! `launch_template` reads back from the `aws:ec2launchtemplate:id` tag AWS gives an instance
+//! launched from a template (moto too). The root volume
+//! reads back from DescribeVolumes; `associate_public_ip` is true when the instance has a public
+//! IP owned by `amazon` (an Elastic IP does not count).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{
+    BlockDeviceMapping, EbsBlockDevice, Instance, InstanceNetworkInterfaceSpecification,
+    InstanceStateName, InstanceType, LaunchTemplateSpecification, Reservation, ResourceType,
+    VolumeType,
+};
+use recon_model::{Attrs, Kind, LiveState, Value};
+use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
+use tracing::debug;
+
+use super::{Found, as_text, items, known, not_in_place, optional_text};
+use crate::errors::{self, gone_is_ok, invalid, missing, unless_not_found};
+use crate::kinds::launch_template;
+use crate::tags;
+
+/// AWS's tag naming the template an instance was launched from (not part of `tags`, as every
+/// `aws:*` tag).
+const AWS_TEMPLATE_TAG: &str = "aws:ec2launchtemplate:id";
+/// Every state but `terminated`.
+const LIVE_STATES: &[&str] = &["pending", "running", "shutting-down", "stopping", "stopped"];
+
+// ---- discover ----------------------------------------------------------------------------------
+
+pub(crate) async fn discover(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<Found>, ProviderError> {
+    debug!(op = "DescribeInstances", environment, "aws call");
+    let reservations: Vec<Reservation> = client
+        .describe_instances()
+        .filters(tags::env_filter(environment))
+        .filters(tags::filter("instance-state-name", LIVE_STATES))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| errors::sdk("DescribeInstances", e))?;
+    let mut out = Vec::new();
+    for i in reservations.iter().flat_map(|r| r.instances()) {
+        if tags::owned_by(i.tags(), environment)
+            && let Some(found) = to_found(client, i).await?
+        {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+// ---- read --------------------------------------------------------------------------------------
+
+pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, ProviderError> {
+    debug!(op = "DescribeInstances", id, "aws call");
+    let described = client.describe_instances().instance_ids(id).send().await;
+    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeInstances", e)))?
+    else {
+        return Ok(None);
+    };
+    let Some(instance) = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(id))
+    else {
+        return Ok(None);
+    };
+    to_found(client, instance).await
+}
+
+// ---- create ------------------------------------------------------------------------------------
+
+/// RunInstances with `ClientToken` = the request's token, MinCount = MaxCount = 1, tags on the
+/// instance and its volumes.
+pub(crate) async fn create(
+    client: &Client,
+    request: &CreateRequest<'_>,
+) -> Result<Found, ProviderError> {
+    let attrs = request.attrs;
+    for (field, value) in attrs {
+        known(field, Some(value))?;
+    }
+    let template = optional_text(attrs, "launch_template")?;
+    let template_data = match template {
+        Some(t) => launch_template::default_data(client, t).await?,
+        None => None,
+    };
+    let mut image = optional_text(attrs, "image")?.map(str::to_owned);
+    let mut subnet = optional_text(attrs, "subnet")?.map(str::to_owned);
+    let mut groups: Vec<String> = items("security_groups", attrs.get("security_groups"))?
+        .iter()
+        .map(|v| as_text("security_groups", v).map(str::to_owned))
+        .collect::<Result<_, _>>()?;
+    let mut public = attrs.get("associate_public_ip").and_then(Value::as_bool);
+    if let Some(data) = &template_data {
+        image = image.or_else(|| data.image_id().map(str::to_owned));
+        let ni = data
+            .network_interfaces()
+            .iter()
+            .find(|n| n.device_index().unwrap_or(0) == 0);
+        if subnet.is_none() {
+            subnet = ni.and_then(|n| n.subnet_id()).map(str::to_owned);
+        }
+        if !attrs.contains_key("security_groups") {
+            groups = data.security_group_ids().to_vec();
+            groups.extend(ni.map(|n| n.groups().to_vec()).unwrap_or_default());
+        }
+        public = public.or_else(|| ni.and_then(|n| n.associate_public_ip_address()));
+    }
+    let tags = tags::wanted(attrs)?;
+    let mut run = client
+        .run_instances()
+        .min_count(1)
+        .max_count(1)
+        .client_token(request.token)
+        .set_image_id(image.clone())
+        .set_instance_type(optional_text(attrs, "instance_type")?.map(InstanceType::from))
+        .set_key_name(optional_text(attrs, "key_name")?.map(str::to_owned))
+        .tag_specifications(tags::spec(ResourceType::Instance, &tags))
+        .tag_specifications(tags::spec(ResourceType::Volume, &tags));
+    if let Some(t) = template {
+        run = run.launch_template(
+            LaunchTemplateSpecification::builder()
+                .launch_template_id(t)
+                .version("$Default")
+                .build(),
+        );
+    }
+    let private_ip = optional_text(attrs, "private_ip")?;
+    if subnet.is_some() || public.is_some() || private_ip.is_some() {
+        run = run.network_interfaces(
+            InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .set_subnet_id(subnet.clone())
+                .set_groups((!groups.is_empty()).then_some(groups))
+                .set_associate_public_ip_address(public)
+                .set_private_ip_address(private_ip.map(str::to_owned))
+                .delete_on_termination(true)
+                .build(),
+        );
+    } else if !groups.is_empty() {
+        run = run.set_security_group_ids(Some(groups));
+    }
+    if let Some(root) = attrs.get("root_volume") {
+        let device = root_device(client, image.as_deref()).await?;
+        run = run.block_device_mappings(root_mapping(&device, root)?);
+    }
+    debug!(op = "RunInstances", address = %request.address, image, subnet, "aws call");
+    let out = run
+        .send()
+        .await
+        .map_err(|e| errors::sdk("RunInstances", e))?;
+    let instance = out
+        .instances()
+        .first()
+        .ok_or_else(|| missing("RunInstances", "an instance"))?;
+    let id = instance
+        .instance_id()
+        .ok_or_else(|| missing("RunInstances", "an instance id"))?;
+    // The reply is partial (no volumes yet): report what the call asked for, pending.
+    let mut attrs = attrs.clone();
+    attrs.remove("tags");
+    Ok(Found::new(id, LiveState::Pending, attrs))
+}
+
+/// The root device name of `image` (`/dev/xvda`, `/dev/sda1`), so that the root volume's
+/// mapping resizes it instead of adding a volume.
+async fn root_device(client: &Client, image: Option<&str>) -> Result<String, ProviderError> {
+    let image =
+        image.ok_or_else(|| invalid("`root_volume` needs an image (or a template with one)"))?;
+    debug!(op = "DescribeImages", image, "aws call");
+    let out = client
+        .describe_images()
+        .image_ids(image)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DescribeImages", e))?;
+    out.images()
+        .first()
+        .and_then(|i| i.root_device_name())
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(format!("image {image} has no root device name")))
+}
+
+fn root_mapping(device: &str, root: &Value) -> Result<BlockDeviceMapping, ProviderError> {
+    let r = root
+        .as_map()
+        .ok_or_else(|| invalid(format!("`root_volume` must be a map, got {root}")))?;
+    let size = match r.get("size_gb") {
+        Some(Value::Int(i)) => {
+            Some(i32::try_from(*i).map_err(|_| invalid(format!("`size_gb` {i} is too large")))?)
+        }
+        _ => None,
+    };
+    let text = |f: &str| r.get(f).and_then(Value::as_str).map(str::to_owned);
+    Ok(BlockDeviceMapping::builder()
+        .device_name(device)
+        .ebs(
+            EbsBlockDevice::builder()
+                .set_volume_size(size)
+                .set_volume_type(text("volume_type").as_deref().map(VolumeType::from))
+                .set_encrypted(r.get("encrypted").and_then(Value::as_bool))
+                .set_kms_key_id(text("kms_key"))
+                .delete_on_termination(true)
+                .build(),
+        )
+        .build())
+}
+
+// ---- update ------------------------------------------------------------------------------------
+
+pub(crate) async fn update(
+    client: &Client,
+    current: &Found,
+    request: &UpdateRequest<'_>,
+) -> Result<(), ProviderError> {
+    for diff in request.diffs {
+        let after = diff.after.as_ref();
+        known(&diff.field, after)?;
+        match diff.field.as_str() {
+            "tags" => tags::update(client, &current.id, current.attrs.get("tags"), after).await?,
+            other => return Err(not_in_place(Kind::Instance, other)),
+        }
+    }
+    Ok(())
+}
+
+// ---- delete ------------------------------------------------------------------------------------
+
+/// TerminateInstances, unless it is already shutting down. Does not wait for `terminated`.
+pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
+    if current.state == LiveState::Deleting {
+        return Ok(());
+    }
+    debug!(op = "TerminateInstances", id = current.id, "aws call");
+    let result = client
+        .terminate_instances()
+        .instance_ids(&current.id)
+        .send()
+        .await;
+    gone_is_ok(result.map_err(|e| errors::sdk("TerminateInstances", e)))
+}
+
+// ---- mapping -----------------------------------------------------------------------------------
+
+/// `None` once terminated.
+fn state(instance: &Instance) -> Option<LiveState> {
+    Some(match instance.state().and_then(|s| s.name()) {
+        Some(InstanceStateName::Terminated) => return None,
+        Some(InstanceStateName::Pending) => LiveState::Pending,
+        Some(InstanceStateName::ShuttingDown) => LiveState::Deleting,
+        _ => LiveState::Available,
+    })
+}
+
+/// The instance in recon's terms; one DescribeVolumes for the root volume.
+async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>, ProviderError> {
+    let Some(state) = state(instance) else {
+        return Ok(None);
+    };
+    let mut attrs = Attrs::new();
+    super::put(
+        &mut attrs,
+        "launch_template",
+        tags::get(instance.tags(), AWS_TEMPLATE_TAG),
+    );
+    super::put(&mut attrs, "image", instance.image_id());
+    super::put(
+        &mut attrs,
+        "instance_type",
+        instance.instance_type().map(InstanceType::as_str),
+    );
+    super::put(&mut attrs, "subnet", instance.subnet_id());
+    // moto leaves the instance's own group list empty when the call gave a network interface:
+    // the groups of the primary interface count as well.
+    let primary = instance
+        .network_interfaces()
+        .iter()
+        .filter(|n| n.attachment().and_then(|a| a.device_index()).unwrap_or(0) == 0)
+        .flat_map(|n| n.groups());
+    let mut groups: Vec<Value> = instance
+        .security_groups()
+        .iter()
+        .chain(primary)
+        .filter_map(|g| g.group_id())
+        .map(Value::str)
+        .collect();
+    groups.sort();
+    groups.dedup();
+    attrs.insert("security_groups".into(), Value::List(groups));
+    super::put(&mut attrs, "key_name", instance.key_name());
+    super::put(&mut attrs, "private_ip", instance.private_ip_address());
+    let amazon_ip = instance
+        .network_interfaces()
+        .iter()
+        .filter_map(|n| n.association())
+        .any(|a| a.public_ip().is_some() && a.ip_owner_id().is_none_or(|o| o == "amazon"));
+    let public = match instance.network_interfaces() {
+        [] => instance.public_ip_address().is_some(),
+        _ => amazon_ip,
+    };
+    attrs.insert("associate_public_ip".into(), Value::Bool(public));
+    if let Some(root) = root_volume(client, instance).await? {
+        attrs.insert("root_volume".into(), root);
+    }
+    attrs.insert("tags".into(), tags::to_value(instance.tags()));
+    let mut found = Found::new(instance.instance_id().unwrap_or_default(), state, attrs);
+    let mut outputs = BTreeMap::new();
+    if let Some(ip) = instance.private_ip_address() {
+        outputs.insert("private_ip_address".to_owned(), Value::str(ip));
+    }
+    if let Some(ip) = instance.public_ip_address() {
+        outputs.insert("public_ip_address".to_owned(), Value::str(ip));
+    }
+    found.outputs = outputs;
+    Ok(Some(found))
+}
+
+async fn root_volume(client: &Client, instance: &Instance) -> Result<Option<Value>, ProviderError> {
+    let Some(volume) = instance
+        .block_device_mappings()
+        .iter()
+        .find(|m| m.device_name().is_some() && m.device_name() == instance.root_device_name())
+        .and_then(|m| m.ebs())
+        .and_then(|e| e.volume_id())
+    else {
+        return Ok(None);
+    };
+    debug!(op = "DescribeVolumes", volume, "aws call");
+    let described = client.describe_volumes().volume_ids(volume).send().await;
+    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeVolumes", e)))?
+    else {
+        return Ok(None);
+    };
+    let Some(v) = out.volumes().first() else {
+        return Ok(None);
+    };
+    let mut root = BTreeMap::new();
+    if let Some(size) = v.size() {
+        root.insert("size_gb".to_owned(), Value::Int(i64::from(size)));
+    }
+    if let Some(t) = v.volume_type() {
+        root.insert("volume_type".to_owned(), Value::str(t.as_str()));
+    }
+    root.insert(
+        "encrypted".to_owned(),
+        Value::Bool(v.encrypted().unwrap_or(false)),
+    );
+    if let Some(k) = v.kms_key_id() {
+        root.insert("kms_key".to_owned(), Value::str(k));
+    }
+    Ok(Some(Value::Map(root)))
+}

@@ -1,0 +1,116 @@
+//! `efs_file_system`: an EFS file system.
+//!
+//! Only the throughput mode and tags change in place. `backups` is set by CreateFileSystem's
+//! `Backup` parameter and is fixed (replace): PutBackupPolicy would change it in place on AWS,
+//! but moto does not implement it, so recon does not use it yet. The creation token is recon's
+//! deterministic request token, so a retried create returns the file system the first one made.
+//! A file system with mount targets cannot be deleted: the executor deletes them first.
+
+use crate::address::Kind;
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::value::Value;
+
+pub static DEF: KindDef = KindDef {
+    kind: Kind::EfsFileSystem,
+    doc: "An EFS file system.",
+    fields: &[
+        Field {
+            name: "performance_mode",
+            ty: Type::Enum(&["generalPurpose", "maxIO"]),
+            presence: Presence::Default(|| Value::str("generalPurpose")),
+            update: Update::Replace,
+            doc: "`generalPurpose` or `maxIO`.",
+        },
+        Field {
+            name: "throughput_mode",
+            ty: Type::Enum(&["bursting", "elastic"]),
+            presence: Presence::Default(|| Value::str("bursting")),
+            update: Update::InPlace,
+            doc: "`bursting` or `elastic`.",
+        },
+        Field {
+            name: "encrypted",
+            ty: Type::Bool,
+            presence: Presence::Default(|| Value::Bool(true)),
+            update: Update::Replace,
+            doc: "Encryption at rest.",
+        },
+        Field {
+            name: "kms_key",
+            ty: Type::Ref(&[Kind::KmsKey]),
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "The KMS key it is encrypted with; absent means the AWS-managed EFS key.",
+        },
+        Field {
+            name: "availability_zone",
+            ty: Type::String,
+            presence: Presence::Optional,
+            update: Update::Replace,
+            doc: "One-zone storage in this availability zone; absent means regional.",
+        },
+        Field {
+            name: "backups",
+            ty: Type::Bool,
+            presence: Presence::Default(|| Value::Bool(true)),
+            update: Update::Replace,
+            doc: "Automatic backups, set at creation (changing it replaces the file system).",
+        },
+        super::TAGS,
+    ],
+    attributes: &["id"],
+    after: &[],
+    check,
+};
+
+fn check(fs: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+    let encrypted = fs.attrs.get("encrypted") != Some(&Value::Bool(false));
+    if !encrypted && fs.attrs.contains_key("kms_key") {
+        return vec![
+            Problem::at(
+                &["kms_key"],
+                format!(
+                    "unencrypted file system `{}` cannot have a `kms_key`",
+                    fs.address
+                ),
+                "needs `encrypted: true`",
+            )
+            .help("remove `encrypted: false`, or remove `kms_key`"),
+        ];
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Address;
+    use crate::value::Reference;
+
+    fn fs(encrypted: bool, key: bool) -> DesiredResource {
+        let mut attrs = crate::resource::Attrs::new();
+        attrs.insert("encrypted".into(), Value::Bool(encrypted));
+        if key {
+            attrs.insert(
+                "kms_key".into(),
+                Value::Ref(Reference::id(Address::new(Kind::KmsKey, "data"))),
+            );
+        }
+        DesiredResource {
+            address: Address::new(Kind::EfsFileSystem, "data"),
+            attrs,
+            depends_on: vec![],
+        }
+    }
+
+    #[test]
+    fn a_key_needs_encryption() {
+        let problems = check(&fs(false, true), &[]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path, vec!["kms_key".to_owned()]);
+        assert!(check(&fs(true, true), &[]).is_empty());
+        assert!(check(&fs(false, false), &[]).is_empty());
+        assert!(check(&fs(true, false), &[]).is_empty());
+    }
+}

@@ -1,0 +1,223 @@
+//! `instance`: one EC2 instance, from a launch template or an image.
+//!
+//! Everything but tags is fixed for an instance's life (replace). Fields a launch template
+//! supplies may be left out (they take what the instance has); given, they override the
+//! template. An instance uses the default version of its template at launch: a later template
+//! change does not replace it. An Elastic IP is associated from the `elastic_ip` side
+//! (`instance: instance.<name>`), so that replacing the instance keeps the address.
+
+use crate::address::Kind;
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::value::Value;
+
+static ROOT_VOLUME: [Field; 4] = [
+    Field {
+        name: "size_gb",
+        ty: Type::Int { min: 1, max: 65536 },
+        presence: Presence::Required,
+        update: Update::Replace,
+        doc: "Size in GiB.",
+    },
+    Field {
+        name: "volume_type",
+        ty: Type::Enum(&["gp3", "gp2", "io1"]),
+        presence: Presence::Default(|| Value::str("gp3")),
+        update: Update::Replace,
+        doc: "`gp3`, `gp2` or `io1`.",
+    },
+    Field {
+        name: "encrypted",
+        ty: Type::Bool,
+        presence: Presence::Default(|| Value::Bool(false)),
+        update: Update::Replace,
+        doc: "Whether the volume is encrypted.",
+    },
+    Field {
+        name: "kms_key",
+        ty: Type::String,
+        presence: Presence::Optional,
+        update: Update::Replace,
+        doc: "KMS key ARN (as AWS reports it, e.g. `${kms_key.data.arn}`).",
+    },
+];
+
+pub static DEF: KindDef = KindDef {
+    kind: Kind::Instance,
+    doc: "An EC2 instance.",
+    fields: &[
+        Field {
+            name: "launch_template",
+            ty: Type::Ref(&[Kind::LaunchTemplate]),
+            presence: Presence::Optional,
+            update: Update::Replace,
+            doc: "The launch template (its default version at launch).",
+        },
+        Field {
+            name: "image",
+            ty: Type::String,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "AMI id; required without `launch_template`.",
+        },
+        Field {
+            name: "instance_type",
+            ty: Type::String,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "e.g. `t3.micro`; required without `launch_template`.",
+        },
+        Field {
+            name: "subnet",
+            ty: Type::Ref(&[Kind::Subnet]),
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "The subnet.",
+        },
+        Field {
+            name: "security_groups",
+            ty: Type::Set(&Type::Ref(&[Kind::SecurityGroup])),
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "Security groups.",
+        },
+        Field {
+            name: "key_name",
+            ty: Type::String,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "Key pair name, e.g. `${key_pair.admin.key_name}`.",
+        },
+        Field {
+            name: "private_ip",
+            ty: Type::String,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "Fixed private IPv4 address inside the subnet.",
+        },
+        Field {
+            name: "associate_public_ip",
+            ty: Type::Bool,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "Whether it gets an (AWS-owned) public IPv4 address.",
+        },
+        Field {
+            name: "root_volume",
+            ty: Type::Object(&ROOT_VOLUME),
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "Root EBS volume: `size_gb`, `volume_type`, `encrypted`, `kms_key`.",
+        },
+        super::TAGS,
+    ],
+    attributes: &["id", "private_ip_address", "public_ip_address"],
+    after: &[Kind::InternetGateway],
+    check,
+};
+
+fn check(instance: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if !instance.attrs.contains_key("launch_template") {
+        for field in ["image", "instance_type"] {
+            if !instance.attrs.contains_key(field) {
+                problems.push(
+                    Problem::at(
+                        &[field],
+                        format!(
+                            "instance `{}` has neither `launch_template` nor `{field}`",
+                            instance.address
+                        ),
+                        "needed without a launch template",
+                    )
+                    .help(format!(
+                        "add `{field}`, or `launch_template: launch_template.<name>`"
+                    )),
+                );
+            }
+        }
+    }
+    if instance.attrs.get("associate_public_ip") == Some(&Value::Bool(true)) {
+        let with_eip = others.iter().any(|o| {
+            o.address.kind == Kind::ElasticIp
+                && matches!(o.attrs.get("instance"), Some(Value::Ref(r)) if r.address == instance.address)
+        });
+        if with_eip {
+            problems.push(
+                Problem::at(
+                    &["associate_public_ip"],
+                    format!(
+                        "instance `{}` has an Elastic IP and asks for a public IP too",
+                        instance.address
+                    ),
+                    "the Elastic IP replaces it",
+                )
+                .help("remove `associate_public_ip`"),
+            );
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Address;
+    use crate::value::Reference;
+
+    fn resource(address: &str, pairs: &[(&str, Value)]) -> DesiredResource {
+        DesiredResource {
+            address: address.parse().unwrap(),
+            attrs: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            depends_on: vec![],
+        }
+    }
+
+    fn paths(problems: &[Problem]) -> Vec<String> {
+        problems.iter().map(|p| p.path.join(".")).collect()
+    }
+
+    #[test]
+    fn needs_a_launch_template_or_image_and_type() {
+        let bare = resource("instance.vpn", &[]);
+        assert_eq!(paths(&check(&bare, &[])), ["image", "instance_type"]);
+        let direct = resource(
+            "instance.vpn",
+            &[
+                ("image", Value::str("ami-1")),
+                ("instance_type", Value::str("t3.micro")),
+            ],
+        );
+        assert_eq!(check(&direct, &[]), vec![]);
+        let template = Reference::id(Address::new(Kind::LaunchTemplate, "bastion"));
+        let from_template = resource("instance.vpn", &[("launch_template", Value::Ref(template))]);
+        assert_eq!(check(&from_template, &[]), vec![]);
+    }
+
+    #[test]
+    fn a_public_ip_and_an_elastic_ip_conflict() {
+        let instance = resource(
+            "instance.vpn",
+            &[
+                ("image", Value::str("ami-1")),
+                ("instance_type", Value::str("t3.micro")),
+                ("associate_public_ip", Value::Bool(true)),
+            ],
+        );
+        let eip = resource(
+            "elastic_ip.vpn",
+            &[(
+                "instance",
+                Value::Ref(Reference::id(Address::new(Kind::Instance, "vpn"))),
+            )],
+        );
+        assert_eq!(check(&instance, &[]), vec![]);
+        assert_eq!(
+            paths(&check(&instance, &[instance.clone(), eip])),
+            ["associate_public_ip"]
+        );
+    }
+}

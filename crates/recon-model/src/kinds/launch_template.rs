@@ -1,0 +1,123 @@
+//! `launch_template`: an EC2 launch template named `<environment>-<name>`.
+//!
+//! Every data field changes in place: AWS keeps a template's versions immutable, so a change
+//! creates a new version from the wanted data and makes it the default (`latest_version`
+//! output). `user_data` is plain text here (base64 only on the wire) and may refer to other
+//! resources (`${efs_file_system.data.id}`). With `subnet` or `associate_public_ip` the
+//! network settings go on the template's first network interface.
+
+use crate::address::Kind;
+use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
+use crate::value::Value;
+
+static BLOCK_DEVICE: [Field; 5] = [
+    Field {
+        name: "device_name",
+        ty: Type::String,
+        presence: Presence::Required,
+        update: Update::InPlace,
+        doc: "e.g. `/dev/xvda` (the image's root device resizes the root volume).",
+    },
+    Field {
+        name: "size_gb",
+        ty: Type::Int { min: 1, max: 65536 },
+        presence: Presence::Optional,
+        update: Update::InPlace,
+        doc: "Volume size in GiB.",
+    },
+    Field {
+        name: "volume_type",
+        ty: Type::Enum(&["gp3", "gp2", "io1"]),
+        presence: Presence::Optional,
+        update: Update::InPlace,
+        doc: "`gp3`, `gp2` or `io1`.",
+    },
+    Field {
+        name: "encrypted",
+        ty: Type::Bool,
+        presence: Presence::Default(|| Value::Bool(false)),
+        update: Update::InPlace,
+        doc: "Whether the volume is encrypted.",
+    },
+    Field {
+        name: "kms_key",
+        ty: Type::String,
+        presence: Presence::Optional,
+        update: Update::InPlace,
+        doc: "KMS key id or ARN for the encryption (e.g. `${kms_key.data.arn}`).",
+    },
+];
+
+pub static DEF: KindDef = KindDef {
+    kind: Kind::LaunchTemplate,
+    doc: "An EC2 launch template; a change makes a new default version.",
+    fields: &[
+        Field {
+            name: "image",
+            ty: Type::String,
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "AMI id, e.g. `ami-0abcdef1234567890`.",
+        },
+        Field {
+            name: "instance_type",
+            ty: Type::String,
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "e.g. `t3.micro`.",
+        },
+        Field {
+            name: "key_name",
+            ty: Type::String,
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "Key pair name, e.g. `${key_pair.admin.key_name}`.",
+        },
+        Field {
+            name: "subnet",
+            ty: Type::Ref(&[Kind::Subnet]),
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "The subnet instances launch in.",
+        },
+        Field {
+            name: "security_groups",
+            ty: Type::Set(&Type::Ref(&[Kind::SecurityGroup])),
+            presence: Presence::Default(|| Value::List(vec![])),
+            update: Update::InPlace,
+            doc: "Security groups of the instances.",
+        },
+        Field {
+            name: "associate_public_ip",
+            ty: Type::Bool,
+            presence: Presence::Default(|| Value::Bool(false)),
+            update: Update::InPlace,
+            doc: "Whether instances get a public IPv4 address.",
+        },
+        Field {
+            name: "block_devices",
+            ty: Type::List(&Type::Object(&BLOCK_DEVICE)),
+            presence: Presence::Default(|| Value::List(vec![])),
+            update: Update::InPlace,
+            doc: "EBS volumes: `device_name`, `size_gb`, `volume_type`, `encrypted`, `kms_key`.",
+        },
+        Field {
+            name: "user_data",
+            ty: Type::String,
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "User data as plain text (sent base64-encoded); may use `${kind.name.attr}`.",
+        },
+        Field {
+            name: "instance_tags",
+            ty: Type::Tags,
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "Tags given to the instances launched from it.",
+        },
+        super::TAGS,
+    ],
+    attributes: &["id", "latest_version"],
+    after: &[],
+    check: no_checks,
+};
