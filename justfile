@@ -1,7 +1,7 @@
 # Thin wrappers over scripts/: the scripts are what the README and CI run.
 
-# Run the demo against a local moto server (default spec: specs/network.yaml).
-demo spec="specs/network.yaml":
+# Run the demo against a local moto server (default spec: specs/irb.yaml).
+demo spec="specs/irb.yaml":
     scripts/demo.sh {{spec}}
 
 # The whole test suite, moto included (what CI runs).

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/moto.sh
-SPEC="${1:-specs/network.yaml}"
+SPEC="${1:-specs/irb.yaml}"
 
 moto_install
 echo "==> Building recon"
