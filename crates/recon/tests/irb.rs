@@ -1,0 +1,172 @@
+//! The "irb" environment end to end on moto, checked attribute by attribute with the SDK:
+//! the file system is encrypted with the spec's key, the compute template's user data mounts
+//! the file system by its real id, and compute's root volume is encrypted with that key.
+
+mod support;
+
+use aws_sdk_ec2::types::Filter;
+use support::{Workspace, ec2, moto_endpoint, unique_env};
+
+async fn efs() -> aws_sdk_efs::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    aws_sdk_efs::Client::new(&config)
+}
+
+fn tagged(env: &str, id: &str) -> Vec<Filter> {
+    vec![
+        Filter::builder().name("tag:recon:env").values(env).build(),
+        Filter::builder().name("tag:recon:id").values(id).build(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
+    moto_endpoint();
+    let env = unique_env("irb");
+    let ws = Workspace::new("irb.yaml", &env);
+    // The key alias is account-wide: give this run its own.
+    let text = Workspace::spec_text("irb.yaml", &env)
+        .replace("alias: irb-data", &format!("alias: {env}-data"));
+    ws.write_spec("spec.yaml", &text);
+
+    let apply = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
+    apply.success();
+    assert!(
+        apply
+            .stdout()
+            .contains("Apply complete! Resources: 19 added"),
+        "{}",
+        apply.stdout()
+    );
+
+    // The file system, found by its ownership tag, is encrypted with the spec's key.
+    let e = efs().await;
+    let systems = e.describe_file_systems().send().await.unwrap();
+    let fs = systems
+        .file_systems()
+        .iter()
+        .find(|f| {
+            f.tags()
+                .iter()
+                .any(|t| t.key() == "recon:env" && t.value() == env)
+        })
+        .expect("the file system exists");
+    assert_eq!(fs.encrypted(), Some(true));
+    let key_arn = fs
+        .kms_key_id()
+        .expect("encrypted with a customer key")
+        .to_owned();
+    assert!(
+        key_arn.contains("mrk-"),
+        "the spec's multi-region key: {key_arn}"
+    );
+    assert_eq!(fs.availability_zone_name(), Some("us-east-1b"));
+    let fs_id = fs.file_system_id().to_owned();
+
+    // The compute template's user data mounts that file system by its real id.
+    let c = ec2().await;
+    let templates = c
+        .describe_launch_templates()
+        .set_filters(Some(tagged(&env, "launch_template.compute")))
+        .send()
+        .await
+        .unwrap();
+    let lt_id = templates.launch_templates()[0]
+        .launch_template_id()
+        .unwrap()
+        .to_owned();
+    let versions = c
+        .describe_launch_template_versions()
+        .launch_template_id(&lt_id)
+        .versions("$Default")
+        .send()
+        .await
+        .unwrap();
+    let data = versions.launch_template_versions()[0]
+        .launch_template_data()
+        .unwrap();
+    let user_data = String::from_utf8(decode_base64(data.user_data().unwrap())).unwrap();
+    assert!(
+        user_data.contains(&format!("mount -t efs {fs_id}:/ /data")),
+        "{user_data}"
+    );
+
+    // Compute's root volume is encrypted with the same key; compute has no public IP.
+    let instances = c
+        .describe_instances()
+        .set_filters(Some(tagged(&env, "instance.compute")))
+        .send()
+        .await
+        .unwrap();
+    let instance = &instances.reservations()[0].instances()[0];
+    assert!(instance.public_ip_address().is_none());
+    let volume_id = instance.block_device_mappings()[0]
+        .ebs()
+        .unwrap()
+        .volume_id()
+        .unwrap();
+    let volumes = c
+        .describe_volumes()
+        .volume_ids(volume_id)
+        .send()
+        .await
+        .unwrap();
+    let volume = &volumes.volumes()[0];
+    assert_eq!(volume.encrypted(), Some(true));
+    assert_eq!(volume.size(), Some(500));
+    // EFS reports the key's id, EC2 its ARN: the same key either way.
+    let key_id = key_arn.rsplit('/').next().unwrap();
+    let volume_key = volume.kms_key_id().unwrap();
+    assert!(
+        volume_key.ends_with(&format!("key/{key_id}")),
+        "{volume_key} vs {key_id}"
+    );
+
+    ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
+        .code_is(0);
+
+    let destroy = ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--record",
+        "irb.json",
+    ]);
+    destroy.success();
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("irb.json")).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "complete");
+    assert_eq!(record["resources"].as_array().unwrap().len(), 19);
+    let left = e
+        .describe_file_systems()
+        .file_system_id(&fs_id)
+        .send()
+        .await;
+    assert!(
+        left.map(|o| o.file_systems().is_empty()).unwrap_or(true),
+        "the file system is gone"
+    );
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text
+        .bytes()
+        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
+    {
+        let v = ALPHABET.iter().position(|a| *a == c).expect("base64") as u32;
+        bits = (bits << 6) | v;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
