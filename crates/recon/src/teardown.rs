@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use recon_exec::{Event, Step};
 use recon_model::{Address, Plan, SpecSource};
@@ -54,6 +54,12 @@ pub struct Entry {
     /// Why it was not deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// KMS keys are not deleted at once: KMS destroys the key material at the end of its
+    /// deletion window, counted from the request (this is that date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_destroyed_on: Option<String>,
+    #[serde(skip)]
+    deletion_window_days: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -96,6 +102,15 @@ impl Recorder {
                     requested_at: None,
                     confirmed_gone_at: None,
                     reason: None,
+                    key_material_destroyed_on: None,
+                    deletion_window_days: c
+                        .before
+                        .as_ref()
+                        .and_then(|b| b.get("deletion_window_days"))
+                        .and_then(|v| match v {
+                            recon_model::Value::Int(days) => u64::try_from(*days).ok(),
+                            _ => None,
+                        }),
                 };
                 (c.address.clone(), entry)
             })
@@ -113,7 +128,8 @@ impl Recorder {
             | Event::Skipped { address, .. } => address,
             _ => return,
         };
-        let now = timestamp(SystemTime::now());
+        let at = SystemTime::now();
+        let now = timestamp(at);
         let mut entries = self.inner.lock().expect("recorder lock");
         let Some(entry) = entries.get_mut(address) else {
             return;
@@ -121,7 +137,12 @@ impl Recorder {
         match event {
             Event::Started {
                 step: Step::Delete, ..
-            } => entry.requested_at = Some(now),
+            } => {
+                entry.requested_at = Some(now);
+                entry.key_material_destroyed_on = entry
+                    .deletion_window_days
+                    .map(|days| timestamp(at + Duration::from_secs(days * 24 * 60 * 60)));
+            }
             Event::Finished {
                 step: Step::Delete, ..
             } => {
@@ -221,6 +242,23 @@ pub fn markdown(r: &Record) -> String {
             e.requested_at.as_deref().unwrap_or("-"),
             e.confirmed_gone_at.as_deref().unwrap_or("-"),
         );
+    }
+    let keys: Vec<&Entry> = r
+        .resources
+        .iter()
+        .filter(|e| e.key_material_destroyed_on.is_some() && e.status == Status::Deleted)
+        .collect();
+    if !keys.is_empty() {
+        let _ = writeln!(out, "\n## KMS keys scheduled for deletion\n");
+        for e in keys {
+            let _ = writeln!(
+                out,
+                "- `{}` (`{}`): pending deletion; KMS destroys the key material on {}",
+                e.address,
+                e.id,
+                e.key_material_destroyed_on.as_deref().unwrap_or_default()
+            );
+        }
     }
     let problems: Vec<&Entry> = r.resources.iter().filter(|e| e.reason.is_some()).collect();
     if !problems.is_empty() {

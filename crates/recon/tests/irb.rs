@@ -140,6 +140,24 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
         serde_json::from_slice(&std::fs::read(ws.path().join("irb.json")).unwrap()).unwrap();
     assert_eq!(record["outcome"], "complete");
     assert_eq!(record["resources"].as_array().unwrap().len(), 19);
+    let key = record["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "kms_key.data")
+        .unwrap();
+    let requested = key["requested_at"].as_str().unwrap();
+    let destroyed_on = key["key_material_destroyed_on"].as_str().unwrap();
+    // The spec's 7-day window, counted from the request.
+    let requested = humantime::parse_rfc3339(requested).unwrap();
+    let destroyed_on = humantime::parse_rfc3339(destroyed_on).unwrap();
+    assert_eq!(
+        destroyed_on.duration_since(requested).unwrap(),
+        std::time::Duration::from_secs(7 * 24 * 60 * 60),
+        "{key}"
+    );
+    let md = std::fs::read_to_string(ws.path().join("irb.md")).unwrap();
+    assert!(md.contains("## KMS keys scheduled for deletion"), "{md}");
     let left = e
         .describe_file_systems()
         .file_system_id(&fs_id)
