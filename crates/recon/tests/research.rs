@@ -33,6 +33,16 @@ async fn research_applies_with_private_jupyter_and_a_fixed_vpn_address() {
     assert_eq!(jupyter.private_ip_address(), Some("10.0.3.140"));
     assert!(jupyter.public_ip_address().is_none());
 
+    let voila = c
+        .describe_instances()
+        .set_filters(Some(tagged(&env, "instance.voila")))
+        .send()
+        .await
+        .unwrap();
+    let voila = &voila.reservations()[0].instances()[0];
+    assert_eq!(voila.private_ip_address(), Some("10.0.2.198"));
+    assert!(voila.public_ip_address().is_some(), "Voila is public");
+
     let research_rt = c
         .describe_route_tables()
         .set_filters(Some(tagged(&env, "route_table.research")))

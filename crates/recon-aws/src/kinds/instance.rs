@@ -303,14 +303,22 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
     attrs.insert("security_groups".into(), Value::List(groups));
     super::put(&mut attrs, "key_name", instance.key_name());
     super::put(&mut attrs, "private_ip", instance.private_ip_address());
-    let amazon_ip = instance
-        .network_interfaces()
-        .iter()
-        .filter_map(|n| n.association())
-        .any(|a| a.public_ip().is_some() && a.ip_owner_id().is_none_or(|o| o == "amazon"));
     let public = match instance.network_interfaces() {
         [] => instance.public_ip_address().is_some(),
-        _ => amazon_ip,
+        interfaces => {
+            let mut amazon_ip = false;
+            for a in interfaces.iter().filter_map(|n| n.association()) {
+                let Some(ip) = a.public_ip() else { continue };
+                // AWS marks an auto-assigned address as owned by `amazon` and an Elastic IP by
+                // the account; moto marks both by the account, so ask when it is not `amazon`.
+                if a.ip_owner_id().is_none_or(|o| o == "amazon")
+                    || !is_elastic_ip(client, ip).await?
+                {
+                    amazon_ip = true;
+                }
+            }
+            amazon_ip
+        }
     };
     attrs.insert("associate_public_ip".into(), Value::Bool(public));
     if let Some(root) = root_volume(client, instance).await? {
@@ -327,6 +335,23 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
     }
     found.outputs = outputs;
     Ok(Some(found))
+}
+
+/// Whether `ip` is an Elastic IP of this account (one DescribeAddresses call).
+async fn is_elastic_ip(client: &Client, ip: &str) -> Result<bool, ProviderError> {
+    debug!(op = "DescribeAddresses", ip, "aws call");
+    let out = client
+        .describe_addresses()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("public-ip")
+                .values(ip)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DescribeAddresses", e))?;
+    Ok(!out.addresses().is_empty())
 }
 
 async fn root_volume(client: &Client, instance: &Instance) -> Result<Option<Value>, ProviderError> {
