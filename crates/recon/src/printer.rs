@@ -21,3 +21,8 @@ pub fn line(text: &str) {
 pub fn error(error: crate::CliError) {
     eprintln!("{:?}", miette::Report::new(error));
 }
+
+/// A warning for the person at the terminal, on stderr (stdout may be `--json`).
+pub fn warn(text: &str) {
+    eprintln!("{text}");
+}

@@ -434,3 +434,43 @@ async fn resources_of_other_environments_are_never_touched() {
     }
     assert_eq!(owned_ids(&other).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_pairs_import_from_a_file_and_a_lost_private_key_is_reported_not_replaced() {
+    moto_endpoint();
+    let env = unique_env("keys");
+    let ws = Workspace::new("network.yaml", &env);
+    std::fs::create_dir_all(ws.path().join("keys")).unwrap();
+    std::fs::write(
+        ws.path().join("keys/admin.pub"),
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA4l81xWo9YEaXlWk8pdC+I2kS3h6DQ5cvFcxvu22QNW admin@laptop\n",
+    )
+    .unwrap();
+    ws.write_spec(
+        "keys.yaml",
+        &format!(
+            "environment: {env}\nregion: us-east-1\nresources:\n  key_pair.imported: {{ public_key_file: keys/admin.pub }}\n  key_pair.created: {{ private_key_file: created.pem }}\n"
+        ),
+    );
+    ws.recon(&["apply", "keys.yaml", "--auto-approve"])
+        .success();
+    let pem = ws.path().join("created.pem");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&pem).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    ws.recon(&["plan", "keys.yaml", "--detailed-exitcode"])
+        .code_is(0);
+
+    std::fs::remove_file(&pem).unwrap();
+    let plan = ws.recon(&["plan", "keys.yaml", "--detailed-exitcode"]);
+    plan.code_is(0);
+    assert!(
+        plan.stderr().contains("key pair `key_pair.created` exists in AWS but its private key file `created.pem` is missing"),
+        "{}",
+        plan.stderr()
+    );
+    ws.recon(&["destroy", "keys.yaml", "--auto-approve"])
+        .success();
+}

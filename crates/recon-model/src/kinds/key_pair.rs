@@ -23,6 +23,13 @@ pub static DEF: KindDef = KindDef {
             doc: "OpenSSH public key material to import (`ssh-ed25519 AAAA…`). Absent: AWS creates the key.",
         },
         Field {
+            name: "public_key_file",
+            ty: Type::String,
+            presence: Presence::Optional,
+            update: Update::Replace,
+            doc: "Path of an OpenSSH public key file to import, relative to the spec's directory; recon reads it into `public_key` before planning.",
+        },
+        Field {
             name: "key_type",
             ty: Type::Enum(&["ed25519", "rsa"]),
             presence: Presence::Default(|| Value::str("ed25519")),
@@ -45,6 +52,7 @@ pub static DEF: KindDef = KindDef {
 
 fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
     let public = key.attrs.get("public_key").and_then(Value::as_str);
+    let public_file = key.attrs.contains_key("public_key_file");
     let file = key.attrs.contains_key("private_key_file");
     let key_type = key
         .attrs
@@ -52,7 +60,21 @@ fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
         .and_then(Value::as_str)
         .unwrap_or("ed25519");
     let mut problems = Vec::new();
-    match (public, file) {
+    if public.is_some() && public_file {
+        problems.push(
+            Problem::at(
+                &["public_key_file"],
+                format!(
+                    "key pair `{}` gives both `public_key` and `public_key_file`",
+                    key.address
+                ),
+                "give one of the two",
+            )
+            .help("keep `public_key_file` to read the key from a file"),
+        );
+    }
+    let imported = public.or(public_file.then_some(""));
+    match (imported, file) {
         (None, false) => problems.push(
             Problem::at(
                 &["private_key_file"],

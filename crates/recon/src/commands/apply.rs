@@ -14,6 +14,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             let (spec, source) = super::load_spec(spec_path)?;
             let provider = super::aws(&spec.region).await?;
             let live = super::discover(&provider, &spec.environment).await?;
+            super::warn_missing_private_keys(&spec, &live);
             let plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
             printer::out(&plan_text::render(&plan));
             if plan.is_empty() {

@@ -9,7 +9,7 @@ pub mod validate;
 use std::path::Path;
 
 use recon_aws::AwsProvider;
-use recon_model::{Kind, LiveResource, Spec, SpecSource, sha256_hex};
+use recon_model::{Kind, LiveResource, Spec, SpecSource, Value, sha256_hex};
 use recon_provider::{DiscoverError, Provider, discover_all};
 
 use crate::CliError;
@@ -29,8 +29,55 @@ pub fn load_spec(path: &Path) -> Result<(Spec, SpecSource), CliError> {
         name: source.path.clone(),
         text,
     };
-    let spec = recon_spec::parse(&file)?;
+    let mut spec = recon_spec::parse(&file)?;
+    read_public_key_files(&mut spec, path)?;
     Ok((spec, source))
+}
+
+/// `public_key_file` is relative to the spec's directory: read it into `public_key` (the type
+/// and the key, without the comment AWS would drop), so plans compare key material.
+fn read_public_key_files(spec: &mut Spec, spec_path: &Path) -> Result<(), CliError> {
+    let dir = spec_path.parent().unwrap_or(Path::new(""));
+    for resource in &mut spec.resources {
+        let Some(Value::String(file)) = resource.attrs.remove("public_key_file") else {
+            continue;
+        };
+        let path = dir.join(&file);
+        let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let key: Vec<&str> = text.split_whitespace().take(2).collect();
+        resource
+            .attrs
+            .insert("public_key".into(), Value::str(key.join(" ")));
+    }
+    Ok(())
+}
+
+/// A created key pair whose private key file is gone cannot be recovered from AWS: say so
+/// rather than plan anything silently.
+pub fn warn_missing_private_keys(spec: &Spec, live: &[LiveResource]) {
+    for resource in spec
+        .resources
+        .iter()
+        .filter(|r| r.address.kind == Kind::KeyPair)
+    {
+        let Some(file) = resource
+            .attrs
+            .get("private_key_file")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let exists_live = live.iter().any(|l| l.address == resource.address);
+        if exists_live && !Path::new(file).exists() {
+            crate::printer::warn(&format!(
+                "Warning: key pair `{}` exists in AWS but its private key file `{file}` is missing.\n  AWS keeps no copy, so recon cannot write it again; recon will not replace the key on its own.\n  To get a new key, delete the key pair from the spec, apply, then add it back.\n",
+                resource.address
+            ));
+        }
+    }
 }
 
 pub async fn aws(region: &str) -> Result<AwsProvider, CliError> {

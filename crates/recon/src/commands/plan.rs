@@ -9,6 +9,7 @@ pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
     let (spec, source) = super::load_spec(&args.spec)?;
     let provider = super::aws(&spec.region).await?;
     let live = super::discover(&provider, &spec.environment).await?;
+    super::warn_missing_private_keys(&spec, &live);
     let plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
     planfile::save(&plan, &args.out)?;
     if args.json {
