@@ -5,10 +5,10 @@
 //!     name: "specs/network.yaml".into(),
 //!     text: std::fs::read_to_string("specs/network.yaml").unwrap(),
 //! };
-//! match recon_spec::parse(&file) {
-//!     Ok(spec) => println!("{} resources", spec.resources.len()),
-//!     Err(errors) => eprintln!("{:?}", miette::Report::new(errors)),
-//! }
+//! // The caller decides how to show problems: the CLI renders them as one miette report.
+//! let result: Result<usize, miette::Report> = recon_spec::parse(&file)
+//!     .map(|spec| spec.resources.len())
+//!     .map_err(miette::Report::new);
 //! ```
 //!
 //! # How the YAML is read
