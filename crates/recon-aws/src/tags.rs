@@ -95,6 +95,32 @@ pub(crate) fn wanted(attrs: &Attrs) -> Result<BTreeMap<String, String>, Provider
     Ok(tags)
 }
 
+/// What a tag update must do, the same for every service: keys to set (added or changed) and
+/// keys to remove. `aws:*` tags, the ownership tags and the keys `keep` names are never removed.
+pub(crate) struct TagChanges {
+    pub set: BTreeMap<String, String>,
+    pub removed: Vec<String>,
+}
+
+pub(crate) fn changes(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<TagChanges, ProviderError> {
+    let before = from_value(before)?;
+    let after = from_value(after)?;
+    let set = after
+        .iter()
+        .filter(|(k, v)| !is_aws_managed(k) && before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let removed = before
+        .into_keys()
+        .filter(|k| !after.contains_key(k) && !is_aws_managed(k) && k != ENV && k != ID && !keep(k))
+        .collect();
+    Ok(TagChanges { set, removed })
+}
+
 /// Brings the tags of `id` from `before` to `after`: CreateTags for added and changed keys,
 /// DeleteTags for removed ones. `aws:*` tags and the ownership tags are never deleted.
 pub(crate) async fn update(
@@ -103,17 +129,7 @@ pub(crate) async fn update(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), ProviderError> {
-    let before = from_value(before)?;
-    let after = from_value(after)?;
-    let set: BTreeMap<String, String> = after
-        .iter()
-        .filter(|(k, v)| !is_aws_managed(k) && before.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let removed: Vec<&String> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k) && !is_aws_managed(k) && *k != ENV && *k != ID)
-        .collect();
+    let TagChanges { set, removed } = changes(before, after, |_| false)?;
     if !set.is_empty() {
         tracing::debug!(op = "CreateTags", id, keys = ?set.keys().collect::<Vec<_>>(), "aws call");
         client

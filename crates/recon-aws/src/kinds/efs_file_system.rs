@@ -18,7 +18,7 @@ use aws_sdk_efs::Client;
 use aws_sdk_efs::types::{
     FileSystemDescription, LifeCycleState, PerformanceMode, Tag, ThroughputMode,
 };
-use recon_model::tags::{ENV, ID, is_aws_managed};
+use recon_model::tags::{ENV, is_aws_managed};
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
 use tracing::debug;
@@ -233,24 +233,13 @@ async fn update_tags(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), ProviderError> {
-    let before = tags::from_value(before)?;
-    let after = tags::from_value(after)?;
-    let set: Vec<Tag> = after
+    let changes = tags::changes(before, after, |k| k.starts_with(MOUNT_TARGET_TAG))?;
+    let set: Vec<Tag> = changes
+        .set
         .iter()
-        .filter(|(k, v)| !is_aws_managed(k) && before.get(*k) != Some(*v))
         .map(|(k, v)| efs_tag(k, v))
         .collect::<Result<_, _>>()?;
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| {
-            !after.contains_key(*k)
-                && !is_aws_managed(k)
-                && *k != ENV
-                && *k != ID
-                && !k.starts_with(MOUNT_TARGET_TAG)
-        })
-        .cloned()
-        .collect();
+    let removed = changes.removed;
     if !set.is_empty() {
         debug!(op = "TagResource", id, "aws call");
         client

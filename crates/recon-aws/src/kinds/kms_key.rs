@@ -24,7 +24,7 @@ use aws_sdk_kms::types::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 use recon_model::schema::canonical;
-use recon_model::tags::{ENV, ID, is_aws_managed};
+use recon_model::tags::{ENV, is_aws_managed};
 use recon_model::{Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
 use tracing::debug;
@@ -413,24 +413,13 @@ async fn update_tags(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), ProviderError> {
-    let before = tags::from_value(before)?;
-    let after = tags::from_value(after)?;
-    let set: Vec<Tag> = after
+    let changes = tags::changes(before, after, |k| k == WINDOW_TAG)?;
+    let set: Vec<Tag> = changes
+        .set
         .iter()
-        .filter(|(k, v)| !is_aws_managed(k) && before.get(*k) != Some(*v))
         .map(|(k, v)| kms_tag(k, v))
         .collect::<Result<_, _>>()?;
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| {
-            !after.contains_key(*k)
-                && !is_aws_managed(k)
-                && *k != ENV
-                && *k != ID
-                && *k != WINDOW_TAG
-        })
-        .cloned()
-        .collect();
+    let removed = changes.removed;
     if !set.is_empty() {
         debug!(op = "TagResource", id, "aws call");
         client
