@@ -445,9 +445,28 @@ async fn launch_template_versions_instance_and_elastic_ip() {
             .collect();
         assert_eq!(tags.get(ENV), Some(&h.env.as_str()), "{v:?}");
     }
+    assert_eq!(instance.attrs["launch_template_version"], s("2"));
     let found = h.provider.discover(Kind::Instance, &h.env).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].attrs, instance.attrs);
+
+    // An instance pinned to version 1 launches with version 1's data, not the default's.
+    let pinned_wanted = h.wanted(
+        "instance.pinned",
+        &[
+            ("launch_template", s(&template.id)),
+            ("launch_template_version", s("1")),
+        ],
+    );
+    let pinned = h.create("instance.pinned", &pinned_wanted).await;
+    let pinned = h.read(Kind::Instance, &pinned.id).await.unwrap();
+    assert_eq!(
+        diff_attrs(Kind::Instance, &pinned_wanted, &pinned.attrs),
+        vec![],
+        "{pinned:?}"
+    );
+    assert_eq!(pinned.attrs["instance_type"], s("t2.xlarge"));
+    h.delete(&pinned).await;
 
     // An Elastic IP associated in place, and moved to a replacement instance.
     let eip_plain = h.wanted("elastic_ip.vpn", &[]);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::Kind;
 use crate::kinds;
 use crate::resource::Attrs;
-use crate::schema::{Presence, Update, canonical};
+use crate::schema::{Presence, Type, Update, canonical};
 use crate::value::Value;
 
 /// One field that differs. `before` is the live value, `after` the wanted one (either may be
@@ -33,7 +33,13 @@ pub fn diff_attrs(kind: Kind, wanted: &Attrs, live: &Attrs) -> Vec<AttrDiff> {
         if want.is_none() && matches!(field.presence, Presence::Computed) {
             continue;
         }
-        let have = live.get(field.name).map(|v| canonical(&field.ty, v));
+        let have = live.get(field.name).map(|v| {
+            let v = canonical(&field.ty, v);
+            match &want {
+                Some(w) => canonical(&field.ty, &without_unasked(&field.ty, w, v)),
+                None => v,
+            }
+        });
         let same = match (&want, &have) {
             (Some(w), Some(h)) => w.is_known() && w == h,
             (None, None) => true,
@@ -52,6 +58,40 @@ pub fn diff_attrs(kind: Kind, wanted: &Attrs, live: &Attrs) -> Vec<AttrDiff> {
     out
 }
 
+/// `live` without the nested fields that `wanted` leaves to AWS ([`Presence::Computed`]), so
+/// `root_volume: { size_gb: 500, encrypted: true }` matches a volume AWS encrypted with the
+/// account's default key and reports that key.
+fn without_unasked(ty: &Type, wanted: &Value, live: Value) -> Value {
+    match (ty, wanted, live) {
+        (Type::Object(fields), Value::Map(w), Value::Map(mut l)) => {
+            for f in *fields {
+                match (w.get(f.name), l.remove(f.name)) {
+                    (None, Some(_)) if matches!(f.presence, Presence::Computed) => {}
+                    (Some(wv), Some(lv)) => {
+                        l.insert(f.name.to_owned(), without_unasked(&f.ty, wv, lv));
+                    }
+                    (_, Some(lv)) => {
+                        l.insert(f.name.to_owned(), lv);
+                    }
+                    (_, None) => {}
+                }
+            }
+            Value::Map(l)
+        }
+        (Type::List(inner) | Type::Set(inner), Value::List(w), Value::List(l))
+            if w.len() == l.len() =>
+        {
+            Value::List(
+                w.iter()
+                    .zip(l)
+                    .map(|(wv, lv)| without_unasked(inner, wv, lv))
+                    .collect(),
+            )
+        }
+        (_, _, live) => live,
+    }
+}
+
 fn is_empty(v: &Value) -> bool {
     match v {
         Value::List(l) => l.is_empty(),
@@ -62,6 +102,8 @@ fn is_empty(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::value::Reference;
 
@@ -70,6 +112,40 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn nested_fields_left_to_aws_are_not_compared() {
+        let volume = |key: Option<&str>| {
+            let mut m: BTreeMap<String, Value> = [
+                ("size_gb".to_owned(), Value::Int(500)),
+                ("volume_type".to_owned(), Value::str("gp3")),
+                ("encrypted".to_owned(), Value::Bool(true)),
+            ]
+            .into();
+            if let Some(k) = key {
+                m.insert("kms_key".into(), Value::str(k));
+            }
+            Value::Map(m)
+        };
+        let live = attrs(&[("root_volume", volume(Some("aws-ebs-default")))]);
+        // Not asked for: AWS's default key is fine.
+        assert_eq!(
+            diff_attrs(
+                Kind::Instance,
+                &attrs(&[("root_volume", volume(None))]),
+                &live
+            ),
+            vec![]
+        );
+        // Asked for: another key is a difference.
+        let diffs = diff_attrs(
+            Kind::Instance,
+            &attrs(&[("root_volume", volume(Some("key-1")))]),
+            &live,
+        );
+        assert_eq!(diffs.len(), 1);
+        assert!(diffs[0].forces_replacement);
     }
 
     #[test]

@@ -332,3 +332,65 @@ fn rule(from: &str) -> Value {
         ("from".into(), r(from)),
     ]))
 }
+
+#[test]
+fn a_new_template_version_replaces_an_instance_that_follows_it() {
+    let template = |instance_type: &str| {
+        desired(
+            "launch_template.web",
+            &[("image", s("ami-1")), ("instance_type", s(instance_type))],
+        )
+    };
+    let follower = desired(
+        "instance.follows",
+        &[
+            ("launch_template", r("launch_template.web")),
+            (
+                "launch_template_version",
+                Value::Template(
+                    Value::parse_template("${launch_template.web.latest_version}")
+                        .unwrap()
+                        .unwrap(),
+                ),
+            ),
+        ],
+    );
+    let default = desired(
+        "instance.default",
+        &[("launch_template", r("launch_template.web"))],
+    );
+    let ids = BTreeMap::from([("launch_template.web", "lt-1")]);
+    let old = spec(vec![
+        template("t3.micro"),
+        follower.clone(),
+        default.clone(),
+    ]);
+    let mut live_template = live_of(&old, "launch_template.web", "lt-1", &ids);
+    live_template
+        .outputs
+        .insert("latest_version".into(), Value::Int(1));
+    let live_instance = |address: &str, id: &str| {
+        let mut live = live_of(&old, address, id, &ids);
+        live.attrs.insert("launch_template_version".into(), s("1"));
+        live
+    };
+    let live = vec![
+        live_template,
+        live_instance("instance.follows", "i-1"),
+        live_instance("instance.default", "i-2"),
+    ];
+    // Unchanged: the version resolves to the live template's latest, 1.
+    insta::assert_snapshot!(check(&old, &live), @r#"
+        Plan: 0 to add, 0 to change, 0 to destroy.
+    "#);
+
+    // A new template version replaces the instance that follows it, not the other one.
+    let new = spec(vec![template("t3.large"), follower, default]);
+    insta::assert_snapshot!(check(&new, &live), @r#"
+        ~ launch_template.web
+            instance_type: "t3.micro" -> "t3.large"
+        -/+ instance.follows (`launch_template_version` forces replacement) [live uses: launch_template.web]
+            launch_template_version: "1" -> (known after apply: "${launch_template.web.latest_version}") (forces replacement)
+        Plan: 1 to add, 1 to change, 1 to destroy.
+    "#);
+}

@@ -121,10 +121,35 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
     let key_id = key_arn.rsplit('/').next().unwrap();
     let volume_key = volume.kms_key_id().unwrap();
     assert!(
-        volume_key.ends_with(&format!("key/{key_id}")),
+        volume_key == key_id || volume_key.ends_with(&format!("key/{key_id}")),
         "{volume_key} vs {key_id}"
     );
 
+    ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
+        .code_is(0);
+
+    // The bastion follows its template's latest version: a template change updates the
+    // template in place (a new default version) and replaces the bastion, not compute.
+    assert_eq!(bastion_template_version(&c, &env).await, "1");
+    ws.write_spec(
+        "spec.yaml",
+        &text.replace(
+            "instance_type: t2.xlarge\n    key_name: ${key_pair.admin.key_name}\n    subnet: subnet.public",
+            "instance_type: t3.micro\n    key_name: ${key_pair.admin.key_name}\n    subnet: subnet.public",
+        ),
+    );
+    let plan = ws.recon(&["plan", "spec.yaml"]);
+    plan.success();
+    let out = plan.stdout();
+    assert!(out.contains("~ launch_template.bastion"), "{out}");
+    assert!(out.contains("-/+ instance.bastion"), "{out}");
+    assert!(!out.contains("instance.compute"), "{out}");
+    assert!(
+        out.contains("Plan: 1 to add, 1 to change, 1 to destroy."),
+        "{out}"
+    );
+    ws.recon(&["apply"]).success();
+    assert_eq!(bastion_template_version(&c, &env).await, "2");
     ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
         .code_is(0);
 
@@ -167,6 +192,35 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
         left.map(|o| o.file_systems().is_empty()).unwrap_or(true),
         "the file system is gone"
     );
+}
+
+/// The launch template version the running bastion was launched from (AWS's tag).
+async fn bastion_template_version(c: &aws_sdk_ec2::Client, env: &str) -> String {
+    let out = c
+        .describe_instances()
+        .set_filters(Some(tagged(env, "instance.bastion")))
+        .filters(
+            Filter::builder()
+                .name("instance-state-name")
+                .values("running")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let instances: Vec<_> = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .collect();
+    assert_eq!(instances.len(), 1, "{instances:?}");
+    instances[0]
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("aws:ec2launchtemplate:version"))
+        .and_then(|t| t.value())
+        .unwrap()
+        .to_owned()
 }
 
 fn decode_base64(text: &str) -> Vec<u8> {

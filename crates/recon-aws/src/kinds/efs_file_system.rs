@@ -305,9 +305,6 @@ pub(crate) fn tags_value(tags: &[Tag]) -> Value {
 }
 
 /// A key ARN (`arn:aws:kms:…:key/<id>`) as the key id recon's references hold.
-fn key_id(kms: &str) -> &str {
-    kms.rsplit_once(":key/").map_or(kms, |(_, id)| id)
-}
 
 /// `None` for a deleted file system. `backups` is `None` when it could not be read.
 pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Option<Found> {
@@ -330,7 +327,11 @@ pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Opt
     );
     let encrypted = fs.encrypted().unwrap_or(false);
     attrs.insert("encrypted".into(), Value::Bool(encrypted));
-    super::put(&mut attrs, "kms_key", fs.kms_key_id().map(key_id));
+    super::put(
+        &mut attrs,
+        "kms_key",
+        fs.kms_key_id().map(super::kms_key_id),
+    );
     super::put(&mut attrs, "availability_zone", fs.availability_zone_name());
     if let Some(b) = backups {
         attrs.insert("backups".into(), Value::Bool(b));
@@ -339,18 +340,4 @@ pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Opt
     let mut found = Found::new(fs.file_system_id(), state, attrs);
     super::put(&mut found.outputs, "arn", fs.file_system_arn());
     Some(found)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_arns_become_ids() {
-        assert_eq!(
-            key_id("arn:aws:kms:us-east-1:123456789012:key/mrk-1234"),
-            "mrk-1234"
-        );
-        assert_eq!(key_id("1234abcd"), "1234abcd");
-    }
 }

@@ -5,8 +5,9 @@
 //! `shutting-down` is deleting, `terminated` is gone. From a launch template, the template's
 //! subnet, security groups and public IP setting are also passed on the call itself as network
 //! interface 0 (moto ignores a template's network settings; the same values are valid on AWS).
-//! `launch_template` reads back from the `aws:ec2launchtemplate:id` tag AWS gives an instance
-//! launched from a template (moto too). The root volume
+//! `launch_template` and `launch_template_version` read back from the `aws:ec2launchtemplate:id`
+//! and `aws:ec2launchtemplate:version` tags AWS gives an instance launched from a template (moto
+//! too). The root volume
 //! reads back from DescribeVolumes; `associate_public_ip` is true when the instance has a public
 //! IP owned by `amazon` (an Elastic IP does not count).
 
@@ -30,6 +31,8 @@ use crate::tags;
 /// AWS's tag naming the template an instance was launched from (not part of `tags`, as every
 /// `aws:*` tag).
 const AWS_TEMPLATE_TAG: &str = "aws:ec2launchtemplate:id";
+/// AWS's tag naming the template version it was launched from.
+const AWS_TEMPLATE_VERSION_TAG: &str = "aws:ec2launchtemplate:version";
 /// Every state but `terminated`.
 const LIVE_STATES: &[&str] = &["pending", "running", "shutting-down", "stopping", "stopped"];
 
@@ -94,8 +97,10 @@ pub(crate) async fn create(
         known(field, Some(value))?;
     }
     let template = optional_text(attrs, "launch_template")?;
+    // The version launched; its data fills in the network settings moto would ignore.
+    let version = optional_text(attrs, "launch_template_version")?.unwrap_or("$Default");
     let template_data = match template {
-        Some(t) => launch_template::default_data(client, t).await?,
+        Some(t) => launch_template::version_data(client, t, version).await?,
         None => None,
     };
     let mut image = optional_text(attrs, "image")?.map(str::to_owned);
@@ -135,7 +140,7 @@ pub(crate) async fn create(
         run = run.launch_template(
             LaunchTemplateSpecification::builder()
                 .launch_template_id(t)
-                .version("$Default")
+                .version(version)
                 .build(),
         );
     }
@@ -277,6 +282,11 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
         "launch_template",
         tags::get(instance.tags(), AWS_TEMPLATE_TAG),
     );
+    super::put(
+        &mut attrs,
+        "launch_template_version",
+        tags::get(instance.tags(), AWS_TEMPLATE_VERSION_TAG),
+    );
     super::put(&mut attrs, "image", instance.image_id());
     super::put(
         &mut attrs,
@@ -385,7 +395,7 @@ async fn root_volume(client: &Client, instance: &Instance) -> Result<Option<Valu
         Value::Bool(v.encrypted().unwrap_or(false)),
     );
     if let Some(k) = v.kms_key_id() {
-        root.insert("kms_key".to_owned(), Value::str(k));
+        root.insert("kms_key".to_owned(), Value::str(super::kms_key_id(k)));
     }
     Ok(Some(Value::Map(root)))
 }

@@ -79,16 +79,21 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
     }
 }
 
-/// The data of the template's default version, or `None` if the template is gone meanwhile.
-pub(crate) async fn default_data(
+/// The data of one version of the template (a number, `$Default` or `$Latest`), or `None` if the
+/// template is gone meanwhile.
+pub(crate) async fn version_data(
     client: &Client,
     id: &str,
+    version: &str,
 ) -> Result<Option<ResponseLaunchTemplateData>, ProviderError> {
-    debug!(op = "DescribeLaunchTemplateVersions", id, "aws call");
+    debug!(
+        op = "DescribeLaunchTemplateVersions",
+        id, version, "aws call"
+    );
     let described = client
         .describe_launch_template_versions()
         .launch_template_id(id)
-        .versions("$Default")
+        .versions(version)
         .send()
         .await;
     let Some(out) =
@@ -108,7 +113,7 @@ async fn with_data(
     template: &LaunchTemplate,
 ) -> Result<Option<Found>, ProviderError> {
     let id = template.launch_template_id().unwrap_or_default();
-    let Some(data) = default_data(client, id).await? else {
+    let Some(data) = version_data(client, id, "$Default").await? else {
         return Ok(None);
     };
     Ok(Some(to_found(template, &data)))
@@ -334,7 +339,7 @@ fn to_found(template: &LaunchTemplate, data: &ResponseLaunchTemplateData) -> Fou
                 Value::Bool(ebs.and_then(|e| e.encrypted()).unwrap_or(false)),
             );
             if let Some(k) = ebs.and_then(|e| e.kms_key_id()) {
-                d.insert("kms_key".to_owned(), Value::str(k));
+                d.insert("kms_key".to_owned(), Value::str(super::kms_key_id(k)));
             }
             Value::Map(d)
         })

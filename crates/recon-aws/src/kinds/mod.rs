@@ -191,3 +191,21 @@ pub(crate) fn put(attrs: &mut Attrs, field: &str, value: Option<&str>) {
         attrs.insert(field.to_owned(), Value::str(v));
     }
 }
+
+/// A KMS key's id from what EC2 and EFS report (an ARN, `arn:aws:kms:…:key/<id>`), so that it
+/// compares with the `kms_key` reference the spec resolves to the key's id.
+pub(crate) fn kms_key_id(kms: &str) -> &str {
+    kms.rsplit_once(":key/").map_or(kms, |(_, id)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn key_arns_become_ids() {
+        assert_eq!(
+            super::kms_key_id("arn:aws:kms:us-east-1:123456789012:key/mrk-1234"),
+            "mrk-1234"
+        );
+        assert_eq!(super::kms_key_id("1234abcd"), "1234abcd");
+    }
+}

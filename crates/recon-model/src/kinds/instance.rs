@@ -2,8 +2,11 @@
 //!
 //! Everything but tags is fixed for an instance's life (replace). Fields a launch template
 //! supplies may be left out (they take what the instance has); given, they override the
-//! template. An instance uses the default version of its template at launch: a later template
-//! change does not replace it. An Elastic IP is associated from the `elastic_ip` side
+//! template. Without `launch_template_version` an instance launches from its template's default
+//! version and a later template change leaves it alone; with
+//! `launch_template_version: ${launch_template.<name>.latest_version}` it is replaced whenever
+//! the template gets a new version (the version is read back from the `aws:ec2launchtemplate:version`
+//! tag AWS puts on the instance). An Elastic IP is associated from the `elastic_ip` side
 //! (`instance: instance.<name>`), so that replacing the instance keeps the address.
 
 use crate::address::Kind;
@@ -35,10 +38,10 @@ static ROOT_VOLUME: [Field; 4] = [
     },
     Field {
         name: "kms_key",
-        ty: Type::String,
-        presence: Presence::Optional,
+        ty: Type::Ref(&[Kind::KmsKey]),
+        presence: Presence::Computed,
         update: Update::Replace,
-        doc: "KMS key ARN (as AWS reports it, e.g. `${kms_key.data.arn}`).",
+        doc: "The KMS key it is encrypted with; absent: the account's default EBS key.",
     },
 ];
 
@@ -51,7 +54,14 @@ pub static DEF: KindDef = KindDef {
             ty: Type::Ref(&[Kind::LaunchTemplate]),
             presence: Presence::Optional,
             update: Update::Replace,
-            doc: "The launch template (its default version at launch).",
+            doc: "The launch template.",
+        },
+        Field {
+            name: "launch_template_version",
+            ty: Type::String,
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "The template version to launch, e.g. `2`, or `${launch_template.<name>.latest_version}` to replace the instance when the template changes; absent: the default version at launch.",
         },
         Field {
             name: "image",
@@ -137,6 +147,34 @@ fn check(instance: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem>
             }
         }
     }
+    match instance.attrs.get("launch_template_version") {
+        Some(_) if !instance.attrs.contains_key("launch_template") => problems.push(
+            Problem::at(
+                &["launch_template_version"],
+                format!(
+                    "instance `{}` has a template version but no `launch_template`",
+                    instance.address
+                ),
+                "no template to take it from",
+            )
+            .help("add `launch_template: launch_template.<name>`, or remove the version"),
+        ),
+        Some(Value::String(v)) if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) => {
+            problems.push(
+                Problem::at(
+                    &["launch_template_version"],
+                    format!("`{v}` is not a launch template version number"),
+                    "not a version number",
+                )
+                .help(
+                    "give a number such as `2`, or `${launch_template.<name>.latest_version}` \
+                     (`$Default`/`$Latest` would change under a running instance: leave the \
+                     field out to launch from the default version)",
+                ),
+            )
+        }
+        _ => {}
+    }
     if instance.attrs.get("associate_public_ip") == Some(&Value::Bool(true)) {
         let with_eip = others.iter().any(|o| {
             o.address.kind == Kind::ElasticIp
@@ -195,6 +233,34 @@ mod tests {
         let template = Reference::id(Address::new(Kind::LaunchTemplate, "bastion"));
         let from_template = resource("instance.vpn", &[("launch_template", Value::Ref(template))]);
         assert_eq!(check(&from_template, &[]), vec![]);
+    }
+
+    #[test]
+    fn a_template_version_is_a_number_and_needs_a_template() {
+        let template = Value::Ref(Reference::id(Address::new(Kind::LaunchTemplate, "c")));
+        let with = |version: &str| {
+            resource(
+                "instance.c",
+                &[
+                    ("launch_template", template.clone()),
+                    ("launch_template_version", Value::str(version)),
+                ],
+            )
+        };
+        assert_eq!(check(&with("12"), &[]), vec![]);
+        assert_eq!(
+            paths(&check(&with("$Latest"), &[])),
+            ["launch_template_version"]
+        );
+        let orphan = resource(
+            "instance.c",
+            &[
+                ("image", Value::str("ami-1")),
+                ("instance_type", Value::str("t3.micro")),
+                ("launch_template_version", Value::str("1")),
+            ],
+        );
+        assert_eq!(paths(&check(&orphan, &[])), ["launch_template_version"]);
     }
 
     #[test]

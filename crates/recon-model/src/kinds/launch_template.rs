@@ -41,10 +41,10 @@ static BLOCK_DEVICE: [Field; 5] = [
     },
     Field {
         name: "kms_key",
-        ty: Type::String,
-        presence: Presence::Optional,
+        ty: Type::Ref(&[Kind::KmsKey]),
+        presence: Presence::Computed,
         update: Update::InPlace,
-        doc: "KMS key id or ARN for the encryption (e.g. `${kms_key.data.arn}`).",
+        doc: "The KMS key it is encrypted with; absent: the account's default EBS key.",
     },
 ];
 
