@@ -304,8 +304,6 @@ pub(crate) fn tags_value(tags: &[Tag]) -> Value {
     )
 }
 
-/// A key ARN (`arn:aws:kms:…:key/<id>`) as the key id recon's references hold.
-
 /// `None` for a deleted file system. `backups` is `None` when it could not be read.
 pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Option<Found> {
     let state = match fs.life_cycle_state() {
