@@ -22,6 +22,11 @@ pub(crate) fn classify(code: &str) -> ErrorKind {
         // KMS and EFS.
         "NotFoundException" | "PolicyNotFound" => ErrorKind::NotFound,
         "FileSystemInUse" => ErrorKind::DependencyViolation,
+        // Auto Scaling and classic ELB.
+        "ResourceInUse" | "ScalingActivityInProgress" => ErrorKind::DependencyViolation,
+        "DuplicateLoadBalancerName" | "DuplicateAccessPointName" => ErrorKind::AlreadyExists,
+        "LoadBalancerNotFound" | "AccessPointNotFound" => ErrorKind::NotFound,
+        "ValidationError" => ErrorKind::Invalid,
         "KMSInvalidStateException" => ErrorKind::IncorrectState,
         "AlreadyExistsException" | "MountTargetConflict" => ErrorKind::AlreadyExists,
         "ValidationException" | "BadRequest" | "InvalidArnException" => ErrorKind::Invalid,

@@ -1,8 +1,10 @@
-//! The AWS provider: recon's [`Provider`] over the official Rust SDK (EC2).
+//! The AWS provider: recon's [`Provider`] over the official Rust SDK (EC2, KMS, EFS, Auto
+//! Scaling, classic ELB).
 //!
 //! One module per kind in `kinds/`, each with the same sections in the same order (discover,
 //! read, create, update, delete, then the mapping between AWS's shapes and recon's attributes);
-//! `errors.rs` classifies AWS error codes; `tags.rs` builds tag specifications and filters.
+//! `errors.rs` classifies AWS error codes; `tags.rs` builds tag specifications and filters;
+//! `lookup.rs` finds the existing resources a spec looks up (read-only).
 //!
 //! # Architecture invariants
 //! - The only crate that uses `aws-sdk-*`; no AWS type crosses its public API.
@@ -18,19 +20,21 @@
 
 mod errors;
 mod kinds;
+mod lookup;
 mod tags;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::config::Region;
-use recon_model::{Kind, LiveResource, Value};
+use recon_model::{Address, Attrs, Kind, LiveResource, Value};
 use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
 
 use crate::kinds::{
     Found, elastic_ip, ensure_owned, gone, internet_gateway, nat_gateway, route_table,
     security_group, subnet, vpc,
 };
+use crate::kinds::{autoscaling_group, load_balancer};
 use crate::kinds::{efs_file_system, efs_mount_target, kms_key};
 use crate::kinds::{instance, key_pair, launch_template};
 
@@ -43,6 +47,8 @@ pub struct AwsProvider {
     client: Client,
     kms: aws_sdk_kms::Client,
     efs: aws_sdk_efs::Client,
+    autoscaling: aws_sdk_autoscaling::Client,
+    elb: aws_sdk_elasticloadbalancing::Client,
 }
 
 impl AwsProvider {
@@ -69,6 +75,8 @@ impl AwsProvider {
             client: Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
             efs: aws_sdk_efs::Client::new(&config),
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancing::Client::new(&config),
         })
     }
 
@@ -88,6 +96,9 @@ impl AwsProvider {
             Kind::KmsKey => kms_key::read(&self.kms, id).await,
             Kind::EfsFileSystem => efs_file_system::read(&self.efs, id).await,
             Kind::EfsMountTarget => efs_mount_target::read(&self.efs, id).await,
+            Kind::LoadBalancer => load_balancer::read(&self.elb, id).await,
+            Kind::AutoscalingGroup => autoscaling_group::read(&self.autoscaling, id).await,
+            Kind::Image => Err(lookup_only(kind)),
         }
     }
 }
@@ -113,6 +124,11 @@ impl Provider for AwsProvider {
             Kind::KmsKey => kms_key::discover(&self.kms, environment).await,
             Kind::EfsFileSystem => efs_file_system::discover(&self.efs, environment).await,
             Kind::EfsMountTarget => efs_mount_target::discover(&self.efs, environment).await,
+            Kind::LoadBalancer => load_balancer::discover(&self.elb, environment).await,
+            Kind::AutoscalingGroup => {
+                autoscaling_group::discover(&self.autoscaling, environment).await
+            }
+            Kind::Image => Err(lookup_only(kind)),
         }?;
         Ok(kinds::owned(kind, environment, found))
     }
@@ -143,6 +159,9 @@ impl Provider for AwsProvider {
             Kind::KmsKey => kms_key::create(&self.kms, &request).await,
             Kind::EfsFileSystem => efs_file_system::create(&self.efs, &request).await,
             Kind::EfsMountTarget => efs_mount_target::create(&self.efs, &request).await,
+            Kind::LoadBalancer => load_balancer::create(&self.elb, &request).await,
+            Kind::AutoscalingGroup => autoscaling_group::create(&self.autoscaling, &request).await,
+            Kind::Image => Err(lookup_only(kind)),
         }?;
         // Some replies carry no tags (AllocateAddress): the call set the requested ones.
         let has_tags = found
@@ -189,6 +208,11 @@ impl Provider for AwsProvider {
             Kind::KmsKey => kms_key::update(&self.kms, &current, &request).await,
             Kind::EfsFileSystem => efs_file_system::update(&self.efs, &current, &request).await,
             Kind::EfsMountTarget => efs_mount_target::update(&self.efs, &current, &request).await,
+            Kind::LoadBalancer => load_balancer::update(&self.elb, &current, &request).await,
+            Kind::AutoscalingGroup => {
+                autoscaling_group::update(&self.autoscaling, &current, &request).await
+            }
+            Kind::Image => Err(lookup_only(kind)),
         }?;
         let after = self
             .read_found(kind, &live.id)
@@ -219,6 +243,25 @@ impl Provider for AwsProvider {
             Kind::KmsKey => kms_key::delete(&self.kms, &current).await,
             Kind::EfsFileSystem => efs_file_system::delete(&self.efs, &current).await,
             Kind::EfsMountTarget => efs_mount_target::delete(&self.efs, &current).await,
+            Kind::LoadBalancer => load_balancer::delete(&self.elb, &current).await,
+            Kind::AutoscalingGroup => autoscaling_group::delete(&self.autoscaling, &current).await,
+            Kind::Image => Err(lookup_only(kind)),
         }
     }
+
+    async fn lookup(
+        &self,
+        address: &Address,
+        filters: &Attrs,
+    ) -> Result<LiveResource, ProviderError> {
+        lookup::lookup(&self.client, address, filters).await
+    }
+}
+
+/// A kind recon only looks up reached a call that manages resources: a caller bug.
+fn lookup_only(kind: Kind) -> ProviderError {
+    ProviderError::new(
+        ErrorKind::Invalid,
+        format!("a {kind} is only looked up, never managed"),
+    )
 }

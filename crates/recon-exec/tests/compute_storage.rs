@@ -83,6 +83,7 @@ fn spec(wants: &[Want]) -> Spec {
         environment: ENV.into(),
         region: "us-east-1".into(),
         tags: BTreeMap::new(),
+        lookups: vec![],
         resources: wants
             .iter()
             .map(|w| {

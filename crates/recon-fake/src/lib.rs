@@ -1002,4 +1002,69 @@ impl Provider for FakeCloud {
         self.log(&mut inner, call);
         result
     }
+
+    /// Matches the resources inserted with [`FakeCloud::insert_foreign`] of the lookup's kind:
+    /// `id` exactly, `tags` all present, `name` as a `*` pattern, any other filter equal to the
+    /// attribute of the same name; images by newest `creation_date`, the others exactly one.
+    async fn lookup(
+        &self,
+        address: &Address,
+        filters: &Attrs,
+    ) -> Result<LiveResource, ProviderError> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let mut found: Vec<LiveResource> = inner
+            .entries
+            .values()
+            .filter(|e| e.kind() == address.kind && e.visible(now))
+            .filter_map(|e| e.current(now))
+            .filter(|r| matches_filters(r, filters))
+            .collect();
+        found.sort_by(|a, b| {
+            let date = |r: &LiveResource| r.attribute("creation_date");
+            (date(b), &b.id).cmp(&(date(a), &a.id))
+        });
+        match (address.kind, found.len()) {
+            (_, 0) => Err(ProviderError::new(
+                ErrorKind::NotFound,
+                format!("no {} matches the lookup", address.kind),
+            )),
+            (Kind::Image, _) | (_, 1) => {
+                let mut live = found.swap_remove(0);
+                live.address = address.clone();
+                Ok(live)
+            }
+            (_, n) => Err(ProviderError::new(
+                ErrorKind::Invalid,
+                format!("{n} {}s match the lookup", address.kind),
+            )),
+        }
+    }
+}
+
+fn matches_filters(live: &LiveResource, filters: &Attrs) -> bool {
+    filters.iter().all(|(key, want)| match key.as_str() {
+        "id" => want.as_str() == Some(live.id.as_str()),
+        "tags" => want
+            .as_map()
+            .is_some_and(|t| t.iter().all(|(k, v)| live.tag(k) == v.as_str())),
+        "name" => match (want.as_str(), live.attribute("name")) {
+            (Some(pattern), Some(Value::String(name))) => glob(pattern, &name),
+            _ => false,
+        },
+        _ => live.attribute(key).as_ref() == Some(want),
+    })
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            text.starts_with(head)
+                && (0..=text.len() - head.len()).any(|i| {
+                    text.is_char_boundary(head.len() + i) && glob(rest, &text[head.len() + i..])
+                })
+        }
+    }
 }

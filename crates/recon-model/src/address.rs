@@ -5,8 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Every kind of resource recon manages. Adding a kind: one variant here, one module in
-/// `kinds/`, one line in `kinds::def`, and one module in the AWS crate.
+/// Every kind of resource recon manages, and the kinds it can only look up. Adding a kind: one
+/// variant here, one module in `kinds/`, one line in `kinds::def`, and one module in the AWS
+/// crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -23,9 +24,14 @@ pub enum Kind {
     KmsKey,
     EfsFileSystem,
     EfsMountTarget,
+    LoadBalancer,
+    AutoscalingGroup,
+    /// An AMI: only ever looked up (`lookups:`), never managed.
+    Image,
 }
 
 impl Kind {
+    /// The kinds recon manages (creates, discovers by tag, deletes), in a stable order.
     pub const ALL: &'static [Kind] = &[
         Kind::Vpc,
         Kind::Subnet,
@@ -40,7 +46,37 @@ impl Kind {
         Kind::KmsKey,
         Kind::EfsFileSystem,
         Kind::EfsMountTarget,
+        Kind::LoadBalancer,
+        Kind::AutoscalingGroup,
     ];
+
+    /// Every kind: the managed ones, then the lookup-only ones.
+    pub const EVERY: &'static [Kind] = &[
+        Kind::Vpc,
+        Kind::Subnet,
+        Kind::InternetGateway,
+        Kind::RouteTable,
+        Kind::ElasticIp,
+        Kind::NatGateway,
+        Kind::SecurityGroup,
+        Kind::KeyPair,
+        Kind::LaunchTemplate,
+        Kind::Instance,
+        Kind::KmsKey,
+        Kind::EfsFileSystem,
+        Kind::EfsMountTarget,
+        Kind::LoadBalancer,
+        Kind::AutoscalingGroup,
+        Kind::Image,
+    ];
+
+    /// Kinds that exist in AWS but that recon only looks up, never manages.
+    pub const LOOKUP_ONLY: &'static [Kind] = &[Kind::Image];
+
+    /// Whether recon creates and deletes resources of this kind.
+    pub fn is_managed(self) -> bool {
+        !Kind::LOOKUP_ONLY.contains(&self)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,11 +93,14 @@ impl Kind {
             Kind::KmsKey => "kms_key",
             Kind::EfsFileSystem => "efs_file_system",
             Kind::EfsMountTarget => "efs_mount_target",
+            Kind::LoadBalancer => "load_balancer",
+            Kind::AutoscalingGroup => "autoscaling_group",
+            Kind::Image => "image",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
+        Kind::EVERY.iter().copied().find(|k| k.as_str() == s)
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod address;
 pub mod diff;
 pub mod kinds;
+pub mod lookup;
 pub mod plan;
 pub mod resource;
 pub mod schema;
@@ -19,9 +20,10 @@ pub mod value;
 
 pub use address::{Address, AddressError, Kind};
 pub use diff::{AttrDiff, diff_attrs};
+pub use lookup::{Lookup, LookupDef};
 pub use plan::{
-    Action, Change, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource, fingerprint,
-    sha256_hex,
+    Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,
+    fingerprint, sha256_hex,
 };
 pub use resource::{Attrs, DesiredResource, LiveResource, LiveState, Spec};
 pub use schema::{Field, KindDef, Presence, Problem, Type, Update};

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::address::{Address, Kind};
 use crate::diff::AttrDiff;
 use crate::resource::{Attrs, LiveResource};
+use crate::value::Value;
 
 /// Bumped on any incompatible change to the JSON form of [`Plan`].
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -105,6 +106,33 @@ pub struct Plan {
     /// Live ids of unchanged resources, so apply can resolve references to them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub known: BTreeMap<Address, LiveResource>,
+    /// What each of the spec's lookups found (already substituted into `changes`), for review.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookups: Vec<LookedUp>,
+}
+
+/// An existing resource a lookup found: recon uses it and never changes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookedUp {
+    pub address: Address,
+    pub id: String,
+    /// A name worth showing a reviewer (an image's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl LookedUp {
+    pub fn from_live(live: &LiveResource) -> Self {
+        LookedUp {
+            address: live.address.clone(),
+            id: live.id.clone(),
+            name: live
+                .outputs
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,9 @@ pub struct Spec {
     pub region: String,
     /// Added to every resource.
     pub tags: BTreeMap<String, String>,
+    /// Existing resources the spec uses but never owns, in the order of the file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookups: Vec<crate::lookup::Lookup>,
     /// In the order of the file.
     pub resources: Vec<DesiredResource>,
 }

@@ -45,5 +45,6 @@ pub fn plan_destroy(
         changes,
         unchanged: vec![],
         known: Default::default(),
+        lookups: Vec::new(),
     }
 }

@@ -141,6 +141,7 @@ pub fn plan(
         changes,
         unchanged,
         known,
+        lookups: Vec::new(),
     })
 }
 

@@ -41,6 +41,7 @@ fn spec(resources: Vec<DesiredResource>) -> Spec {
         environment: "test".into(),
         region: "us-east-1".into(),
         tags: BTreeMap::from([("project".into(), "p1".into())]),
+        lookups: vec![],
         resources,
     }
 }

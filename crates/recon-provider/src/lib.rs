@@ -20,6 +20,9 @@ pub use error::{ErrorKind, ProviderError};
 pub use fresh::{FreshError, check_fresh};
 use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};
 
+mod lookups;
+pub use lookups::{LookupError, lookup_all};
+
 /// What to create: the wanted attributes with every reference resolved to an AWS id, `tags`
 /// holding the full tag set (ownership tags included).
 #[derive(Clone, Debug)]
@@ -98,4 +101,17 @@ pub trait Provider: Send + Sync + 'static {
     /// `ErrorKind::DependencyViolation` while something still uses it; the caller retries.
     fn delete(&self, live: &LiveResource)
     -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// The one existing resource a lookup names (`lookups:` in a spec), with `filters`'
+    /// references to other lookups already resolved to ids. Read-only: recon never owns what it
+    /// looks up, and the result is returned with `address` as its address.
+    ///
+    /// # Errors
+    /// `ErrorKind::NotFound` when nothing matches; `ErrorKind::Invalid` when the filters match
+    /// several resources of a kind that must match one (an image lookup takes the newest).
+    fn lookup(
+        &self,
+        address: &Address,
+        filters: &Attrs,
+    ) -> impl Future<Output = Result<LiveResource, ProviderError>> + Send;
 }

@@ -13,7 +13,7 @@ use crate::suggest::closest;
 use crate::values::{Cx, Res, all_of};
 use crate::yaml::{Node, Yaml};
 
-const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "resources"];
+const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "lookups", "resources"];
 const REQUIRED: &[&str] = &["environment", "region", "resources"];
 const DEPENDS_ON: &str = "depends_on";
 
@@ -116,10 +116,18 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
         Some((_, y)) => cx.tags(&mut Res::default(), y, &mut vec!["tags".to_owned()]),
         None => Some(BTreeMap::new()),
     };
-    let resources = match seen.get("resources") {
-        Some((_, y)) => resources(cx, y),
+    // Every address first (lookups, then resources), so that anything can refer to anything
+    // and a lookup that names a resource is told so.
+    let declared_lookups = match seen.get("lookups") {
+        Some((_, y)) => crate::lookups::declare(cx, y),
         None => Vec::new(),
     };
+    let declared = match seen.get("resources") {
+        Some((_, y)) => declare(cx, y),
+        None => Vec::new(),
+    };
+    let lookups = crate::lookups::convert(cx, declared_lookups);
+    let resources = resources(cx, declared, environment.as_deref());
 
     let (Some(environment), Some(region), Some(tags)) = (environment, region, tags) else {
         return None;
@@ -128,6 +136,7 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
         environment,
         region,
         tags,
+        lookups,
         resources,
     })
 }
@@ -201,9 +210,12 @@ fn scalar_string(cx: &mut Cx<'_>, y: &Yaml, what: &str) -> Option<String> {
     None
 }
 
-/// The `resources:` mapping: addresses first (so references can be checked in any order),
-/// then each resource's fields, then the kinds' checks and the dependency graph.
-fn resources(cx: &mut Cx<'_>, y: &Yaml) -> Vec<DesiredResource> {
+/// A resource's address with its key and body, before its fields are checked.
+type Declared<'y> = (Address, &'y Yaml, &'y Yaml);
+
+/// The `resources:` mapping, pass 1: every address the spec declares (so references can be
+/// checked in any order).
+fn declare<'y>(cx: &mut Cx<'_>, y: &'y Yaml) -> Vec<Declared<'y>> {
     let entries = match &y.node {
         Node::Map(entries) => entries.as_slice(),
         Node::Null => &[],
@@ -222,8 +234,7 @@ fn resources(cx: &mut Cx<'_>, y: &Yaml) -> Vec<DesiredResource> {
         }
     };
 
-    // Pass 1: every address the spec declares.
-    let mut declared: Vec<(Address, &Yaml, &Yaml)> = Vec::new();
+    let mut declared: Vec<Declared<'y>> = Vec::new();
     for (key, body) in entries {
         let text = key.scalar_text(cx.text).unwrap_or_else(|| key.describe());
         let address = match text.parse::<Address>() {
@@ -233,12 +244,21 @@ fn resources(cx: &mut Cx<'_>, y: &Yaml) -> Vec<DesiredResource> {
                 continue;
             }
         };
+        if !address.kind.is_managed() {
+            crate::lookups::lookup_only_resource(cx, key, &address);
+            continue;
+        }
         if let Some(first) = cx.known.get(&address) {
+            let what = if cx.lookups.contains(&address) {
+                "a lookup"
+            } else {
+                "resource"
+            };
             let d = cx
                 .diag(
                     Code::DuplicateKey,
                     key.span,
-                    format!("duplicate resource `{address}`"),
+                    format!("duplicate {what} `{address}`"),
                     "defined again here",
                 )
                 .also(*first, "first defined here")
@@ -249,11 +269,19 @@ fn resources(cx: &mut Cx<'_>, y: &Yaml) -> Vec<DesiredResource> {
         cx.known.insert(address.clone(), key.span);
         declared.push((address, key, body));
     }
+    declared
+}
 
-    // Pass 2: each resource through its kind's schema.
+/// Pass 2, each resource through its kind's schema, and pass 3, the kinds' checks and the
+/// dependency graph.
+fn resources(
+    cx: &mut Cx<'_>,
+    declared: Vec<Declared<'_>>,
+    environment: Option<&str>,
+) -> Vec<DesiredResource> {
     let mut converted: Vec<Converted> = declared
         .into_iter()
-        .map(|(address, key, body)| resource(cx, address, key, body))
+        .map(|(address, key, body)| resource(cx, address, key, body, environment))
         .collect();
 
     // Pass 3: the kinds' own checks, which look across resources.
@@ -305,7 +333,13 @@ fn bad_address(cx: &mut Cx<'_>, span: SourceSpan, text: &str, error: &AddressErr
     cx.push(d.help(help));
 }
 
-fn resource(cx: &mut Cx<'_>, address: Address, key: &Yaml, body: &Yaml) -> Converted {
+fn resource(
+    cx: &mut Cx<'_>,
+    address: Address,
+    key: &Yaml,
+    body: &Yaml,
+    environment: Option<&str>,
+) -> Converted {
     let before = cx.diags.len();
     let def = kinds::def(address.kind);
     let mut res = Res {
@@ -360,12 +394,16 @@ fn resource(cx: &mut Cx<'_>, address: Address, key: &Yaml, body: &Yaml) -> Conve
         cx.object(&mut res, def.fields, &empty, &mut path, key.span, &[]);
     }
     def.apply_defaults(&mut attrs);
+    let mut resource = DesiredResource {
+        address,
+        attrs,
+        depends_on,
+    };
+    if let Some(environment) = environment {
+        kinds::derive_defaults(environment, &mut resource);
+    }
     Converted {
-        resource: DesiredResource {
-            address,
-            attrs,
-            depends_on,
-        },
+        resource,
         res,
         clean: cx.diags.len() == before,
     }

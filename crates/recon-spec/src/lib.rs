@@ -37,6 +37,7 @@
 
 mod diagnostic;
 mod document;
+mod lookups;
 mod suggest;
 mod values;
 mod yaml;
@@ -44,7 +45,7 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use miette::NamedSource;
@@ -74,6 +75,7 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
         source,
         diags: Vec::new(),
         known: BTreeMap::new(),
+        lookups: BTreeSet::new(),
     };
     let spec = match yaml::parse(&file.text) {
         Ok(root) => document::check(&mut cx, &root),
@@ -101,4 +103,28 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
             })
         }
     }
+}
+
+/// Where the key of a lookup or resource is in the file (`vpc.default:`), for diagnostics
+/// about it found after parsing (a lookup that matched nothing).
+pub fn locate(file: &SourceFile, address: &recon_model::Address) -> Option<miette::SourceSpan> {
+    let root = yaml::parse(&file.text).ok()?;
+    let yaml::Node::Map(top) = &root.node else {
+        return None;
+    };
+    let wanted = address.to_string();
+    top.iter()
+        .filter(|(k, _)| {
+            matches!(
+                k.scalar_text(&file.text).as_deref(),
+                Some("lookups" | "resources")
+            )
+        })
+        .filter_map(|(_, section)| match &section.node {
+            yaml::Node::Map(entries) => Some(entries),
+            _ => None,
+        })
+        .flatten()
+        .find(|(k, _)| k.scalar_text(&file.text).as_deref() == Some(wanted.as_str()))
+        .map(|(k, _)| k.label_span(&file.text))
 }

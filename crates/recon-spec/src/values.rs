@@ -22,6 +22,8 @@ pub(crate) struct Cx<'t> {
     pub diags: Vec<SpecDiagnostic>,
     /// Every resource the spec declares (first occurrence), with the span of its key.
     pub known: BTreeMap<Address, SourceSpan>,
+    /// The addresses of `known` that are lookups, not resources.
+    pub lookups: BTreeSet<Address>,
 }
 
 /// What converting one resource records besides its values.
@@ -685,7 +687,7 @@ impl Cx<'_> {
                 continue;
             }
             let Some(address) =
-                self.address(res, span, path, &r.address.to_string(), Kind::ALL, false)
+                self.address(res, span, path, &r.address.to_string(), Kind::EVERY, false)
             else {
                 ok = false;
                 continue;
@@ -839,7 +841,7 @@ fn sentence_case(doc: &str) -> String {
 
 fn plural(kinds: &[Kind]) -> String {
     let names: Vec<String> = kinds.iter().map(|k| format!("{k}s")).collect();
-    if kinds.len() == Kind::ALL.len() {
+    if kinds.len() >= Kind::ALL.len() {
         "resources".into()
     } else {
         names.join(" and ")

@@ -31,6 +31,13 @@ pub enum CliError {
     #[error("Could not set up the AWS client")]
     Aws(#[source] Box<dyn std::error::Error + Send + Sync>),
 
+    #[error("{} of the spec's lookups found nothing usable", causes.len())]
+    #[diagnostic(help("nothing was changed; fix the lookups, then plan again"))]
+    Lookup {
+        #[related]
+        causes: Vec<LookupFailure>,
+    },
+
     #[error("Could not read the live resources of environment `{environment}`")]
     #[diagnostic(help("nothing was changed; check credentials, region and network, then retry"))]
     Discover {
@@ -138,6 +145,20 @@ impl From<DiscoverError> for DiscoverFailure {
             help,
         }
     }
+}
+
+/// A lookup that matched nothing or more than one resource, at its key in the spec.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("lookup `{address}`: {message}")]
+pub struct LookupFailure {
+    pub address: String,
+    pub message: String,
+    #[source_code]
+    pub src: miette::NamedSource<std::sync::Arc<str>>,
+    #[label("this lookup")]
+    pub span: Option<miette::SourceSpan>,
+    #[help]
+    pub help: Option<String>,
 }
 
 /// One step that failed during apply or destroy.

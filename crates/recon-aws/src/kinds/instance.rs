@@ -9,7 +9,8 @@
 //! and `aws:ec2launchtemplate:version` tags AWS gives an instance launched from a template (moto
 //! too). The root volume
 //! reads back from DescribeVolumes; `associate_public_ip` is true when the instance has a public
-//! IP owned by `amazon` (an Elastic IP does not count).
+//! IP owned by `amazon` (an Elastic IP does not count). Instances an Auto Scaling group
+//! launched (tag `aws:autoscaling:groupName`) are the group's: discovery skips them.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,8 @@ use crate::tags;
 const AWS_TEMPLATE_TAG: &str = "aws:ec2launchtemplate:id";
 /// AWS's tag naming the template version it was launched from.
 const AWS_TEMPLATE_VERSION_TAG: &str = "aws:ec2launchtemplate:version";
+/// The tag AWS puts on an instance an Auto Scaling group launched: the group owns it.
+const AWS_GROUP_TAG: &str = "aws:autoscaling:groupName";
 /// Every state but `terminated`.
 const LIVE_STATES: &[&str] = &["pending", "running", "shutting-down", "stopping", "stopped"];
 
@@ -55,7 +58,11 @@ pub(crate) async fn discover(
         .map_err(|e| errors::sdk("DescribeInstances", e))?;
     let mut out = Vec::new();
     for i in reservations.iter().flat_map(|r| r.instances()) {
+        // A group's instances carry the environment's tags (propagated) but belong to the
+        // group: they are never planned as instances, nor deleted behind the group's back.
+        let launched_by_group = tags::get(i.tags(), AWS_GROUP_TAG).is_some();
         if tags::owned_by(i.tags(), environment)
+            && !launched_by_group
             && let Some(found) = to_found(client, i).await?
         {
             out.push(found);

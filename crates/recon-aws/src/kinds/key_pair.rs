@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::primitives::Blob;
@@ -141,6 +141,17 @@ fn write_private_key(path: &str, material: &str) -> Result<(), ProviderError> {
             format!("cannot write the private key to `{path}`: {e}; the key pair was deleted"),
         )
     };
+    // Its directory too, private to the user (`.recon/keys/`), if it does not exist yet.
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(fail)?;
+    }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -3,6 +3,7 @@
 //! holds what they share: [`Found`] (a described resource before it is matched to an address)
 //! and the helpers that read request values.
 
+pub(crate) mod autoscaling_group;
 pub(crate) mod efs_file_system;
 pub(crate) mod efs_mount_target;
 pub(crate) mod elastic_ip;
@@ -11,6 +12,7 @@ pub(crate) mod internet_gateway;
 pub(crate) mod key_pair;
 pub(crate) mod kms_key;
 pub(crate) mod launch_template;
+pub(crate) mod load_balancer;
 pub(crate) mod nat_gateway;
 pub(crate) mod route_table;
 pub(crate) mod security_group;

@@ -192,6 +192,7 @@ pub fn plan(mut changes: Vec<Change>, known: Vec<LiveResource>) -> Plan {
         changes,
         unchanged: known.iter().map(|r| r.address.clone()).collect(),
         known: known.into_iter().map(|r| (r.address.clone(), r)).collect(),
+        lookups: vec![],
     }
 }
 

@@ -2,14 +2,17 @@
 //! (schema, references, in-place or replace), and its checks. The AWS calls for a kind live in
 //! the module of the same name in the `recon-aws` crate.
 
+pub mod autoscaling_group;
 pub mod efs_file_system;
 pub mod efs_mount_target;
 pub mod elastic_ip;
+pub mod image;
 pub mod instance;
 pub mod internet_gateway;
 pub mod key_pair;
 pub mod kms_key;
 pub mod launch_template;
+pub mod load_balancer;
 pub mod nat_gateway;
 pub mod route_table;
 pub mod security_group;
@@ -36,7 +39,26 @@ pub fn def(kind: Kind) -> &'static KindDef {
         Kind::KmsKey => &kms_key::DEF,
         Kind::EfsFileSystem => &efs_file_system::DEF,
         Kind::EfsMountTarget => &efs_mount_target::DEF,
+        Kind::LoadBalancer => &load_balancer::DEF,
+        Kind::AutoscalingGroup => &autoscaling_group::DEF,
+        Kind::Image => &image::DEF,
     }
+}
+
+/// Values the parser fills in from the environment and the address when the spec leaves them
+/// out, so the plan shows them: a load balancer's and an Auto Scaling group's name.
+pub fn derive_defaults(environment: &str, resource: &mut DesiredResource) {
+    let name = match resource.address.kind {
+        Kind::LoadBalancer => load_balancer::derived_name(environment, &resource.address.name),
+        Kind::AutoscalingGroup => {
+            autoscaling_group::derived_name(environment, &resource.address.name)
+        }
+        _ => return,
+    };
+    resource
+        .attrs
+        .entry("name".to_owned())
+        .or_insert_with(|| Value::String(name));
 }
 
 /// The `tags` field every kind has. Always updated in place.

@@ -13,9 +13,11 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
         Some(spec_path) => {
             let (spec, source) = super::load_spec(spec_path)?;
             let provider = super::aws(&spec.region).await?;
+            let (spec, lookups) = super::resolve_lookups(&provider, &spec, &source).await?;
             let live = super::discover(&provider, &spec.environment).await?;
             super::warn_missing_private_keys(&spec, &live);
-            let plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
+            let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
+            plan.lookups = lookups;
             printer::out(&plan_text::render(&plan));
             if plan.is_empty() {
                 return Ok(ExitStatus::Success);

@@ -9,11 +9,13 @@ pub mod validate;
 use std::path::Path;
 
 use recon_aws::AwsProvider;
-use recon_model::{Kind, LiveResource, Spec, SpecSource, Value, sha256_hex};
-use recon_provider::{DiscoverError, Provider, discover_all};
+use std::sync::Arc;
+
+use recon_model::{Kind, LiveResource, LookedUp, Spec, SpecSource, Value, sha256_hex};
+use recon_provider::{DiscoverError, ErrorKind, LookupError, Provider, discover_all, lookup_all};
 
 use crate::CliError;
-use crate::error::DiscoverFailure;
+use crate::error::{DiscoverFailure, LookupFailure};
 
 /// Reads and checks a spec. Any problem is reported before AWS is contacted.
 pub fn load_spec(path: &Path) -> Result<(Spec, SpecSource), CliError> {
@@ -78,6 +80,64 @@ pub fn warn_missing_private_keys(spec: &Spec, live: &[LiveResource]) {
             ));
         }
     }
+}
+
+/// Finds the spec's lookups (read-only) and returns the spec with every reference to them
+/// replaced by what they found, and the record of it for the plan. A lookup that finds nothing
+/// stops here, before any change, with a diagnostic at the lookup in the spec.
+pub async fn resolve_lookups<P: Provider>(
+    provider: &P,
+    spec: &Spec,
+    source: &SpecSource,
+) -> Result<(Spec, Vec<LookedUp>), CliError> {
+    if spec.lookups.is_empty() {
+        return Ok((spec.clone(), Vec::new()));
+    }
+    match lookup_all(provider, &spec.lookups).await {
+        Ok(found) => {
+            let record = found.values().map(LookedUp::from_live).collect();
+            Ok((spec.with_lookups(&found), record))
+        }
+        Err(errors) => Err(lookups_failed(source, errors)),
+    }
+}
+
+fn lookups_failed(source: &SpecSource, errors: Vec<LookupError>) -> CliError {
+    let text: Arc<str> = std::fs::read_to_string(&source.path)
+        .unwrap_or_default()
+        .into();
+    let file = recon_spec::SourceFile {
+        name: source.path.clone(),
+        text: text.to_string(),
+    };
+    let causes = errors
+        .into_iter()
+        .map(|e| {
+            let help = match (e.address.kind, e.source.kind) {
+                (Kind::Image, ErrorKind::NotFound) => Some(
+                    "check `owners`, the `name` pattern (`*` matches anything) and `architecture`; `aws ec2 describe-images --owners <owner> --filters Name=name,Values=<pattern>` lists candidates".to_owned(),
+                ),
+                (Kind::Vpc, ErrorKind::NotFound) if e.address.name.contains("default") => Some(
+                    "this region has no default VPC (it may have been deleted): `aws ec2 create-default-vpc` makes one, or look a VPC up by `id` or `tags`".to_owned(),
+                ),
+                (_, ErrorKind::NotFound) => {
+                    Some("check the filters against what exists in this account and region".to_owned())
+                }
+                (_, ErrorKind::Invalid) => {
+                    Some("add filters (an `id`, `tags`, a zone) so that exactly one matches".to_owned())
+                }
+                _ => None,
+            };
+            LookupFailure {
+                span: recon_spec::locate(&file, &e.address),
+                address: e.address.to_string(),
+                message: crate::error::error_chain(&e.source),
+                src: miette::NamedSource::new(&source.path, Arc::clone(&text)),
+                help,
+            }
+        })
+        .collect();
+    CliError::Lookup { causes }
 }
 
 pub async fn aws(region: &str) -> Result<AwsProvider, CliError> {

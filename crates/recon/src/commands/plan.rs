@@ -8,9 +8,11 @@ use recon_model::Kind;
 pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
     let (spec, source) = super::load_spec(&args.spec)?;
     let provider = super::aws(&spec.region).await?;
+    let (spec, lookups) = super::resolve_lookups(&provider, &spec, &source).await?;
     let live = super::discover(&provider, &spec.environment).await?;
     super::warn_missing_private_keys(&spec, &live);
-    let plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
+    let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
+    plan.lookups = lookups;
     planfile::save(&plan, &args.out)?;
     if args.json {
         printer::line(&serde_json::to_string_pretty(&plan).expect("plans serialize"));

@@ -14,6 +14,7 @@ use recon_model::{Action, AttrDiff, Attrs, Change, Plan, PlanMode, Value, kinds}
 
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
+    render_lookups(&mut out, plan);
     if plan.is_empty() {
         out.push_str(match plan.mode {
             PlanMode::Apply => "No changes. Your infrastructure matches the spec.\n",
@@ -37,6 +38,32 @@ pub fn render(plan: &Plan) -> String {
         s.add, s.change, s.destroy
     );
     out
+}
+
+/// What the lookups found: existing resources the plan uses and never changes.
+fn render_lookups(out: &mut String, plan: &Plan) {
+    if plan.lookups.is_empty() {
+        return;
+    }
+    out.push_str(
+        "Lookups (existing resources used, never changed):
+",
+    );
+    let width = plan
+        .lookups
+        .iter()
+        .map(|l| l.address.to_string().len())
+        .max()
+        .unwrap_or(0);
+    for l in &plan.lookups {
+        let name = l
+            .name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {:<width$}  {}{name}", l.address.to_string(), l.id);
+    }
+    out.push('\n');
 }
 
 fn render_change(out: &mut String, c: &Change) {

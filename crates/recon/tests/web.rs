@@ -1,0 +1,310 @@
+//! The "web" environment end to end on moto: lookups (the newest Amazon Linux image, the
+//! default VPC and its subnets), a classic load balancer and an Auto Scaling group of two,
+//! checked with the SDK. The group, not recon, owns its instances: one terminated out of band
+//! is no change to recon's resources. Destroy leaves the default VPC and its subnets alone.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+
+use aws_sdk_ec2::types::Filter;
+use support::{Workspace, ec2, moto_endpoint, owned_ids, unique_env};
+
+async fn config(region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .load()
+        .await
+}
+
+/// The default VPC and its subnets, as the SDK sees them.
+async fn default_network(c: &aws_sdk_ec2::Client) -> (String, Vec<String>) {
+    let vpcs = c
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpcs.vpcs()[0].vpc_id().unwrap().to_owned();
+    let subnets = c
+        .describe_subnets()
+        .filters(Filter::builder().name("vpc-id").values(&vpc).build())
+        .filters(
+            Filter::builder()
+                .name("default-for-az")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = subnets
+        .subnets()
+        .iter()
+        .map(|s| s.subnet_id().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    (vpc, ids)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
+    moto_endpoint();
+    let env = unique_env("web");
+    let ws = Workspace::new("web.yaml", &env);
+    let c = ec2().await;
+    let before = default_network(&c).await;
+
+    let plan = ws.recon(&["plan", "spec.yaml"]);
+    plan.success();
+    let out = plan.stdout();
+    // The lookups are shown with what they found: the newest Amazon Linux 2023 x86_64 image
+    // (ties broken by id, as recon does, so the choice is stable).
+    let images = c
+        .describe_images()
+        .owners("amazon")
+        .filters(
+            Filter::builder()
+                .name("name")
+                .values("al2023-ami-2023.*-x86_64")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let newest = images
+        .images()
+        .iter()
+        .max_by_key(|i| (i.creation_date().unwrap_or_default(), i.image_id()))
+        .unwrap();
+    let image_id = newest.image_id().unwrap();
+    assert!(
+        out.contains("Lookups (existing resources used, never changed):"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("image.al2023") && l.contains(image_id)),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("vpc.default") && l.contains(&before.0)),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 5 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+    ws.recon(&["apply"]).success();
+
+    // The private key, written once, 0600.
+    let key = ws.path().join(".recon/keys/web-deployer.pem");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // Two instances in service in the group, from the looked-up image, registered with the
+    // load balancer.
+    let cfg = config("us-east-1").await;
+    let asg = aws_sdk_autoscaling::Client::new(&cfg);
+    let elb = aws_sdk_elasticloadbalancing::Client::new(&cfg);
+    let group_name = format!("{env}-app");
+    let lb_name = format!("{env}-front");
+    let groups = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&group_name)
+        .send()
+        .await
+        .unwrap();
+    let group = &groups.auto_scaling_groups()[0];
+    assert_eq!(
+        (group.min_size(), group.max_size(), group.desired_capacity()),
+        (Some(2), Some(2), Some(2))
+    );
+    assert_eq!(group.default_cooldown(), Some(30));
+    assert_eq!(group.health_check_type(), Some("ELB"));
+    assert_eq!(group.load_balancer_names(), std::slice::from_ref(&lb_name));
+    let in_service: Vec<String> = group
+        .instances()
+        .iter()
+        .filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService"))
+        .map(|i| i.instance_id().unwrap().to_owned())
+        .collect();
+    assert_eq!(in_service.len(), 2, "{group:?}");
+    let health = elb
+        .describe_instance_health()
+        .load_balancer_name(&lb_name)
+        .send()
+        .await
+        .unwrap();
+    let mut registered: Vec<String> = health
+        .instance_states()
+        .iter()
+        .map(|s| s.instance_id().unwrap().to_owned())
+        .collect();
+    registered.sort();
+    let mut expected = in_service.clone();
+    expected.sort();
+    assert_eq!(registered, expected);
+    let described = c
+        .describe_instances()
+        .set_instance_ids(Some(in_service.clone()))
+        .send()
+        .await
+        .unwrap();
+    for i in described.reservations().iter().flat_map(|r| r.instances()) {
+        assert_eq!(i.image_id(), Some(image_id));
+        // The group's tags propagate: the instances belong to the environment too.
+        let tag = |k: &str| {
+            i.tags()
+                .iter()
+                .find(|t| t.key() == Some(k))
+                .and_then(|t| t.value())
+                .map(str::to_owned)
+        };
+        assert_eq!(tag("recon:env").as_deref(), Some(env.as_str()));
+        assert_eq!(
+            tag("aws:autoscaling:groupName").as_deref(),
+            Some(group_name.as_str())
+        );
+    }
+    let lbs = elb
+        .describe_load_balancers()
+        .load_balancer_names(&lb_name)
+        .send()
+        .await
+        .unwrap();
+    let lb = &lbs.load_balancer_descriptions()[0];
+    let check = lb.health_check().unwrap();
+    assert_eq!((check.target(), check.interval()), ("HTTP:80/", 15));
+    let listener = lb.listener_descriptions()[0].listener().unwrap();
+    assert_eq!(
+        (
+            listener.protocol(),
+            listener.load_balancer_port(),
+            listener.instance_port()
+        ),
+        ("HTTP", 80, 80)
+    );
+
+    // One instance terminated out of band: the group's business, not a change to recon's
+    // resources.
+    c.terminate_instances()
+        .instance_ids(&in_service[0])
+        .send()
+        .await
+        .unwrap();
+    let replan = ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"]);
+    replan.code_is(0);
+    assert!(
+        replan.stdout().contains("No changes."),
+        "{}",
+        replan.stdout()
+    );
+
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
+    assert_eq!(owned_ids(&env).await, Vec::<String>::new());
+    let gone = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&group_name)
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.auto_scaling_groups().is_empty());
+    assert!(
+        elb.describe_load_balancers()
+            .load_balancer_names(&lb_name)
+            .send()
+            .await
+            .is_err(),
+        "the load balancer is gone"
+    );
+    // Looked up, never owned: the default VPC and its subnets are as they were.
+    assert_eq!(default_network(&c).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_lookup_that_matches_nothing_stops_before_any_change() {
+    moto_endpoint();
+    let env = unique_env("webimg");
+    let ws = Workspace::new("web.yaml", &env);
+    let text = Workspace::spec_text("web.yaml", &env)
+        .replace("al2023-ami-2023.*-x86_64", "no-such-image-*");
+    ws.write_spec("spec.yaml", &text);
+    let run = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
+    run.code_is(1);
+    let err = run.stderr();
+    assert!(err.contains("lookup `image.al2023`"), "{err}");
+    assert!(err.contains("no available image matches"), "{err}");
+    assert!(err.contains("owners amazon"), "{err}");
+    // The diagnostic points at the lookup in the spec.
+    assert!(err.contains("spec.yaml:16:"), "{err}");
+    assert_eq!(owned_ids(&env).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_default_vpc_stops_before_any_change() {
+    moto_endpoint();
+    // A region no other test uses, whose default VPC this test deletes.
+    let region = "ap-southeast-2";
+    let c = aws_sdk_ec2::Client::new(&config(region).await);
+    let vpcs = c
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .unwrap();
+    for vpc in vpcs.vpcs() {
+        let id = vpc.vpc_id().unwrap();
+        let in_vpc = || Filter::builder().name("vpc-id").values(id).build();
+        let subnets = c.describe_subnets().filters(in_vpc()).send().await.unwrap();
+        for s in subnets.subnets() {
+            c.delete_subnet()
+                .subnet_id(s.subnet_id().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        let gateways = c
+            .describe_internet_gateways()
+            .filters(
+                Filter::builder()
+                    .name("attachment.vpc-id")
+                    .values(id)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for g in gateways.internet_gateways() {
+            let gid = g.internet_gateway_id().unwrap();
+            c.detach_internet_gateway()
+                .internet_gateway_id(gid)
+                .vpc_id(id)
+                .send()
+                .await
+                .unwrap();
+            c.delete_internet_gateway()
+                .internet_gateway_id(gid)
+                .send()
+                .await
+                .unwrap();
+        }
+        c.delete_vpc().vpc_id(id).send().await.unwrap();
+    }
+    let env = unique_env("webvpc");
+    let ws = Workspace::new("web.yaml", &env);
+    let text = Workspace::spec_text("web.yaml", &env)
+        .replace("region: us-east-1", &format!("region: {region}"))
+        .replace("us-east-1a", "ap-southeast-2a")
+        .replace("us-east-1b", "ap-southeast-2b");
+    ws.write_spec("spec.yaml", &text);
+    let run = ws.recon(&["plan", "spec.yaml"]);
+    run.code_is(1);
+    let err = run.stderr();
+    assert!(err.contains("lookup `vpc.default`"), "{err}");
+    assert!(err.contains("no vpc matches the lookup"), "{err}");
+    assert!(err.contains("create-default-vpc"), "{err}");
+    assert!(!ws.path().join(".recon/plan.json").exists());
+}
