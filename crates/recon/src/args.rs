@@ -26,6 +26,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the environment owns, then verify nothing remains.
     Destroy(DestroyArgs),
+    /// Print the JSON Schema of the spec language (for editors). Makes no AWS call.
+    Schema,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod destroy;
 pub mod execute;
 pub mod plan;
+pub mod schema;
 pub mod validate;
 
 use std::path::Path;
