@@ -43,12 +43,34 @@ pub struct PlanArgs {
     /// Where to save the plan.
     #[arg(short, long, default_value = ".recon/plan.json")]
     pub out: PathBuf,
-    /// Print the plan as JSON on stdout instead of text.
-    #[arg(long)]
+    /// How to print the plan on stdout: `text` (like `terraform plan`), `json` (the saved plan
+    /// document) or `markdown` (a pull-request comment).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl PlanArgs {
+    /// `--json` is an alias of `--format json`.
+    pub fn format(&self) -> PlanFormat {
+        if self.json {
+            PlanFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 #[derive(Debug, Args)]
