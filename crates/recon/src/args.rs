@@ -26,6 +26,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the environment owns, then verify nothing remains.
     Destroy(DestroyArgs),
+    /// Print a spec's dependency graph as Mermaid or DOT. Makes no AWS call.
+    Graph(GraphArgs),
     /// Print the JSON Schema of the spec language (for editors). Makes no AWS call.
     Schema,
 }
@@ -71,6 +73,25 @@ impl PlanArgs {
             self.format
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The spec file.
+    pub spec: PathBuf,
+    /// `mermaid` (renders in GitHub and GitLab Markdown) or `dot` (Graphviz).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// A saved plan of this spec (`recon plan -o FILE`): colour each resource by its planned
+    /// action, and add the resources the plan deletes.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, Args)]

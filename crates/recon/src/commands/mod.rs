@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod destroy;
 pub mod execute;
+pub mod graph;
 pub mod plan;
 pub mod schema;
 pub mod validate;
