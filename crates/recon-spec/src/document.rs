@@ -13,9 +13,13 @@ use crate::suggest::closest;
 use crate::values::{Cx, Res, all_of};
 use crate::yaml::{Node, Yaml};
 
-const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "lookups", "resources"];
-const REQUIRED: &[&str] = &["environment", "region", "resources"];
-const DEPENDS_ON: &str = "depends_on";
+// The keys of the language. `json_schema.rs` describes each one: a key added here needs its
+// schema there (the schema tests fail until it has one).
+pub(crate) const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "lookups", "resources"];
+pub(crate) const REQUIRED: &[&str] = &["environment", "region", "resources"];
+pub(crate) const DEPENDS_ON: &str = "depends_on";
+/// Keys every resource may have besides its kind's fields.
+pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON];
 
 /// A resource as converted, with what is needed to point into the file.
 struct Converted {
@@ -359,7 +363,7 @@ fn resource(
                 body,
                 &mut path,
                 key.span,
-                &[DEPENDS_ON],
+                RESOURCE_META,
             );
             if let Some((k, v)) = entries
                 .iter()

@@ -37,6 +37,7 @@
 
 mod diagnostic;
 mod document;
+mod json_schema;
 mod lookups;
 mod suggest;
 mod values;
@@ -52,6 +53,7 @@ use miette::NamedSource;
 use recon_model::Spec;
 
 pub use diagnostic::{Code, SpecDiagnostic, SpecErrors};
+pub use json_schema::json_schema;
 
 /// A spec file's name (the path as the user gave it, shown in diagnostics) and its text.
 #[derive(Clone, Debug)]

@@ -26,6 +26,10 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the environment owns, then verify nothing remains.
     Destroy(DestroyArgs),
+    /// Print a spec's dependency graph as Mermaid or DOT. Makes no AWS call.
+    Graph(GraphArgs),
+    /// Print the JSON Schema of the spec language (for editors). Makes no AWS call.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -41,12 +45,53 @@ pub struct PlanArgs {
     /// Where to save the plan.
     #[arg(short, long, default_value = ".recon/plan.json")]
     pub out: PathBuf,
-    /// Print the plan as JSON on stdout instead of text.
-    #[arg(long)]
+    /// How to print the plan on stdout: `text` (like `terraform plan`), `json` (the saved plan
+    /// document) or `markdown` (a pull-request comment).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl PlanArgs {
+    /// `--json` is an alias of `--format json`.
+    pub fn format(&self) -> PlanFormat {
+        if self.json {
+            PlanFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The spec file.
+    pub spec: PathBuf,
+    /// `mermaid` (renders in GitHub and GitLab Markdown) or `dot` (Graphviz).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// A saved plan of this spec (`recon plan -o FILE`): colour each resource by its planned
+    /// action, and add the resources the plan deletes.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, Args)]

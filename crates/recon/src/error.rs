@@ -73,6 +73,17 @@ pub enum CliError {
         expected: u32,
     },
 
+    #[error(
+        "The plan `{}` is for environment `{plan}`, but the spec is for `{spec}`",
+        path.display()
+    )]
+    #[diagnostic(help("pass a plan made from this spec: `recon plan SPEC -o FILE`"))]
+    PlanEnvironment {
+        path: PathBuf,
+        plan: String,
+        spec: String,
+    },
+
     #[error("The saved plan is stale: the spec `{spec}` changed after the plan was made")]
     #[diagnostic(
         code(recon::apply::stale),

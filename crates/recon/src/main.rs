@@ -45,6 +45,8 @@ fn main() -> ExitCode {
             Command::Plan(a) => commands::plan::run(a).await,
             Command::Apply(a) => commands::apply::run(a).await,
             Command::Destroy(a) => commands::destroy::run(a).await,
+            Command::Graph(a) => commands::graph::run(a),
+            Command::Schema => commands::schema::run(),
         }
     });
     match result {

@@ -36,6 +36,33 @@ async fn plan_apply_replan_destroy() {
     insta::assert_snapshot!("first_plan", redact(&text));
     assert!(ws.path().join(".recon/plan.json").exists());
 
+    // The other formats of the same plan: Markdown for a pull request, JSON (`--json` is an
+    // alias of `--format json`); both still save the JSON plan.
+    let md = ws.recon(&["plan", "spec.yaml", "--format", "markdown", "-o", "md.json"]);
+    md.success();
+    assert!(
+        md.stdout()
+            .contains("**10 to add, 0 to change, 0 to replace, 0 to destroy**")
+            && md.stdout().contains("#### Create (10)")
+            && md.stdout().contains("No warnings."),
+        "{}",
+        md.stdout()
+    );
+    assert!(ws.path().join("md.json").exists());
+    let json = ws.recon(&["plan", "spec.yaml", "--json", "-o", "json.json"]);
+    json.success();
+    let printed: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
+    assert_eq!(printed["format_version"], 1);
+    assert_eq!(printed["changes"].as_array().unwrap().len(), 10);
+    // Every resource of a first plan is a create.
+    let graph = ws.recon(&["graph", "spec.yaml", "--plan", ".recon/plan.json"]);
+    graph.success();
+    assert!(
+        graph.stdout().contains("class vpc_main,") && !graph.stdout().contains(" nochange\n"),
+        "{}",
+        graph.stdout()
+    );
+
     let apply = ws.recon(&["apply"]);
     apply.success();
     assert!(

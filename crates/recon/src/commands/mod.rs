@@ -3,7 +3,9 @@
 pub mod apply;
 pub mod destroy;
 pub mod execute;
+pub mod graph;
 pub mod plan;
+pub mod schema;
 pub mod validate;
 
 use std::path::Path;

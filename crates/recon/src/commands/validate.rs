@@ -5,8 +5,12 @@ use crate::{CliError, ExitStatus, printer};
 
 pub async fn run(args: ValidateArgs) -> Result<ExitStatus, CliError> {
     let (spec, source) = super::load_spec(&args.spec)?;
+    let lookups = match spec.lookups.len() {
+        0 => String::new(),
+        n => format!(" and {n} lookups (found at plan time)"),
+    };
     printer::line(&format!(
-        "{} is valid: {} resources in environment `{}` ({}).",
+        "{} is valid: {} resources{lookups} in environment `{}` ({}).",
         source.path,
         spec.resources.len(),
         spec.environment,
