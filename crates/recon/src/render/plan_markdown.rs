@@ -73,6 +73,7 @@ pub fn render(plan: &Plan, warnings: &[Warning]) -> String {
         }
         diffs(&mut out, plan);
     }
+    lookups(&mut out, plan);
     warnings_section(&mut out, warnings);
     if !plan.is_empty() {
         details(&mut out, plan);
@@ -262,6 +263,22 @@ fn diff_lines(out: &mut String, d: &AttrDiff) {
 fn list_like(before: &Option<Value>, after: &Option<Value>) -> bool {
     let list_or_none = |v: &Option<Value>| matches!(v, None | Some(Value::List(_)));
     list_or_none(before) && list_or_none(after) && (before.is_some() || after.is_some())
+}
+
+/// What the spec's lookups found: existing resources the plan uses and never changes.
+fn lookups(out: &mut String, plan: &Plan) {
+    if plan.lookups.is_empty() {
+        return;
+    }
+    out.push_str("\n#### Lookups (used, never changed)\n\n| Lookup | Found |\n|---|---|\n");
+    for l in &plan.lookups {
+        let name = l
+            .name
+            .as_deref()
+            .map(|n| format!(" ({})", cell(n)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "| `{}` | `{}`{name} |", l.address, cell(&l.id));
+    }
 }
 
 fn warnings_section(out: &mut String, warnings: &[Warning]) {
@@ -481,7 +498,13 @@ resources:
             path: "specs/demo.yaml".into(),
             sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
         };
-        recon_plan::plan(&spec, Some(source), Kind::ALL, &live).unwrap()
+        let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live).unwrap();
+        plan.lookups = vec![recon_model::LookedUp {
+            address: "image.al2023".parse().unwrap(),
+            id: "ami-0abc".into(),
+            name: Some("al2023-ami-2023.6-x86_64".into()),
+        }];
+        plan
     }
 
     #[test]
@@ -515,6 +538,12 @@ resources:
             Spec `specs/demo.yaml` (sha256 `0123456789ab`).
 
             **No changes.** The infrastructure matches the spec.
+
+            #### Lookups (used, never changed)
+
+            | Lookup | Found |
+            |---|---|
+            | `image.al2023` | `ami-0abc` (al2023-ami-2023.6-x86_64) |
 
             #### Warnings
 
