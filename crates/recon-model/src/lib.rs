@@ -13,6 +13,7 @@ pub mod diff;
 pub mod kinds;
 pub mod plan;
 pub mod resource;
+pub mod review;
 pub mod schema;
 pub mod tags;
 pub mod value;
@@ -24,5 +25,6 @@ pub use plan::{
     sha256_hex,
 };
 pub use resource::{Attrs, DesiredResource, LiveResource, LiveState, Spec};
+pub use review::Silence;
 pub use schema::{Field, KindDef, Presence, Problem, Type, Update};
 pub use value::{Reference, Value};

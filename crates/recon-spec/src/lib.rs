@@ -37,6 +37,7 @@
 
 mod diagnostic;
 mod document;
+mod position;
 mod suggest;
 mod values;
 mod yaml;
@@ -48,15 +49,26 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use miette::NamedSource;
-use recon_model::Spec;
+use recon_model::{Silence, Spec};
 
 pub use diagnostic::{Code, SpecDiagnostic, SpecErrors};
+pub use position::{Located, LocatedDiagnostic, Positions, Region};
 
 /// A spec file's name (the path as the user gave it, shown in diagnostics) and its text.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+}
+
+/// A checked spec with what its text says beyond the spec: the review annotations, and where
+/// every value is (for diagnostics made after the parse, such as review findings).
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub spec: Spec,
+    /// Every `review: { silence: [...] }` entry, in file order, each with a non-empty reason.
+    pub silences: Vec<Silence>,
+    pub positions: Positions,
 }
 
 /// Parses and checks a spec: YAML syntax, the schema of every resource, references, each kind's
@@ -67,13 +79,24 @@ pub struct SourceFile {
 /// stop the others from being checked; a kind's cross-resource checks run only on resources
 /// whose own values are valid, so one mistake is reported once.
 pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
+    parse_document(file).map(|parsed| parsed.spec)
+}
+
+/// [`parse`], keeping the review annotations and the position of every value.
+///
+/// # Errors
+/// As [`parse`]; a `review:` annotation is checked like the resource's fields (a missing or
+/// empty `reason` is an error). Whether its `rule` names a rule is not checked here.
+pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
     let text: Arc<str> = Arc::from(file.text.as_str());
     let source = NamedSource::new(&file.name, Arc::clone(&text));
     let mut cx = values::Cx {
         text: &file.text,
-        source,
+        source: source.clone(),
         diags: Vec::new(),
         known: BTreeMap::new(),
+        positions: BTreeMap::new(),
+        silences: Vec::new(),
     };
     let spec = match yaml::parse(&file.text) {
         Ok(root) => document::check(&mut cx, &root),
@@ -91,7 +114,11 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
         }
     };
     match spec {
-        Some(spec) if cx.diags.is_empty() => Ok(spec),
+        Some(spec) if cx.diags.is_empty() => Ok(Parsed {
+            spec,
+            silences: cx.silences,
+            positions: Positions::new(source, cx.positions),
+        }),
         _ => {
             let mut diagnostics = cx.diags;
             diagnostics.sort_by_key(|d| d.span.offset());
