@@ -2,3 +2,5 @@
 
 pub mod plan_text;
 pub mod progress;
+pub mod review_text;
+pub mod sarif;

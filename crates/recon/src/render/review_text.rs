@@ -1,0 +1,52 @@
+//! The review's part of the plan text: warnings (also on stderr with their source lines) and
+//! silenced findings with the reason each was silenced, so that whoever reviews the plan sees
+//! every accepted risk and why.
+//!
+//! ```text
+//! Review warnings:
+//!   - net/admin-port-open at spec.yaml:70:43 (security_group.dmz)
+//!     `security_group.dmz` admits SSH (22) from the whole internet
+//!
+//! Silenced review findings:
+//!   - net/admin-port-open at spec.yaml:62:43 (security_group.bastion)
+//!     `security_group.bastion` admits SSH (22) from the whole internet
+//!     reason: The bastion is the only way in; SSH keys only, access logged.
+//! ```
+
+use std::fmt::Write;
+
+use recon_review::{Finding, Review};
+use recon_spec::Positions;
+
+fn item(out: &mut String, positions: &Positions, f: &Finding) {
+    let r = positions.region(positions.span(&f.address, &f.path));
+    let _ = writeln!(
+        out,
+        "  - {} at {}:{}:{} ({})\n    {}",
+        f.rule,
+        positions.file(),
+        r.start_line,
+        r.start_column,
+        f.address,
+        f.message
+    );
+}
+
+/// Empty when the review found nothing at all.
+pub fn render(review: &Review, positions: &Positions) -> String {
+    let mut out = String::new();
+    if review.warnings().next().is_some() {
+        out.push_str("\nReview warnings:\n");
+        for f in review.warnings() {
+            item(&mut out, positions, f);
+        }
+    }
+    if !review.silenced.is_empty() {
+        out.push_str("\nSilenced review findings:\n");
+        for s in &review.silenced {
+            item(&mut out, positions, &s.finding);
+            let _ = writeln!(out, "    reason: {}", s.reason);
+        }
+    }
+    out
+}
