@@ -865,3 +865,15 @@ fn a_misspelled_review_key_gets_a_suggestion() {
     assert_eq!(d[0].code, Code::UnknownField, "{d:#?}");
     assert_eq!(d[0].help.as_deref(), Some("did you mean `silence`?"));
 }
+
+#[test]
+fn intent_fields_are_values_but_not_attributes() {
+    let subnet = "  subnet.a: { vpc: vpc.main, cidr_block: 10.0.1.0/24, tier: private }\n";
+    let s = ok(&spec(&format!("{VPC}{subnet}")));
+    assert_eq!(attr(&s, "subnet.a", "tier"), Value::str("private"));
+    // Nothing can read `tier` from AWS, so a template cannot name it.
+    let (d, _) = one_err(&spec(&format!(
+        "{VPC}{subnet}  security_group.b: {{ vpc: vpc.main, description: \"${{subnet.a.tier}}\" }}\n"
+    )));
+    assert_eq!(d.code, Code::BadTemplate, "{d:#?}");
+}

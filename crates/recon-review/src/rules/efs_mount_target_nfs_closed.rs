@@ -146,10 +146,19 @@ fn check(spec: &Spec) -> Vec<Finding> {
                 ),
                 "no NFS from the instances that mount it",
             );
-            if let (Some(own), Some(from)) = (groups.first(), mounter.groups.first()) {
-                finding = finding.help(format!(
-                    "add `{{ protocol: tcp, ports: 2049, from: {from} }}` to the ingress of `{own}`"
-                ));
+            match (groups.first(), mounter.groups.first()) {
+                // A group cannot admit itself by reference: the mount target needs its own.
+                (Some(own), Some(from)) if mounter.groups.contains(own) => {
+                    finding = finding.help(format!(
+                        "give the mount target its own security group (not `{own}`) with `{{ protocol: tcp, ports: 2049, from: {from} }}`"
+                    ));
+                }
+                (Some(own), Some(from)) => {
+                    finding = finding.help(format!(
+                        "add `{{ protocol: tcp, ports: 2049, from: {from} }}` to the ingress of `{own}`"
+                    ));
+                }
+                _ => {}
             }
             out.push(finding);
         }
