@@ -4,7 +4,8 @@
 //! *should* be: a NAT gateway in a subnet with no way to the internet, a private subnet routed
 //! to an internet gateway, SSH open to the world, a file system compute cannot mount, data left
 //! unencrypted. Each rule comes from a mistake made by hand in one of the environments recon was
-//! built for (`/work/shared/use-cases.md`), and its module says which.
+//! built for ("irb", "research", "web"; their original versions are under `tests/fixtures/`),
+//! and its module says which.
 //!
 //! ```text
 //! Spec + silences ──review()──▶ Review { findings, silenced }
