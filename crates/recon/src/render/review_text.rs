@@ -50,3 +50,44 @@ pub fn render(review: &Review, positions: &Positions) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    const SPEC: &str = "environment: demo
+region: us-east-1
+resources:
+  vpc.main: { cidr_block: 10.0.0.0/16 }
+  security_group.bastion:
+    vpc: vpc.main
+    ingress: [ { protocol: tcp, ports: 22, from: 0.0.0.0/0 } ]
+    review:
+      silence:
+        - { rule: net/admin-port-open, reason: the only way in }
+  security_group.web:
+    vpc: vpc.main
+    ingress: [ { protocol: tcp, ports: 3389, from: 0.0.0.0/0 } ]
+";
+
+    #[test]
+    fn warnings_and_silenced_findings_are_listed_with_positions_and_reasons() {
+        let parsed = recon_spec::parse_document(&recon_spec::SourceFile {
+            name: "spec.yaml".into(),
+            text: SPEC.into(),
+        })
+        .unwrap();
+        let review = recon_review::review(&parsed.spec, &parsed.silences);
+        assert_eq!(
+            super::render(&review, &parsed.positions),
+            "
+Review warnings:
+  - net/admin-port-open at spec.yaml:13:52 (security_group.web)
+    `security_group.web` admits RDP (3389) from the whole internet
+
+Silenced review findings:
+  - net/admin-port-open at spec.yaml:7:50 (security_group.bastion)
+    `security_group.bastion` admits SSH (22) from the whole internet
+    reason: the only way in
+"
+        );
+    }
+}
