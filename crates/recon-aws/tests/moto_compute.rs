@@ -344,6 +344,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
                 ]))]),
             ),
             ("user_data", s("#!/bin/sh\nmount fs-123 /data\n")),
+            ("http_tokens", s("required")),
             (
                 "instance_tags",
                 Value::Map(BTreeMap::from([("Name".to_owned(), s("bastion"))])),
@@ -372,6 +373,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
     let mut changed = template_wanted.clone();
     changed.insert("instance_type".into(), s("t3.micro"));
     changed.insert("user_data".into(), s("#!/bin/sh\necho v2\n"));
+    changed.insert("http_tokens".into(), s("optional"));
     let after = h.converge(&read, &changed).await;
     assert_eq!(after.outputs["latest_version"], Value::Int(2));
     let versions = h

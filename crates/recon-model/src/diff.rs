@@ -24,11 +24,15 @@ pub struct AttrDiff {
 ///
 /// `wanted` has references to unchanged resources already resolved to ids; a value that is still
 /// not known (a reference to a resource being created) counts as a difference. A field the spec
-/// leaves to AWS ([`Presence::Computed`]) and does not give is not compared.
+/// leaves to AWS ([`Presence::Computed`]) and does not give is not compared, nor is an
+/// intent-only field ([`Update::Intent`]), which AWS never has.
 pub fn diff_attrs(kind: Kind, wanted: &Attrs, live: &Attrs) -> Vec<AttrDiff> {
     let def = kinds::def(kind);
     let mut out = Vec::new();
     for field in def.fields {
+        if field.update == Update::Intent {
+            continue;
+        }
         let want = wanted.get(field.name).map(|v| canonical(&field.ty, v));
         if want.is_none() && matches!(field.presence, Presence::Computed) {
             continue;
@@ -192,5 +196,22 @@ mod tests {
             d.iter().map(|d| d.field.as_str()).collect::<Vec<_>>(),
             ["vpc"]
         );
+    }
+
+    #[test]
+    fn intent_fields_are_never_compared() {
+        let wanted = attrs(&[
+            ("vpc", Value::str("vpc-1")),
+            ("cidr_block", Value::str("10.0.1.0/24")),
+            ("tier", Value::str("private")),
+        ]);
+        let live = attrs(&[
+            ("vpc", Value::str("vpc-1")),
+            ("cidr_block", Value::str("10.0.1.0/24")),
+            ("map_public_ip_on_launch", Value::Bool(false)),
+        ]);
+        let mut wanted = wanted;
+        wanted.insert("map_public_ip_on_launch".into(), Value::Bool(false));
+        assert_eq!(diff_attrs(Kind::Subnet, &wanted, &live), vec![]);
     }
 }

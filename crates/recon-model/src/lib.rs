@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod lookup;
 pub mod plan;
 pub mod resource;
+pub mod review;
 pub mod schema;
 pub mod tags;
 pub mod value;
@@ -26,5 +27,6 @@ pub use plan::{
     fingerprint, sha256_hex,
 };
 pub use resource::{Attrs, DesiredResource, LiveResource, LiveState, Spec};
+pub use review::Silence;
 pub use schema::{Field, KindDef, Presence, Problem, Type, Update};
 pub use value::{Reference, Value};

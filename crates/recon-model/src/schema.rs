@@ -58,6 +58,9 @@ pub enum Update {
     InPlace,
     /// AWS cannot: the resource is deleted and created again (`-/+`).
     Replace,
+    /// Neither: the field states the author's intent (a subnet's `tier`) for the review rules.
+    /// It is never sent to AWS, never read back and never compared, so it causes no change.
+    Intent,
 }
 
 #[derive(Debug)]
@@ -103,6 +106,11 @@ pub struct KindDef {
 impl KindDef {
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether `name` is an intent-only field ([`Update::Intent`]).
+    pub fn is_intent(&self, name: &str) -> bool {
+        self.field(name).is_some_and(|f| f.update == Update::Intent)
     }
 
     /// The default values of fields absent from `attrs`.

@@ -49,6 +49,9 @@ pub fn plan(
     let mut unchanged = Vec::new();
     for wanted in order {
         let mut attrs = wanted.attrs.clone();
+        // Intent-only fields (a subnet's `tier`) are for review, never for AWS.
+        let def = recon_model::kinds::def(wanted.address.kind);
+        attrs.retain(|name, _| !def.is_intent(name));
         attrs.insert("tags".into(), to_value(&desired_tags(spec, wanted)));
         let resolved = resolve(&attrs, &actions, &live_by_address);
         let depends_on = wanted.dependencies();

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, VecDeque};
 use miette::SourceSpan;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use recon_model::{Address, AddressError, DesiredResource, Kind, Problem, Spec, kinds};
+use recon_model::{
+    Address, AddressError, DesiredResource, Field, Kind, Presence, Problem, Silence, Spec, Type,
+    Update, Value, kinds,
+};
 
 use crate::diagnostic::Code;
 use crate::suggest::closest;
@@ -19,7 +22,36 @@ pub(crate) const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "lookup
 pub(crate) const REQUIRED: &[&str] = &["environment", "region", "resources"];
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// Keys every resource may have besides its kind's fields.
-pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON];
+pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON, REVIEW];
+pub(crate) const REVIEW: &str = "review";
+
+/// The schema of a resource's `review:` annotation. Checked like a kind's fields (unknown keys
+/// with "did you mean", missing keys, types), but kept out of the resource's values: it is about
+/// the spec, not about AWS.
+pub(crate) static REVIEW_FIELDS: [Field; 1] = [Field {
+    name: "silence",
+    ty: Type::List(&Type::Object(&SILENCE_FIELDS)),
+    presence: Presence::Required,
+    update: Update::Intent,
+    doc: "The review rules silenced on this resource, each with `rule` and `reason`.",
+}];
+
+static SILENCE_FIELDS: [Field; 2] = [
+    Field {
+        name: "rule",
+        ty: Type::String,
+        presence: Presence::Required,
+        update: Update::Intent,
+        doc: "The rule's id, e.g. `net/admin-port-open` (see docs/spec.md, \"Review rules\").",
+    },
+    Field {
+        name: "reason",
+        ty: Type::String,
+        presence: Presence::Required,
+        update: Update::Intent,
+        doc: "Why the finding is acceptable here; the plan and SARIF show it to reviewers.",
+    },
+];
 
 /// A resource as converted, with what is needed to point into the file.
 struct Converted {
@@ -302,6 +334,10 @@ fn resources(
     }
 
     cycles(cx, &converted);
+    for c in &converted {
+        cx.positions
+            .insert(c.resource.address.clone(), c.res.spans.clone());
+    }
     converted.into_iter().map(|c| c.resource).collect()
 }
 
@@ -371,6 +407,12 @@ fn resource(
             {
                 res.spans.insert(vec![DEPENDS_ON.into()], k.span);
                 depends_on = dependencies(cx, &mut res, &address, v);
+            }
+            if let Some((k, v)) = entries
+                .iter()
+                .find(|(k, _)| k.node == Node::Str(REVIEW.into()))
+            {
+                review(cx, &mut res, &address, k, v);
             }
         }
         _ => {
@@ -481,6 +523,73 @@ fn dependencies(cx: &mut Cx<'_>, res: &mut Res, own: &Address, y: &Yaml) -> Vec<
         out.push(address);
     }
     out
+}
+
+/// `review: { silence: [{ rule, reason }, ...] }`: findings of the review rules the author has
+/// accepted on this resource. Whether `rule` names a rule is the review crate's to say.
+fn review(cx: &mut Cx<'_>, res: &mut Res, own: &Address, key: &Yaml, y: &Yaml) {
+    res.spans.insert(vec![REVIEW.into()], key.span);
+    if !matches!(y.node, Node::Map(_)) {
+        let d = cx.diag(
+            Code::WrongType,
+            y.label_span(cx.text),
+            format!(
+                "{}: expected a mapping with `silence`, found {}",
+                res.show(&[REVIEW.to_owned()]),
+                y.describe()
+            ),
+            "expected a mapping",
+        );
+        cx.push(d.help(
+            "write `review: { silence: [ { rule: net/admin-port-open, reason: \"why it is acceptable\" } ] }`",
+        ));
+        return;
+    }
+    let mut path = vec![REVIEW.to_owned()];
+    let (values, _) = cx.object(res, &REVIEW_FIELDS, y, &mut path, key.span, &[]);
+    let items = values
+        .get("silence")
+        .map(Value::as_list)
+        .unwrap_or_default();
+    for (i, item) in items.iter().enumerate() {
+        let Some(item) = item.as_map() else { continue };
+        let text = |field: &str| match item.get(field) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let at = |field: &str| vec![REVIEW.into(), "silence".into(), i.to_string(), field.into()];
+        let (Some(rule), Some(reason)) = (text("rule"), text("reason")) else {
+            for field in ["rule", "reason"] {
+                if !matches!(item.get(field), Some(Value::String(_))) {
+                    let d = cx.diag(
+                        Code::WrongType,
+                        res.spans.get(&at(field)).copied().unwrap_or(key.span),
+                        format!("{}: expected plain text", res.show(&at(field))),
+                        "no `${...}` here",
+                    );
+                    cx.push(d.help("write the text without `${...}`"));
+                }
+            }
+            continue;
+        };
+        if reason.trim().is_empty() {
+            let d = cx.diag(
+                Code::InvalidValue,
+                res.spans.get(&at("reason")).copied().unwrap_or(key.span),
+                format!("the reason for silencing `{rule}` on `{own}` is empty"),
+                "empty reason",
+            );
+            cx.push(d.help(
+                "say why the finding is acceptable here: reviewers see the reason in the plan",
+            ));
+            continue;
+        }
+        cx.silences.push(Silence {
+            address: own.clone(),
+            rule,
+            reason,
+        });
+    }
 }
 
 /// A kind's problem, at the value its path names (or the nearest enclosing one).

@@ -28,7 +28,7 @@ use recon_model::lookup;
 use recon_model::{Field, Kind, Presence, Type, kinds};
 use serde_json::{Map, Value as Json, json};
 
-use crate::document::{REQUIRED, RESOURCE_META, TOP_LEVEL};
+use crate::document::{REQUIRED, RESOURCE_META, REVIEW_FIELDS, TOP_LEVEL};
 
 /// The `$schema` of the generated document.
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -127,6 +127,13 @@ fn meta_key(key: &str) -> Json {
             "items": { "$ref": "#/$defs/address" },
             "uniqueItems": true,
         }),
+        "review" => {
+            let mut schema = object(&REVIEW_FIELDS);
+            schema["description"] = json!(
+                "Review annotations: `silence` names rules that do not apply here, each with the reason reviewers see."
+            );
+            schema
+        }
         other => panic!(
             "no JSON Schema for the resource key `{other}`: add an arm to `meta_key` in crates/recon-spec/src/json_schema.rs"
         ),

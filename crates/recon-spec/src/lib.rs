@@ -39,6 +39,7 @@ mod diagnostic;
 mod document;
 mod json_schema;
 mod lookups;
+mod position;
 mod suggest;
 mod values;
 mod yaml;
@@ -50,16 +51,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use miette::NamedSource;
-use recon_model::Spec;
+use recon_model::{Silence, Spec};
 
 pub use diagnostic::{Code, SpecDiagnostic, SpecErrors};
 pub use json_schema::json_schema;
+pub use position::{Located, LocatedDiagnostic, Positions, Region};
 
 /// A spec file's name (the path as the user gave it, shown in diagnostics) and its text.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+}
+
+/// A checked spec with what its text says beyond the spec: the review annotations, and where
+/// every value is (for diagnostics made after the parse, such as review findings).
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub spec: Spec,
+    /// Every `review: { silence: [...] }` entry, in file order, each with a non-empty reason.
+    pub silences: Vec<Silence>,
+    pub positions: Positions,
 }
 
 /// Parses and checks a spec: YAML syntax, the schema of every resource, references, each kind's
@@ -70,14 +82,25 @@ pub struct SourceFile {
 /// stop the others from being checked; a kind's cross-resource checks run only on resources
 /// whose own values are valid, so one mistake is reported once.
 pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
+    parse_document(file).map(|parsed| parsed.spec)
+}
+
+/// [`parse`], keeping the review annotations and the position of every value.
+///
+/// # Errors
+/// As [`parse`]; a `review:` annotation is checked like the resource's fields (a missing or
+/// empty `reason` is an error). Whether its `rule` names a rule is not checked here.
+pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
     let text: Arc<str> = Arc::from(file.text.as_str());
     let source = NamedSource::new(&file.name, Arc::clone(&text));
     let mut cx = values::Cx {
         text: &file.text,
-        source,
+        source: source.clone(),
         diags: Vec::new(),
         known: BTreeMap::new(),
         lookups: BTreeSet::new(),
+        positions: BTreeMap::new(),
+        silences: Vec::new(),
     };
     let spec = match yaml::parse(&file.text) {
         Ok(root) => document::check(&mut cx, &root),
@@ -95,7 +118,11 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
         }
     };
     match spec {
-        Some(spec) if cx.diags.is_empty() => Ok(spec),
+        Some(spec) if cx.diags.is_empty() => Ok(Parsed {
+            spec,
+            silences: cx.silences,
+            positions: Positions::new(source, cx.positions),
+        }),
         _ => {
             let mut diagnostics = cx.diags;
             diagnostics.sort_by_key(|d| d.span.offset());

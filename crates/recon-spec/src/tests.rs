@@ -792,3 +792,88 @@ fn errors_can_travel_in_any_error_type() {
     assert_error::<crate::SpecErrors>();
     assert_error::<SpecDiagnostic>();
 }
+
+// Review annotations and positions
+
+const SILENCED: &str = "  security_group.a:
+    vpc: vpc.main
+    ingress: [ { protocol: tcp, ports: 22, from: 0.0.0.0/0 } ]
+    review:
+      silence:
+        - rule: net/admin-port-open
+          reason: the bastion is the only way in
+";
+
+#[test]
+fn review_annotations_are_kept_apart_from_the_values() {
+    let file = SourceFile {
+        name: "t.yaml".into(),
+        text: spec(&format!("{VPC}{SILENCED}")),
+    };
+    let parsed = crate::parse_document(&file).unwrap();
+    let sg: Address = "security_group.a".parse().unwrap();
+    assert_eq!(
+        parsed.silences,
+        vec![recon_model::Silence {
+            address: sg.clone(),
+            rule: "net/admin-port-open".into(),
+            reason: "the bastion is the only way in".into(),
+        }]
+    );
+    assert!(!parsed.spec.get(&sg).unwrap().attrs.contains_key("review"));
+    // Positions point at values, and at the nearest enclosing one for absent paths.
+    let at = |path: &[&str]| {
+        let path: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+        let span = parsed.positions.span(&sg, &path);
+        file.text[span.offset()..span.offset() + span.len()].to_owned()
+    };
+    assert_eq!(at(&["ingress", "0", "from"]), "0.0.0.0/0");
+    assert_eq!(
+        at(&["ingress", "0", "nothing"]),
+        "{ protocol: tcp, ports: 22, from: 0.0.0.0/0 }"
+    );
+    assert_eq!(
+        at(&["review", "silence", "0", "rule"]),
+        "net/admin-port-open"
+    );
+    let region = parsed.positions.region(
+        parsed
+            .positions
+            .span(&sg, &["ingress".into(), "0".into(), "from".into()]),
+    );
+    assert_eq!((region.start_line, region.start_column), (7, 50));
+    assert_eq!((region.end_line, region.end_column), (7, 59));
+}
+
+#[test]
+fn a_silence_needs_a_reason() {
+    let missing = SILENCED.replace("          reason: the bastion is the only way in\n", "");
+    let (d, covered) = one_err(&spec(&format!("{VPC}{missing}")));
+    assert_eq!(d.code, Code::MissingField);
+    assert!(d.message.contains("`reason`"), "{}", d.message);
+    assert_eq!(covered, "rule: net/admin-port-open");
+    let empty = SILENCED.replace("the bastion is the only way in", "\"  \"");
+    let (d, covered) = one_err(&spec(&format!("{VPC}{empty}")));
+    assert_eq!(d.code, Code::InvalidValue);
+    assert_eq!(covered, "\"  \"");
+}
+
+#[test]
+fn a_misspelled_review_key_gets_a_suggestion() {
+    let typo = SILENCED.replace("silence:", "silense:");
+    let d = errs(&spec(&format!("{VPC}{typo}")));
+    assert_eq!(d[0].code, Code::UnknownField, "{d:#?}");
+    assert_eq!(d[0].help.as_deref(), Some("did you mean `silence`?"));
+}
+
+#[test]
+fn intent_fields_are_values_but_not_attributes() {
+    let subnet = "  subnet.a: { vpc: vpc.main, cidr_block: 10.0.1.0/24, tier: private }\n";
+    let s = ok(&spec(&format!("{VPC}{subnet}")));
+    assert_eq!(attr(&s, "subnet.a", "tier"), Value::str("private"));
+    // Nothing can read `tier` from AWS, so a template cannot name it.
+    let (d, _) = one_err(&spec(&format!(
+        "{VPC}{subnet}  security_group.b: {{ vpc: vpc.main, description: \"${{subnet.a.tier}}\" }}\n"
+    )));
+    assert_eq!(d.code, Code::BadTemplate, "{d:#?}");
+}

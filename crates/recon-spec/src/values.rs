@@ -9,7 +9,9 @@ use std::sync::Arc;
 use ipnet::Ipv4Net;
 use miette::{NamedSource, SourceSpan};
 use recon_model::value::Part;
-use recon_model::{Address, AddressError, Field, Kind, Presence, Reference, Type, Value, kinds};
+use recon_model::{
+    Address, AddressError, Field, Kind, Presence, Reference, Type, Update, Value, kinds,
+};
 
 use crate::diagnostic::{Code, SpecDiagnostic};
 use crate::suggest::closest;
@@ -24,6 +26,10 @@ pub(crate) struct Cx<'t> {
     pub known: BTreeMap<Address, SourceSpan>,
     /// The addresses of `known` that are lookups, not resources.
     pub lookups: BTreeSet<Address>,
+    /// Every resource's value spans by path, kept for diagnostics made after the parse.
+    pub positions: BTreeMap<Address, BTreeMap<Vec<String>, SourceSpan>>,
+    /// The resources' `review: { silence: [...] }` annotations, in file order.
+    pub silences: Vec<recon_model::Silence>,
 }
 
 /// What converting one resource records besides its values.
@@ -693,15 +699,23 @@ impl Cx<'_> {
                 continue;
             };
             let def = kinds::def(address.kind);
+            // Intent-only fields (a subnet's `tier`) never reach AWS, so nothing can read them.
             let valid = r.attr == "id"
-                || def.field(&r.attr).is_some()
+                || def
+                    .field(&r.attr)
+                    .is_some_and(|f| f.update != Update::Intent)
                 || def.attributes.contains(&r.attr.as_str());
             if !valid {
                 let names: Vec<&str> = def
                     .attributes
                     .iter()
                     .copied()
-                    .chain(def.fields.iter().map(|f| f.name))
+                    .chain(
+                        def.fields
+                            .iter()
+                            .filter(|f| f.update != Update::Intent)
+                            .map(|f| f.name),
+                    )
                     .collect();
                 let help = closest(&r.attr, names.iter().copied())
                     .map(|c| format!("did you mean `${{{address}.{c}}}`?"))

@@ -18,7 +18,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a spec offline: parse, resolve references, check. Makes no AWS call.
+    /// Check a spec offline: parse, resolve references, check, review. Makes no AWS call.
     Validate(ValidateArgs),
     /// Compare a spec with what is live in AWS, show the plan and save it.
     Plan(PlanArgs),
@@ -36,6 +36,17 @@ pub enum Command {
 pub struct ValidateArgs {
     /// The spec file.
     pub spec: PathBuf,
+    /// `text`: diagnostics on stderr, a summary on stdout. `sarif`: the review findings as a
+    /// SARIF 2.1.0 log on stdout, for a code host to show inline in a pull request.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// How `recon validate` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,17 @@ pub enum CliError {
         causes: Vec<DiscoverFailure>,
     },
 
+    #[error("The review of `{file}` found errors ({counts}): nothing was planned")]
+    #[diagnostic(help(
+        "fix them; or, if a finding is deliberate, silence its rule on that resource with `review: {{ silence: [ {{ rule: <id>, reason: <why> }} ] }}` (docs/spec.md, \"Review rules\")"
+    ))]
+    Review {
+        file: String,
+        counts: String,
+        #[related]
+        findings: Vec<recon_spec::LocatedDiagnostic>,
+    },
+
     #[error(transparent)]
     #[diagnostic(code(recon::plan::cycle))]
     Plan(#[from] recon_plan::PlanError),

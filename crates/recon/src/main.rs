@@ -12,6 +12,7 @@ mod error;
 mod planfile;
 mod printer;
 mod render;
+mod review;
 mod teardown;
 
 use std::process::ExitCode;

@@ -22,6 +22,11 @@ pub fn error(error: crate::CliError) {
     eprintln!("{:?}", miette::Report::new(error));
 }
 
+/// A diagnostic that is not an error (a review warning), rendered like errors, on stderr.
+pub fn diagnostic(d: impl miette::Diagnostic + Send + Sync + 'static) {
+    eprintln!("{:?}", miette::Report::new(d));
+}
+
 /// A warning for the person at the terminal, on stderr (stdout may be `--json`).
 pub fn warn(text: &str) {
     eprintln!("{text}");

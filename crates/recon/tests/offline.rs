@@ -213,3 +213,240 @@ fn schema_prints_the_committed_schema_and_makes_no_aws_call() {
     );
     assert!(listener.accept().is_err(), "recon schema contacted AWS");
 }
+
+/// The original, mistaken environments: the review's errors stop `validate`, `plan` and
+/// `apply SPEC` before any AWS call, each finding at its file, line and column.
+#[test]
+fn review_errors_stop_before_any_aws_call() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let cases = [
+        (
+            "irb-original.yaml",
+            &[
+                ("net/nat-in-private-subnet", "irb-original.yaml:42:13"),
+                (
+                    "net/public-ip-in-private-subnet",
+                    "irb-original.yaml:105:26",
+                ),
+            ][..],
+        ),
+        (
+            "research-original.yaml",
+            &[(
+                "net/private-subnet-internet-route",
+                "research-original.yaml:59:59",
+            )][..],
+        ),
+    ];
+    for (name, expected) in cases {
+        let file = repo_root().join("tests/fixtures").join(name);
+        for command in [&["validate"][..], &["plan"], &["apply", "--auto-approve"]] {
+            let out = assert_cmd::Command::cargo_bin("recon")
+                .unwrap()
+                .env("NO_COLOR", "1")
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .env("AWS_MAX_ATTEMPTS", "1")
+                .args(command)
+                .arg(&file)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{command:?} {name}:\n{stderr}");
+            assert!(
+                stderr.contains("found errors") && stderr.contains("nothing was planned"),
+                "{command:?} {name}:\n{stderr}"
+            );
+            for (rule, position) in expected {
+                assert!(
+                    stderr.contains(rule) && stderr.contains(position),
+                    "{command:?} {name}: no {rule} at {position} in\n{stderr}"
+                );
+            }
+        }
+    }
+    assert!(
+        listener.accept().is_err(),
+        "a spec with review errors made recon contact AWS"
+    );
+}
+
+#[test]
+fn validate_shows_silenced_findings_with_their_reasons() {
+    let ws = Workspace::new("irb.yaml", "offline-silenced");
+    let run = ws.recon(&["validate", "spec.yaml"]);
+    run.success();
+    assert!(
+        run.stdout().contains("Silenced review findings:")
+            && run.stdout().contains("net/admin-port-open at spec.yaml:")
+            && run
+                .stdout()
+                .contains("reason: The bastion is the only way in; SSH keys only, access logged."),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.stderr().contains("Review of spec.yaml: 1 silenced."),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn review_warnings_are_shown_with_positions_and_counted() {
+    let ws = Workspace::new("network.yaml", "offline-warnings");
+    let text = Workspace::spec_text("network.yaml", "offline-warnings").replace(
+        "    review:\n      silence:\n        - rule: net/admin-port-open\n          reason: \"The bastion is the only way in; SSH keys only, access logged.\"\n",
+        "",
+    );
+    ws.write_spec("spec.yaml", &text);
+    let run = ws.recon(&["validate", "spec.yaml"]);
+    run.success();
+    assert!(
+        run.stderr().contains("net/admin-port-open")
+            && run.stderr().contains("spec.yaml:65:43")
+            && run.stderr().contains("Review of spec.yaml: 1 warning."),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_silence_naming_no_rule_is_an_error_with_a_suggestion() {
+    let ws = Workspace::new("network.yaml", "offline-badsilence");
+    let text = Workspace::spec_text("network.yaml", "offline-badsilence")
+        .replace("rule: net/admin-port-open", "rule: net/admin-ports-open");
+    ws.write_spec("spec.yaml", &text);
+    let run = ws.recon(&["validate", "spec.yaml"]);
+    run.code_is(1);
+    assert!(
+        run.stderr().contains("review/unknown-rule")
+            && run.stderr().contains("did you mean `net/admin-port-open`?"),
+        "{}",
+        run.stderr()
+    );
+}
+
+fn sarif_schema() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+fn sarif(file: &std::path::Path, code: i32) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("recon")
+        .unwrap()
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .args(["validate", "--format", "sarif"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF on stdout");
+    let errors: Vec<String> = sarif_schema()
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0: {errors:#?}");
+    log
+}
+
+#[test]
+fn validate_writes_sarif_that_the_schema_accepts() {
+    // Findings, errors among them: the log is written and the run fails.
+    let log = sarif(std::path::Path::new("tests/fixtures/irb-original.yaml"), 1);
+    let run = &log["runs"][0];
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(run["tool"]["driver"]["name"], "recon");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(
+        |r| r["id"] == "net/admin-port-open" && r["defaultConfiguration"]["level"] == "warning"
+    ));
+    let results: Vec<(String, String, String, u64, u64)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap().to_owned(),
+                r["level"].as_str().unwrap().to_owned(),
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                location["region"]["startLine"].as_u64().unwrap(),
+                location["region"]["startColumn"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let uri = "tests/fixtures/irb-original.yaml".to_owned();
+    assert_eq!(
+        results,
+        [
+            (
+                "net/nat-in-private-subnet".into(),
+                "error".into(),
+                uri.clone(),
+                42,
+                13
+            ),
+            (
+                "net/admin-port-open".into(),
+                "warning".into(),
+                uri.clone(),
+                56,
+                43
+            ),
+            (
+                "efs/mount-target-nfs-closed".into(),
+                "error".into(),
+                uri.clone(),
+                85,
+                22
+            ),
+            (
+                "net/public-ip-in-private-subnet".into(),
+                "error".into(),
+                uri,
+                105,
+                26
+            ),
+        ]
+    );
+
+    // The schema does check: a level SARIF does not have is refused.
+    let mut bad = log.clone();
+    bad["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!sarif_schema().is_valid(&bad));
+
+    // Silenced findings are results with an in-source suppression carrying the reason.
+    let log = sarif(std::path::Path::new("specs/research.yaml"), 0);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{results:#?}");
+    for r in results {
+        assert_eq!(r["suppressions"][0]["kind"], "inSource");
+        assert!(
+            r["suppressions"][0]["justification"]
+                .as_str()
+                .unwrap()
+                .starts_with("The VPN server is how users reach the lab")
+        );
+    }
+}

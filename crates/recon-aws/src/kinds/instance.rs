@@ -9,16 +9,17 @@
 //! and `aws:ec2launchtemplate:version` tags AWS gives an instance launched from a template (moto
 //! too). The root volume
 //! reads back from DescribeVolumes; `associate_public_ip` is true when the instance has a public
-//! IP owned by `amazon` (an Elastic IP does not count). Instances an Auto Scaling group
+//! IP owned by `amazon` (an Elastic IP does not count). `http_tokens` goes in the call's
+//! `MetadataOptions` and reads back from the instance's. Instances an Auto Scaling group
 //! launched (tag `aws:autoscaling:groupName`) are the group's: discovery skips them.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, EbsBlockDevice, Instance, InstanceNetworkInterfaceSpecification,
-    InstanceStateName, InstanceType, LaunchTemplateSpecification, Reservation, ResourceType,
-    VolumeType,
+    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, Instance, InstanceMetadataOptionsRequest,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
+    LaunchTemplateSpecification, Reservation, ResourceType, VolumeType,
 };
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
@@ -165,6 +166,13 @@ pub(crate) async fn create(
         );
     } else if !groups.is_empty() {
         run = run.set_security_group_ids(Some(groups));
+    }
+    if let Some(tokens) = optional_text(attrs, "http_tokens")? {
+        run = run.metadata_options(
+            InstanceMetadataOptionsRequest::builder()
+                .http_tokens(HttpTokensState::from(tokens))
+                .build(),
+        );
     }
     if let Some(root) = attrs.get("root_volume") {
         let device = root_device(client, image.as_deref()).await?;
@@ -338,6 +346,14 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
         }
     };
     attrs.insert("associate_public_ip".into(), Value::Bool(public));
+    super::put(
+        &mut attrs,
+        "http_tokens",
+        instance
+            .metadata_options()
+            .and_then(|m| m.http_tokens())
+            .map(HttpTokensState::as_str),
+    );
     if let Some(root) = root_volume(client, instance).await? {
         attrs.insert("root_volume".into(), root);
     }

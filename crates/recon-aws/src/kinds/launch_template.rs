@@ -6,14 +6,16 @@
 //! version numbers) and DescribeLaunchTemplateVersions of the `$Default` version (the data).
 //! `user_data` is compared decoded. With `subnet` or `associate_public_ip` the network settings
 //! are the template's network interface 0; without them the security groups are the
-//! template's `SecurityGroupIds`.
+//! template's `SecurityGroupIds`. `http_tokens` is the data's `MetadataOptions.HttpTokens`;
+//! data without it reads as `optional` (AWS's default).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     InstanceType, LaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
-    LaunchTemplateEbsBlockDeviceRequest,
+    LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
+    LaunchTemplateInstanceMetadataOptionsRequest,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
     LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
     ResponseLaunchTemplateData, VolumeType,
@@ -240,6 +242,13 @@ fn request_data(attrs: &Attrs) -> Result<RequestLaunchTemplateData, ProviderErro
         .set_instance_type(optional_text(attrs, "instance_type")?.map(InstanceType::from))
         .set_key_name(optional_text(attrs, "key_name")?.map(str::to_owned))
         .set_user_data(optional_text(attrs, "user_data")?.map(base64::encode));
+    if let Some(tokens) = optional_text(attrs, "http_tokens")? {
+        data = data.metadata_options(
+            LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                .http_tokens(LaunchTemplateHttpTokensState::from(tokens))
+                .build(),
+        );
+    }
     if subnet.is_some() || public {
         data = data.network_interfaces(
             LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
@@ -345,6 +354,12 @@ fn to_found(template: &LaunchTemplate, data: &ResponseLaunchTemplateData) -> Fou
         })
         .collect();
     attrs.insert("block_devices".into(), Value::List(devices));
+    // A template without metadata options leaves AWS's default, which allows IMDSv1.
+    let tokens = data
+        .metadata_options()
+        .and_then(|m| m.http_tokens())
+        .map_or("optional", LaunchTemplateHttpTokensState::as_str);
+    attrs.insert("http_tokens".into(), Value::str(tokens));
     if let Some(encoded) = data.user_data() {
         let decoded = base64::decode(encoded)
             .ok()

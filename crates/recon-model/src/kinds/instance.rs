@@ -113,6 +113,13 @@ pub static DEF: KindDef = KindDef {
             doc: "Whether it gets an (AWS-owned) public IPv4 address.",
         },
         Field {
+            name: "http_tokens",
+            ty: Type::Enum(super::launch_template::HTTP_TOKENS),
+            presence: Presence::Computed,
+            update: Update::Replace,
+            doc: "Instance metadata: `required` (IMDSv2 only) or `optional` (IMDSv1 too); absent: the launch template's, else the AMI's default.",
+        },
+        Field {
             name: "root_volume",
             ty: Type::Object(&ROOT_VOLUME),
             presence: Presence::Computed,

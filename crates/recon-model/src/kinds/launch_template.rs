@@ -4,11 +4,15 @@
 //! creates a new version from the wanted data and makes it the default (`latest_version`
 //! output). `user_data` is plain text here (base64 only on the wire) and may refer to other
 //! resources (`${efs_file_system.data.id}`). With `subnet` or `associate_public_ip` the
-//! network settings go on the template's first network interface.
+//! network settings go on the template's first network interface. `http_tokens` defaults to
+//! `required` (IMDSv2 only), unlike AWS, whose default allows IMDSv1.
 
 use crate::address::Kind;
 use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 use crate::value::Value;
+
+/// IMDS token settings: `required` is IMDSv2 only.
+pub const HTTP_TOKENS: &[&str] = &["required", "optional"];
 
 static BLOCK_DEVICE: [Field; 5] = [
     Field {
@@ -107,6 +111,13 @@ pub static DEF: KindDef = KindDef {
             presence: Presence::Optional,
             update: Update::InPlace,
             doc: "User data as plain text (sent base64-encoded); may use `${kind.name.attr}`.",
+        },
+        Field {
+            name: "http_tokens",
+            ty: Type::Enum(HTTP_TOKENS),
+            presence: Presence::Default(|| Value::str("required")),
+            update: Update::InPlace,
+            doc: "Instance metadata: `required` (IMDSv2 session tokens only) or `optional` (IMDSv1 too).",
         },
         Field {
             name: "instance_tags",

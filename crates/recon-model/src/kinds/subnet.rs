@@ -2,7 +2,8 @@
 //!
 //! VPC, CIDR and zone are fixed for a subnet's life (replace); `map_public_ip_on_launch` and
 //! tags change in place. The CIDR must lie inside the VPC's and must not overlap another subnet
-//! of the same VPC: AWS refuses both, and recon says so before any call.
+//! of the same VPC: AWS refuses both, and recon says so before any call. `tier` is intent only
+//! (never sent to AWS, never compared): the review rules check the routes against it.
 
 use crate::address::Kind;
 use crate::kinds::{cidr_of, referenced_cidr};
@@ -41,6 +42,13 @@ pub static DEF: KindDef = KindDef {
             presence: Presence::Default(|| Value::Bool(false)),
             update: Update::InPlace,
             doc: "Whether instances launched here get a public IPv4 address.",
+        },
+        Field {
+            name: "tier",
+            ty: Type::Enum(&["public", "private"]),
+            presence: Presence::Optional,
+            update: Update::Intent,
+            doc: "What the subnet is meant to be, for the review rules: `public` (routes to an internet gateway) or `private` (no route from the internet; outbound through a NAT gateway). Never sent to AWS.",
         },
         super::TAGS,
     ],

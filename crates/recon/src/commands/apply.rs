@@ -5,20 +5,22 @@ use recon_model::{Kind, Plan, sha256_hex};
 use recon_provider::{FreshError, check_fresh};
 
 use crate::args::ApplyArgs;
-use crate::render::plan_text;
+use crate::render::{plan_text, review_text};
 use crate::{CliError, ExitStatus, confirm, planfile, printer};
 
 pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
     let (plan, provider) = match &args.spec {
         Some(spec_path) => {
-            let (spec, source) = super::load_spec(spec_path)?;
-            let provider = super::aws(&spec.region).await?;
-            let (spec, lookups) = super::resolve_lookups(&provider, &spec, &source).await?;
+            let (loaded, review) = super::load_reviewed(spec_path)?;
+            let provider = super::aws(&loaded.spec.region).await?;
+            let (spec, lookups) =
+                super::resolve_lookups(&provider, &loaded.spec, &loaded.source).await?;
             let live = super::discover(&provider, &spec.environment).await?;
             super::warn_missing_private_keys(&spec, &live);
-            let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
+            let mut plan = recon_plan::plan(&spec, Some(loaded.source.clone()), Kind::ALL, &live)?;
             plan.lookups = lookups;
             printer::out(&plan_text::render(&plan));
+            printer::out(&review_text::render(&review, &loaded.positions));
             if plan.is_empty() {
                 return Ok(ExitStatus::Success);
             }

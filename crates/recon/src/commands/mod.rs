@@ -13,14 +13,22 @@ use std::path::Path;
 use recon_aws::AwsProvider;
 use std::sync::Arc;
 
-use recon_model::{Kind, LiveResource, LookedUp, Spec, SpecSource, Value, sha256_hex};
+use recon_model::{Kind, LiveResource, LookedUp, Silence, Spec, SpecSource, Value, sha256_hex};
 use recon_provider::{DiscoverError, ErrorKind, LookupError, Provider, discover_all, lookup_all};
 
 use crate::CliError;
 use crate::error::{DiscoverFailure, LookupFailure};
 
+/// A spec read and checked, with what reviewing it needs.
+pub struct Loaded {
+    pub spec: Spec,
+    pub source: SpecSource,
+    pub silences: Vec<Silence>,
+    pub positions: recon_spec::Positions,
+}
+
 /// Reads and checks a spec. Any problem is reported before AWS is contacted.
-pub fn load_spec(path: &Path) -> Result<(Spec, SpecSource), CliError> {
+pub fn load(path: &Path) -> Result<Loaded, CliError> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
         path: path.to_owned(),
         source,
@@ -33,9 +41,32 @@ pub fn load_spec(path: &Path) -> Result<(Spec, SpecSource), CliError> {
         name: source.path.clone(),
         text,
     };
-    let mut spec = recon_spec::parse(&file)?;
+    let parsed = recon_spec::parse_document(&file)?;
+    let mut spec = parsed.spec;
     read_public_key_files(&mut spec, path)?;
-    Ok((spec, source))
+    Ok(Loaded {
+        spec,
+        source,
+        silences: parsed.silences,
+        positions: parsed.positions,
+    })
+}
+
+/// Reads and checks a spec (without reviewing it).
+pub fn load_spec(path: &Path) -> Result<(Spec, SpecSource), CliError> {
+    load(path).map(|l| (l.spec, l.source))
+}
+
+/// Reads, checks and reviews a spec, for `plan` and `apply`: review errors stop here, before
+/// any AWS call; warnings go to stderr with a one-line summary.
+pub fn load_reviewed(path: &Path) -> Result<(Loaded, recon_review::Review), CliError> {
+    let loaded = load(path)?;
+    let review = recon_review::review(&loaded.spec, &loaded.silences);
+    if review.has_errors() {
+        return Err(crate::review::failed(&loaded, &review));
+    }
+    crate::review::warn(&loaded, &review);
+    Ok((loaded, review))
 }
 
 /// `public_key_file` is relative to the spec's directory: read it into `public_key` (the type

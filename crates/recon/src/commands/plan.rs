@@ -1,14 +1,16 @@
-//! `recon plan SPEC`: diff against live AWS, print, save.
+//! `recon plan SPEC`: review, find the lookups, diff against live AWS, print, save. Review
+//! errors stop it before any AWS call; a lookup that finds nothing stops it before any change.
 
 use crate::args::{PlanArgs, PlanFormat};
-use crate::render::{plan_markdown, plan_text};
+use crate::render::{plan_markdown, plan_text, review_text};
 use crate::{CliError, ExitStatus, planfile, printer};
 use recon_model::Kind;
 
 pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
-    let (spec, source) = super::load_spec(&args.spec)?;
-    let provider = super::aws(&spec.region).await?;
-    let (spec, lookups) = super::resolve_lookups(&provider, &spec, &source).await?;
+    let (loaded, review) = super::load_reviewed(&args.spec)?;
+    let source = loaded.source.clone();
+    let provider = super::aws(&loaded.spec.region).await?;
+    let (spec, lookups) = super::resolve_lookups(&provider, &loaded.spec, &source).await?;
     let live = super::discover(&provider, &spec.environment).await?;
     super::warn_missing_private_keys(&spec, &live);
     let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
@@ -18,10 +20,13 @@ pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
         PlanFormat::Json => {
             printer::line(&serde_json::to_string_pretty(&plan).expect("plans serialize"));
         }
-        // The review rules' findings go here once they exist; until then, none.
-        PlanFormat::Markdown => printer::out(&plan_markdown::render(&plan, &[])),
+        PlanFormat::Markdown => printer::out(&plan_markdown::render(
+            &plan,
+            &review_text::for_markdown(&review),
+        )),
         PlanFormat::Text => {
             printer::out(&plan_text::render(&plan));
+            printer::out(&review_text::render(&review, &loaded.positions));
             if !plan.is_empty() {
                 printer::line(&format!(
                     "\nSaved the plan to {}. To carry out exactly this plan, run:\n    recon apply{}",

@@ -6,3 +6,5 @@ pub mod graph_mermaid;
 pub mod plan_markdown;
 pub mod plan_text;
 pub mod progress;
+pub mod review_text;
+pub mod sarif;
