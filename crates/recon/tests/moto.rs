@@ -44,7 +44,9 @@ async fn plan_apply_replan_destroy() {
         md.stdout()
             .contains("**10 to add, 0 to change, 0 to replace, 0 to destroy**")
             && md.stdout().contains("#### Create (10)")
-            && md.stdout().contains("No warnings."),
+            // The review's deliberate, silenced finding, with its reason.
+            && md.stdout().contains("(silenced: The bastion is the only way in")
+            && md.stdout().contains("(`net/admin-port-open`)"),
         "{}",
         md.stdout()
     );

@@ -128,7 +128,13 @@ pub async fn resolve_lookups<P: Provider>(
     }
     match lookup_all(provider, &spec.lookups).await {
         Ok(found) => {
-            let record = found.values().map(LookedUp::from_live).collect();
+            // In the spec's order, as the reviewer wrote them.
+            let record = spec
+                .lookups
+                .iter()
+                .filter_map(|l| found.get(&l.address))
+                .map(LookedUp::from_live)
+                .collect();
             Ok((spec.with_lookups(&found), record))
         }
         Err(errors) => Err(lookups_failed(source, errors)),
