@@ -9,13 +9,19 @@ SPEC="${1:-specs/irb.yaml}"
 moto_install
 echo "==> Building recon"
 cargo build --quiet -p recon
-RECON="${CARGO_TARGET_DIR:-$PWD/target}/debug/recon"
+RECON="$(realpath "${CARGO_TARGET_DIR:-$PWD/target}/debug/recon")"
 moto_start
 
 WORK="$(mktemp -d -t recon-demo.XXXXXX)"
 PLAN="$WORK/plan.json"
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*" | sed "s|$RECON|recon|"; "$@"; }
-[ -n "${NO_COLOR:-}" ] && step() { printf '\n$ %s\n' "$*" | sed "s|$RECON|recon|"; "$@"; }
+# Run in a scratch directory: what recon writes there (created private keys, the teardown
+# record) does not clutter the repository, and a second demo starts clean.
+ROOT="$PWD"
+SPEC="$(realpath "$SPEC")"
+cd "$WORK"
+shown() { sed -e "s|$RECON|recon|" -e "s|$ROOT/||" -e "s|$WORK/||"; }
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" | shown; "$@"; }
+[ -n "${NO_COLOR:-}" ] && step() { printf '\n$ %s\n' "$*" | shown; "$@"; }
 
 step "$RECON" validate "$SPEC"
 step "$RECON" plan "$SPEC" --out "$PLAN"
@@ -24,3 +30,4 @@ step "$RECON" plan "$SPEC" --out "$PLAN" --detailed-exitcode
 step "$RECON" destroy "$SPEC" --auto-approve
 echo
 echo "==> Demo finished: planned, applied, re-planned with no changes, destroyed and verified."
+echo "==> What recon wrote (plan, teardown record, any created private key) is in $WORK"
