@@ -20,7 +20,7 @@
 //! CreateAutoScalingGroup has no client token; the name is unique, and a name already taken
 //! by a group of this environment and address is adopted (a crash after the create).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use aws_sdk_autoscaling::Client;
 use aws_sdk_autoscaling::types::{
@@ -31,7 +31,7 @@ use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
 use tracing::debug;
 
-use super::{Found, as_text, items, known, not_in_place, optional_text, text};
+use super::{Found, added_and_removed, known, not_in_place, optional_text, text, texts};
 use crate::errors::{self, gone_is_ok, invalid, unless_not_found};
 use crate::tags;
 
@@ -209,10 +209,7 @@ async fn update_load_balancers(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), ProviderError> {
-    let before: BTreeSet<String> = texts("load_balancers", before)?.into_iter().collect();
-    let after: BTreeSet<String> = texts("load_balancers", after)?.into_iter().collect();
-    let added: Vec<String> = after.difference(&before).cloned().collect();
-    let removed: Vec<String> = before.difference(&after).cloned().collect();
+    let (added, removed) = added_and_removed("load_balancers", before, after)?;
     if !added.is_empty() {
         debug!(op = "AttachLoadBalancers", name, ?added, "aws call");
         client
@@ -341,13 +338,6 @@ fn optional_int(attrs: &Attrs, field: &str) -> Result<Option<i32>, ProviderError
 
 fn health_check_type(attrs: &Attrs) -> Result<Option<String>, ProviderError> {
     Ok(optional_text(attrs, "health_check_type")?.map(str::to_uppercase))
-}
-
-fn texts(field: &str, value: Option<&Value>) -> Result<Vec<String>, ProviderError> {
-    items(field, value)?
-        .iter()
-        .map(|v| as_text(field, v).map(str::to_owned))
-        .collect()
 }
 
 fn group_tag(name: &str) -> aws_sdk_autoscaling::types::builders::TagBuilder {

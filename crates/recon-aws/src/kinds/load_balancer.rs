@@ -25,7 +25,7 @@ use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
 use tracing::debug;
 
-use super::{Found, as_text, items, known, not_in_place, text};
+use super::{Found, added_and_removed, items, known, not_in_place, text, texts};
 use crate::errors::{self, gone_is_ok, invalid, unless_not_found};
 use crate::tags;
 
@@ -279,10 +279,7 @@ async fn update_subnets(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), ProviderError> {
-    let before: BTreeSet<String> = texts("subnets", before)?.into_iter().collect();
-    let after: BTreeSet<String> = texts("subnets", after)?.into_iter().collect();
-    let added: Vec<String> = after.difference(&before).cloned().collect();
-    let removed: Vec<String> = before.difference(&after).cloned().collect();
+    let (added, removed) = added_and_removed("subnets", before, after)?;
     if !added.is_empty() {
         debug!(op = "AttachLoadBalancerToSubnets", name, subnets = ?added, "aws call");
         client
@@ -356,13 +353,6 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
 }
 
 // ---- mapping -----------------------------------------------------------------------------------
-
-fn texts(field: &str, value: Option<&Value>) -> Result<Vec<String>, ProviderError> {
-    items(field, value)?
-        .iter()
-        .map(|v| as_text(field, v).map(str::to_owned))
-        .collect()
-}
 
 fn int(map: &BTreeMap<String, Value>, field: &str) -> Result<i32, ProviderError> {
     match map.get(field) {

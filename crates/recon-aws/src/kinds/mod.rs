@@ -177,6 +177,28 @@ pub(crate) fn items<'a>(
     }
 }
 
+/// A list attribute's items as text; absent means empty.
+pub(crate) fn texts(field: &str, value: Option<&Value>) -> Result<Vec<String>, ProviderError> {
+    items(field, value)?
+        .iter()
+        .map(|v| as_text(field, v).map(str::to_owned))
+        .collect()
+}
+
+/// A set attribute's change: the items only `after` has, then the items only `before` has.
+pub(crate) fn added_and_removed(
+    field: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<(Vec<String>, Vec<String>), ProviderError> {
+    let before: std::collections::BTreeSet<String> = texts(field, before)?.into_iter().collect();
+    let after: std::collections::BTreeSet<String> = texts(field, after)?.into_iter().collect();
+    Ok((
+        after.difference(&before).cloned().collect(),
+        before.difference(&after).cloned().collect(),
+    ))
+}
+
 /// Checks that every value the update is about to send is concrete.
 pub(crate) fn known(field: &str, value: Option<&Value>) -> Result<(), ProviderError> {
     match value {
