@@ -187,6 +187,52 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
         ("HTTP", 80, 80)
     );
 
+    // Size and listeners change in place: the group and the load balancer are updated, not
+    // replaced.
+    let grown = Workspace::spec_text("web.yaml", &env)
+        .replace("    max_size: 2\n    desired_capacity: 2", "    max_size: 3\n    desired_capacity: 3")
+        .replace(
+            "      - { protocol: http, port: 80, instance_protocol: http, instance_port: 80 }\n",
+            "      - { protocol: http, port: 80, instance_protocol: http, instance_port: 80 }\n      - { protocol: tcp, port: 8443, instance_protocol: tcp, instance_port: 8443 }\n",
+        );
+    ws.write_spec("spec.yaml", &grown);
+    let plan = ws.recon(&["plan", "spec.yaml"]);
+    plan.success();
+    let out = plan.stdout();
+    assert!(out.contains("~ autoscaling_group.app"), "{out}");
+    assert!(out.contains("~ load_balancer.front"), "{out}");
+    assert!(
+        out.contains("Plan: 0 to add, 2 to change, 0 to destroy."),
+        "{out}"
+    );
+    ws.recon(&["apply"]).success();
+    let groups = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&group_name)
+        .send()
+        .await
+        .unwrap();
+    let group = &groups.auto_scaling_groups()[0];
+    assert_eq!(
+        (group.max_size(), group.desired_capacity()),
+        (Some(3), Some(3))
+    );
+    let lbs = elb
+        .describe_load_balancers()
+        .load_balancer_names(&lb_name)
+        .send()
+        .await
+        .unwrap();
+    let mut ports: Vec<i32> = lbs.load_balancer_descriptions()[0]
+        .listener_descriptions()
+        .iter()
+        .map(|d| d.listener().unwrap().load_balancer_port())
+        .collect();
+    ports.sort();
+    assert_eq!(ports, [80, 8443]);
+    ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
+        .code_is(0);
+
     // One instance terminated out of band: the group's business, not a change to recon's
     // resources.
     c.terminate_instances()
