@@ -27,6 +27,8 @@ pub(crate) fn classify(code: &str) -> ErrorKind {
         "DuplicateLoadBalancerName" | "DuplicateAccessPointName" => ErrorKind::AlreadyExists,
         "LoadBalancerNotFound" | "AccessPointNotFound" => ErrorKind::NotFound,
         "ValidationError" => ErrorKind::Invalid,
+        // Classic ELB: a security group named in the call does not exist (yet).
+        "InvalidSecurityGroup" => ErrorKind::NotFound,
         "KMSInvalidStateException" => ErrorKind::IncorrectState,
         "AlreadyExistsException" | "MountTargetConflict" => ErrorKind::AlreadyExists,
         "ValidationException" | "BadRequest" | "InvalidArnException" => ErrorKind::Invalid,
@@ -53,6 +55,17 @@ pub(crate) fn classify(code: &str) -> ErrorKind {
     }
 }
 
+/// [`classify`], and Auto Scaling's one code for everything, `ValidationError`, told apart by its
+/// message: a launch template just created that AWS does not show yet ("does not exist") is
+/// "not found", which the executor retries for a while, not an invalid request.
+fn classify_with_message(code: Option<&str>, message: &str) -> ErrorKind {
+    match code {
+        Some("ValidationError") if message.contains("does not exist") => ErrorKind::NotFound,
+        Some(code) => classify(code),
+        None => ErrorKind::Other,
+    }
+}
+
 /// Turns the SDK's error from the call `op` into a [`ProviderError`], keeping the code, the
 /// message and the SDK error as the source.
 pub(crate) fn sdk<E, R>(op: &'static str, err: SdkError<E, R>) -> ProviderError
@@ -61,11 +74,11 @@ where
     R: Debug + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_owned);
-    let kind = code.as_deref().map_or(ErrorKind::Other, classify);
     let message = match err.message() {
         Some(m) if !m.is_empty() => m.to_owned(),
         _ => format!("{op}: {}", DisplayErrorContext(&err)),
     };
+    let kind = classify_with_message(code.as_deref(), &message);
     tracing::debug!(op, code = code.as_deref(), %message, "aws call failed");
     let mut out = ProviderError::new(kind, message).with_source(err);
     if let Some(code) = code {
@@ -108,6 +121,21 @@ pub(crate) fn missing(op: &str, what: &str) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_scaling_validation_errors_about_missing_things_are_not_found() {
+        let missing = "You must use a valid fully-formed launch template. The specified launch \
+                       template, with template ID lt-0a1b, does not exist.";
+        assert_eq!(
+            classify_with_message(Some("ValidationError"), missing),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify_with_message(Some("ValidationError"), "Max bound, 1, must be >= 2"),
+            ErrorKind::Invalid
+        );
+        assert_eq!(classify_with_message(None, "timeout"), ErrorKind::Other);
+    }
 
     #[test]
     fn codes_map_to_kinds() {
