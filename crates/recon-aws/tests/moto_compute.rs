@@ -2,169 +2,18 @@
 //! a real moto server, like `moto.rs`: every test owns a unique environment, and what the
 //! provider did is checked with the SDK directly. Without `AWS_ENDPOINT_URL` the tests fail.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::Filter;
-use recon_aws::AwsProvider;
-use recon_model::tags::{ENV, ID, NAME};
-use recon_model::{Address, Attrs, Kind, LiveResource, LiveState, Value, diff_attrs};
-use recon_provider::{CreateRequest, Provider, UpdateRequest};
-
-fn unique_env(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "aws-{prefix}-{:x}{:x}",
-        std::process::id() % 0xffff,
-        (nanos ^ N.fetch_add(1, Ordering::SeqCst)) % 0xfffff
-    )
-}
-
-struct Harness {
-    env: String,
-    provider: AwsProvider,
-    sdk: Client,
-}
-
-async fn harness(prefix: &str) -> Harness {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: these tests need a moto server; run them with \
-         `scripts/test.sh`, which starts one",
-    );
-    let provider = AwsProvider::new("us-east-1").await.unwrap();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await;
-    Harness {
-        env: unique_env(prefix),
-        provider,
-        sdk: Client::new(&config),
-    }
-}
-
-fn s(v: &str) -> Value {
-    Value::str(v)
-}
-
-fn b(v: bool) -> Value {
-    Value::Bool(v)
-}
+use recon_model::tags::ENV;
+use recon_model::{Address, Kind, LiveResource, LiveState, Value, diff_attrs};
+use recon_provider::{CreateRequest, Provider};
+use support::{Harness, b, harness, s, tags_of};
 
 impl Harness {
-    fn tags(&self, address: &str, extra: &[(&str, &str)]) -> Value {
-        let name = address.split_once('.').unwrap().1;
-        let mut tags = BTreeMap::from([
-            (NAME.to_owned(), s(&format!("{}-{name}", self.env))),
-            (ENV.to_owned(), s(&self.env)),
-            (ID.to_owned(), s(address)),
-        ]);
-        for (k, v) in extra {
-            tags.insert((*k).to_owned(), s(v));
-        }
-        Value::Map(tags)
-    }
-
-    fn wanted(&self, address: &str, fields: &[(&str, Value)]) -> Attrs {
-        let mut a: Attrs = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        a.insert("tags".into(), self.tags(address, &[]));
-        a
-    }
-
-    async fn create(&self, addr: &str, wanted: &Attrs) -> LiveResource {
-        let address: Address = addr.parse().unwrap();
-        let token = format!("{}-{addr}", self.env);
-        let live = self
-            .provider
-            .create(CreateRequest {
-                address: &address,
-                environment: &self.env,
-                attrs: wanted,
-                token: &token,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("create {addr}: {e}"));
-        assert_eq!(live.address, address);
-        live
-    }
-
-    async fn read(&self, kind: Kind, id: &str) -> Option<LiveResource> {
-        self.provider.read(kind, id).await.unwrap()
-    }
-
-    async fn converge(&self, live: &LiveResource, wanted: &Attrs) -> LiveResource {
-        let kind = live.kind();
-        let diffs = diff_attrs(kind, wanted, &live.attrs);
-        assert!(
-            !diffs.is_empty(),
-            "nothing to converge for {}",
-            live.address
-        );
-        let after = self
-            .provider
-            .update(UpdateRequest {
-                live,
-                attrs: wanted,
-                diffs: &diffs,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("update {}: {e} ({diffs:?})", live.address));
-        assert_eq!(diff_attrs(kind, wanted, &after.attrs), vec![], "{after:?}");
-        assert_eq!(after.id, live.id);
-        after
-    }
-
-    async fn delete(&self, live: &LiveResource) {
-        self.provider
-            .delete(live)
-            .await
-            .unwrap_or_else(|e| panic!("delete {}: {e}", live.address));
-        assert_eq!(
-            self.read(live.kind(), &live.id).await,
-            None,
-            "{} is gone",
-            live.address
-        );
-        self.provider.delete(live).await.unwrap();
-    }
-
-    async fn aws_tags(&self, id: &str) -> BTreeMap<String, String> {
-        let out = self
-            .sdk
-            .describe_tags()
-            .filters(Filter::builder().name("resource-id").values(id).build())
-            .send()
-            .await
-            .unwrap();
-        out.tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap().to_owned(),
-                    t.value().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn tag_map(&self, wanted: &Attrs) -> BTreeMap<String, String> {
-        wanted["tags"]
-            .as_map()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-            .collect()
-    }
-
     /// A VPC, a subnet and a security group made with the SDK (the network kinds are tested in
     /// `moto.rs`).
     async fn network(&self, cidr: &str) -> (String, String) {
@@ -237,11 +86,12 @@ async fn key_pairs_imported_and_created() {
     let imported_wanted = h.wanted(
         "key_pair.hol02",
         &[("public_key", s(PUBLIC_KEY)), ("key_type", s("ed25519"))],
+        &[],
     );
     let imported = h.create("key_pair.hol02", &imported_wanted).await;
     assert!(imported.id.starts_with("key-"), "{}", imported.id);
     assert_eq!(imported.outputs["key_name"], s(&format!("{}-hol02", h.env)));
-    assert_eq!(h.aws_tags(&imported.id).await, h.tag_map(&imported_wanted));
+    assert_eq!(h.aws_tags(&imported.id).await, tags_of(&imported_wanted));
     let read = h.read(Kind::KeyPair, &imported.id).await.unwrap();
     assert_eq!(
         diff_attrs(Kind::KeyPair, &imported_wanted, &read.attrs),
@@ -257,6 +107,7 @@ async fn key_pairs_imported_and_created() {
     let created_wanted = h.wanted(
         "key_pair.admin",
         &[("key_type", s("rsa")), ("private_key_file", s(&file_text))],
+        &[],
     );
     let created = h.create("key_pair.admin", &created_wanted).await;
     let pem = std::fs::read_to_string(&file).unwrap();
@@ -292,6 +143,7 @@ async fn key_pairs_imported_and_created() {
             ("key_type", s("ed25519")),
             ("private_key_file", s(&file_text)),
         ],
+        &[],
     );
     let address: Address = "key_pair.other".parse().unwrap();
     let err = h
@@ -350,10 +202,11 @@ async fn launch_template_versions_instance_and_elastic_ip() {
                 Value::Map(BTreeMap::from([("Name".to_owned(), s("bastion"))])),
             ),
         ],
+        &[],
     );
     let template = h.create("launch_template.bastion", &template_wanted).await;
     assert!(template.id.starts_with("lt-"), "{}", template.id);
-    assert_eq!(h.aws_tags(&template.id).await, h.tag_map(&template_wanted));
+    assert_eq!(h.aws_tags(&template.id).await, tags_of(&template_wanted));
     let read = h.read(Kind::LaunchTemplate, &template.id).await.unwrap();
     assert_eq!(
         diff_attrs(Kind::LaunchTemplate, &template_wanted, &read.attrs),
@@ -403,6 +256,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
                 ])),
             ),
         ],
+        &[],
     );
     let instance = h.create("instance.bastion", &instance_wanted).await;
     assert!(instance.id.starts_with("i-"), "{}", instance.id);
@@ -412,7 +266,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
         Some(template.id.as_str())
     );
     tags.retain(|k, _| !k.starts_with("aws:"));
-    assert_eq!(tags, h.tag_map(&instance_wanted));
+    assert_eq!(tags, tags_of(&instance_wanted));
     let instance = h.read(Kind::Instance, &instance.id).await.unwrap();
     assert_eq!(instance.state, LiveState::Available);
     assert_eq!(
@@ -459,6 +313,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
             ("launch_template", s(&template.id)),
             ("launch_template_version", s("1")),
         ],
+        &[],
     );
     let pinned = h.create("instance.pinned", &pinned_wanted).await;
     let pinned = h.read(Kind::Instance, &pinned.id).await.unwrap();
@@ -471,7 +326,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
     h.delete(&pinned).await;
 
     // An Elastic IP associated in place, and moved to a replacement instance.
-    let eip_plain = h.wanted("elastic_ip.vpn", &[]);
+    let eip_plain = h.wanted("elastic_ip.vpn", &[], &[]);
     let eip = h.create("elastic_ip.vpn", &eip_plain).await;
     let eip = h.read(Kind::ElasticIp, &eip.id).await.unwrap();
     assert_eq!(
@@ -492,6 +347,7 @@ async fn launch_template_versions_instance_and_elastic_ip() {
             ("instance_type", s("t3.micro")),
             ("subnet", s(&subnet)),
         ],
+        &[],
     );
     let second = h.create("instance.second", &second_wanted).await;
     let mut moved = eip_plain.clone();

@@ -4,52 +4,16 @@
 //! Every test owns a unique environment. What the provider did is checked with the SDK
 //! directly. Without `AWS_ENDPOINT_URL` the tests fail (they never silently pass).
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+mod support;
 
-use recon_aws::AwsProvider;
+use std::collections::BTreeMap;
+
 use recon_model::tags::{ENV, ID, NAME};
-use recon_model::{Address, Attrs, Kind, LiveResource, Value, diff_attrs};
-use recon_provider::{CreateRequest, ErrorKind, Provider, UpdateRequest};
+use recon_model::{Address, Attrs, Kind, Value, diff_attrs};
+use recon_provider::{CreateRequest, ErrorKind, Provider};
+use support::{Harness, expected_tags, harness, map, s, strs, unique_env};
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: these tests need a moto server; run them with \
-         `scripts/test.sh`, which starts one",
-    )
-}
-
-fn unique_env(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "aws-{prefix}-{:x}{:x}",
-        std::process::id() % 0xffff,
-        (nanos ^ N.fetch_add(1, Ordering::SeqCst)) % 0xfffff
-    )
-}
-
-fn s(v: &str) -> Value {
-    Value::str(v)
-}
-
-fn map(pairs: &[(&str, Value)]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    )
-}
-
-fn strs(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|x| s(x)).collect())
-}
 
 fn grant(name: &str, principal: &str, ops: &[&str]) -> Value {
     map(&[
@@ -62,137 +26,7 @@ fn grant(name: &str, principal: &str, ops: &[&str]) -> Value {
 const PRINCIPAL: &str = "arn:aws:iam::123456789012:role/irb-compute";
 const OTHER_PRINCIPAL: &str = "arn:aws:iam::123456789012:role/irb-audit";
 
-struct Harness {
-    env: String,
-    provider: AwsProvider,
-    ec2: aws_sdk_ec2::Client,
-    kms: aws_sdk_kms::Client,
-    efs: aws_sdk_efs::Client,
-}
-
-async fn harness(prefix: &str) -> Harness {
-    endpoint();
-    let provider = AwsProvider::new("us-east-1").await.unwrap();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await;
-    Harness {
-        env: unique_env(prefix),
-        provider,
-        ec2: aws_sdk_ec2::Client::new(&config),
-        kms: aws_sdk_kms::Client::new(&config),
-        efs: aws_sdk_efs::Client::new(&config),
-    }
-}
-
 impl Harness {
-    fn tag_map(
-        &self,
-        env: &str,
-        address: &str,
-        extra: &[(&str, &str)],
-    ) -> BTreeMap<String, String> {
-        let name = address.split_once('.').unwrap().1;
-        let mut tags = BTreeMap::from([
-            (NAME.to_owned(), format!("{env}-{name}")),
-            (ENV.to_owned(), env.to_owned()),
-            (ID.to_owned(), address.to_owned()),
-        ]);
-        for (k, v) in extra {
-            tags.insert((*k).to_owned(), (*v).to_owned());
-        }
-        tags
-    }
-
-    fn wanted_in(
-        &self,
-        env: &str,
-        address: &str,
-        fields: &[(&str, Value)],
-        extra: &[(&str, &str)],
-    ) -> Attrs {
-        let mut a: Attrs = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        a.insert(
-            "tags".into(),
-            Value::Map(
-                self.tag_map(env, address, extra)
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::str(v)))
-                    .collect(),
-            ),
-        );
-        a
-    }
-
-    fn wanted(&self, address: &str, fields: &[(&str, Value)], extra: &[(&str, &str)]) -> Attrs {
-        self.wanted_in(&self.env, address, fields, extra)
-    }
-
-    async fn create_in(&self, env: &str, addr: &str, wanted: &Attrs) -> LiveResource {
-        let address: Address = addr.parse().unwrap();
-        let token = format!("{env}-{addr}");
-        let live = self
-            .provider
-            .create(CreateRequest {
-                address: &address,
-                environment: env,
-                attrs: wanted,
-                token: &token,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("create {addr}: {e}"));
-        assert_eq!(live.address, address);
-        assert!(!live.id.is_empty());
-        live
-    }
-
-    /// What the executor does after a change: update what differs, then nothing differs,
-    /// neither in the answer nor in a fresh read.
-    async fn converge(&self, live: &LiveResource, wanted: &Attrs) -> LiveResource {
-        let kind = live.kind();
-        let diffs = diff_attrs(kind, wanted, &live.attrs);
-        assert!(
-            !diffs.is_empty(),
-            "nothing to converge for {}",
-            live.address
-        );
-        let after = self
-            .provider
-            .update(UpdateRequest {
-                live,
-                attrs: wanted,
-                diffs: &diffs,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("update {}: {e} ({diffs:?})", live.address));
-        assert_eq!(diff_attrs(kind, wanted, &after.attrs), vec![], "{after:?}");
-        assert_eq!(after.id, live.id);
-        let read = self.read(kind, &live.id).await.expect("still there");
-        assert_eq!(read.attrs, after.attrs);
-        after
-    }
-
-    async fn make(&self, addr: &str, wanted: &Attrs) -> LiveResource {
-        let live = self.create_in(&self.env, addr, wanted).await;
-        if diff_attrs(live.kind(), wanted, &live.attrs).is_empty() {
-            live
-        } else {
-            self.converge(&live, wanted).await
-        }
-    }
-
-    async fn read(&self, kind: Kind, id: &str) -> Option<LiveResource> {
-        self.provider.read(kind, id).await.unwrap()
-    }
-
-    async fn discover(&self, kind: Kind) -> Vec<LiveResource> {
-        self.provider.discover(kind, &self.env).await.unwrap()
-    }
-
     async fn kms_tags(&self, id: &str) -> BTreeMap<String, String> {
         let out = self
             .kms
@@ -243,7 +77,7 @@ impl Harness {
     /// tests), and a security group.
     async fn network(&self) -> (String, String, String, String) {
         let vpc = self
-            .ec2
+            .sdk
             .create_vpc()
             .cidr_block("10.0.0.0/16")
             .send()
@@ -251,7 +85,7 @@ impl Harness {
             .unwrap();
         let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
         let subnet = self
-            .ec2
+            .sdk
             .create_subnet()
             .vpc_id(&vpc)
             .cidr_block("10.0.2.0/24")
@@ -263,7 +97,7 @@ impl Harness {
         let mut groups = Vec::new();
         for name in ["a", "b"] {
             let g = self
-                .ec2
+                .sdk
                 .create_security_group()
                 .vpc_id(&vpc)
                 .group_name(format!("{}-{name}", self.env))
@@ -291,7 +125,7 @@ async fn kms_key_create_discover_update_delete() {
     );
     let created = h.create_in(&h.env, "kms_key.data", &wanted).await;
     // Tagged in the create call, with the deletion window recorded.
-    let mut expected = h.tag_map(&h.env, "kms_key.data", &[]);
+    let mut expected = expected_tags(&h.env, "kms_key.data", &[]);
     expected.insert("recon:deletion_window_days".into(), "7".into());
     assert_eq!(h.kms_tags(&created.id).await, expected);
     assert_eq!(created.attrs["multi_region"], Value::Bool(true));
@@ -444,7 +278,7 @@ async fn efs_file_system_and_mount_target() {
     // Tagged in the create call; encrypted with the spec's key; one zone; backups on.
     assert_eq!(
         h.efs_tags(&fs.id).await,
-        h.tag_map(&h.env, "efs_file_system.data", &[("Project", "irb")])
+        expected_tags(&h.env, "efs_file_system.data", &[("Project", "irb")])
     );
     let described = h
         .efs

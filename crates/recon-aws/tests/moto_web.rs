@@ -2,43 +2,15 @@
 //! unique environment or unique tags, and what the provider did is checked with the SDK
 //! directly. Without `AWS_ENDPOINT_URL` the tests fail.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, RequestLaunchTemplateData, ResourceType, Tag, TagSpecification};
-use recon_aws::AwsProvider;
+use recon_model::Value;
 use recon_model::tags::{ENV, ID};
-use recon_model::{Address, Attrs, Value};
 use recon_provider::{CreateRequest, ErrorKind, Provider};
-
-async fn config() -> aws_config::SdkConfig {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: these tests need a moto server; run them with \
-         `scripts/test.sh`, which starts one",
-    );
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "aws-{prefix}-{:x}{:x}",
-        std::process::id() % 0xffff,
-        nanos % 0xfffff
-    )
-}
-
-fn attrs(pairs: &[(&str, Value)]) -> Attrs {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect()
-}
+use support::{address as addr, attrs, harness};
 
 fn tags(pairs: &[(&str, &str)]) -> Value {
     Value::Map(
@@ -47,10 +19,6 @@ fn tags(pairs: &[(&str, &str)]) -> Value {
             .map(|(k, v)| ((*k).to_owned(), Value::str(*v)))
             .collect(),
     )
-}
-
-fn addr(s: &str) -> Address {
-    s.parse().unwrap()
 }
 
 async fn vpc_tagged(ec2: &aws_sdk_ec2::Client, cidr: &str, name: &str) -> String {
@@ -74,11 +42,10 @@ async fn vpc_tagged(ec2: &aws_sdk_ec2::Client, cidr: &str, name: &str) -> String
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lookups_find_exactly_one_by_id_tags_or_default_and_refuse_ambiguity() {
-    let cfg = config().await;
-    let ec2 = aws_sdk_ec2::Client::new(&cfg);
-    let provider = AwsProvider::new("us-east-1").await.unwrap();
-    let name = unique("shared");
-    let vpc = vpc_tagged(&ec2, "10.91.0.0/16", &name).await;
+    let h = harness("shared").await;
+    let (ec2, provider) = (&h.sdk, &h.provider);
+    let name = h.env.clone();
+    let vpc = vpc_tagged(ec2, "10.91.0.0/16", &name).await;
 
     // By tags, and by id: the same VPC, with a managed VPC's attributes.
     let by_tags = provider
@@ -119,7 +86,7 @@ async fn lookups_find_exactly_one_by_id_tags_or_default_and_refuse_ambiguity() {
     assert_eq!(group.attrs["vpc"], Value::str(&default.id));
 
     // Two VPCs with the tag: refused, naming both; none: not found.
-    let twin = vpc_tagged(&ec2, "10.92.0.0/16", &name).await;
+    let twin = vpc_tagged(ec2, "10.92.0.0/16", &name).await;
     let err = provider
         .lookup(
             &addr("vpc.shared"),
@@ -152,11 +119,9 @@ async fn lookups_find_exactly_one_by_id_tags_or_default_and_refuse_ambiguity() {
 /// to keep them, as AWS's slow termination would.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_is_scaled_to_zero_and_deleted_only_once_its_instances_are_gone() {
-    let cfg = config().await;
-    let ec2 = aws_sdk_ec2::Client::new(&cfg);
-    let asg = aws_sdk_autoscaling::Client::new(&cfg);
-    let provider = AwsProvider::new("us-east-1").await.unwrap();
-    let env = unique("asg");
+    let h = harness("asg").await;
+    let (ec2, asg, provider) = (&h.sdk, &h.autoscaling, &h.provider);
+    let env = h.env.clone();
 
     let image = ec2
         .describe_images()
