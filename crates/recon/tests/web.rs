@@ -47,6 +47,34 @@ async fn default_network(c: &aws_sdk_ec2::Client) -> (String, Vec<String>) {
     (vpc, ids)
 }
 
+/// The Auto Scaling group of this name, as the SDK sees it.
+async fn group_named(
+    asg: &aws_sdk_autoscaling::Client,
+    name: &str,
+) -> Option<aws_sdk_autoscaling::types::AutoScalingGroup> {
+    let out = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap();
+    out.auto_scaling_groups().first().cloned()
+}
+
+/// The classic load balancer of this name; `None` once AWS answers that it does not exist.
+async fn load_balancer_named(
+    elb: &aws_sdk_elasticloadbalancing::Client,
+    name: &str,
+) -> Option<aws_sdk_elasticloadbalancing::types::LoadBalancerDescription> {
+    let out = elb
+        .describe_load_balancers()
+        .load_balancer_names(name)
+        .send()
+        .await
+        .ok()?;
+    out.load_balancer_descriptions().first().cloned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
     moto_endpoint();
@@ -110,13 +138,9 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
     let elb = aws_sdk_elasticloadbalancing::Client::new(&cfg);
     let group_name = format!("{env}-app");
     let lb_name = format!("{env}-front");
-    let groups = asg
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(&group_name)
-        .send()
+    let group = group_named(&asg, &group_name)
         .await
-        .unwrap();
-    let group = &groups.auto_scaling_groups()[0];
+        .expect("the group exists");
     assert_eq!(
         (group.min_size(), group.max_size(), group.desired_capacity()),
         (Some(2), Some(2), Some(2))
@@ -168,13 +192,9 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
             Some(group_name.as_str())
         );
     }
-    let lbs = elb
-        .describe_load_balancers()
-        .load_balancer_names(&lb_name)
-        .send()
+    let lb = load_balancer_named(&elb, &lb_name)
         .await
-        .unwrap();
-    let lb = &lbs.load_balancer_descriptions()[0];
+        .expect("the load balancer exists");
     let check = lb.health_check().unwrap();
     assert_eq!((check.target(), check.interval()), ("HTTP:80/", 15));
     let listener = lb.listener_descriptions()[0].listener().unwrap();
@@ -206,24 +226,16 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
         "{out}"
     );
     ws.recon(&["apply"]).success();
-    let groups = asg
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(&group_name)
-        .send()
+    let group = group_named(&asg, &group_name)
         .await
-        .unwrap();
-    let group = &groups.auto_scaling_groups()[0];
+        .expect("the group exists");
     assert_eq!(
         (group.max_size(), group.desired_capacity()),
         (Some(3), Some(3))
     );
-    let lbs = elb
-        .describe_load_balancers()
-        .load_balancer_names(&lb_name)
-        .send()
+    let mut ports: Vec<i32> = load_balancer_named(&elb, &lb_name)
         .await
-        .unwrap();
-    let mut ports: Vec<i32> = lbs.load_balancer_descriptions()[0]
+        .expect("the load balancer exists")
         .listener_descriptions()
         .iter()
         .map(|d| d.listener().unwrap().load_balancer_port())
@@ -251,19 +263,9 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
     ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
         .success();
     assert_eq!(owned_ids(&env).await, Vec::<String>::new());
-    let gone = asg
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(&group_name)
-        .send()
-        .await
-        .unwrap();
-    assert!(gone.auto_scaling_groups().is_empty());
+    assert!(group_named(&asg, &group_name).await.is_none());
     assert!(
-        elb.describe_load_balancers()
-            .load_balancer_names(&lb_name)
-            .send()
-            .await
-            .is_err(),
+        load_balancer_named(&elb, &lb_name).await.is_none(),
         "the load balancer is gone"
     );
     // Looked up, never owned: the default VPC and its subnets are as they were.
