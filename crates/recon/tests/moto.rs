@@ -197,15 +197,11 @@ async fn a_destroy_that_fails_part_way_still_writes_the_record_and_spares_what_i
         destroy.stdout()
     );
     assert!(
-        destroy.stderr().contains("Destroy failed: 1 failed"),
+        destroy.stderr_says("Destroy failed: 1 failed"),
         "{}",
         destroy.stderr()
     );
-    assert!(
-        destroy.stderr().contains("vpc.main"),
-        "{}",
-        destroy.stderr()
-    );
+    assert!(destroy.stderr_says("vpc.main"), "{}", destroy.stderr());
 
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(ws.path().join("rec.json")).unwrap()).unwrap();
@@ -362,8 +358,7 @@ async fn a_stale_plan_is_refused_and_changes_nothing() {
     let run = ws.recon(&["apply"]);
     run.code_is(1);
     assert!(
-        run.stderr()
-            .contains("The saved plan is stale: the live resources of environment"),
+        run.stderr_says("The saved plan is stale: the live resources of environment"),
         "{}",
         run.stderr()
     );
@@ -377,8 +372,7 @@ async fn a_stale_plan_is_refused_and_changes_nothing() {
     let run = ws.recon(&["apply"]);
     run.code_is(1);
     assert!(
-        run.stderr()
-            .contains("The saved plan is stale: the spec `spec.yaml` changed"),
+        run.stderr_says("The saved plan is stale: the spec `spec.yaml` changed"),
         "{}",
         run.stderr()
     );
@@ -404,8 +398,7 @@ async fn apply_without_a_terminal_or_auto_approve_refuses() {
     let run = ws.recon(&["apply", "spec.yaml"]);
     run.code_is(1);
     assert!(
-        run.stderr()
-            .contains("Refusing to perform these actions without confirmation"),
+        run.stderr_says("Refusing to perform these actions without confirmation"),
         "{}",
         run.stderr()
     );
@@ -496,7 +489,7 @@ async fn key_pairs_import_from_a_file_and_a_lost_private_key_is_reported_not_rep
     let plan = ws.recon(&["plan", "keys.yaml", "--detailed-exitcode"]);
     plan.code_is(0);
     assert!(
-        plan.stderr().contains("key pair `key_pair.created` exists in AWS but its private key file `created.pem` is missing"),
+        plan.stderr_says("key pair `key_pair.created` exists in AWS but its private key file `created.pem` is missing"),
         "{}",
         plan.stderr()
     );

@@ -8,7 +8,7 @@ mod support;
 use std::net::TcpListener;
 use std::path::PathBuf;
 
-use support::{Workspace, repo_root};
+use support::{Workspace, repo_root, says};
 
 fn bad_specs() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/bad-specs"))
@@ -74,11 +74,11 @@ fn apply_without_a_saved_plan_says_how_to_make_one() {
     let run = ws.recon(&["apply"]);
     run.code_is(1);
     assert!(
-        run.stderr().contains("No saved plan at `.recon/plan.json`"),
+        run.stderr_says("No saved plan at `.recon/plan.json`"),
         "{}",
         run.stderr()
     );
-    assert!(run.stderr().contains("recon plan SPEC"), "{}", run.stderr());
+    assert!(run.stderr_says("recon plan SPEC"), "{}", run.stderr());
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn apply_refuses_a_file_that_is_not_a_plan() {
     let run = ws.recon(&["apply", "--plan", "plan.json"]);
     run.code_is(1);
     assert!(
-        run.stderr().contains("`plan.json` is not a recon plan"),
+        run.stderr_says("`plan.json` is not a recon plan"),
         "{}",
         run.stderr()
     );
@@ -99,7 +99,7 @@ fn destroy_needs_a_spec_or_an_environment() {
     let ws = Workspace::new("network.yaml", "offline-destroy");
     let run = ws.recon(&["destroy"]);
     run.code_is(2);
-    assert!(run.stderr().contains("--env"), "{}", run.stderr());
+    assert!(run.stderr_says("--env"), "{}", run.stderr());
 }
 
 /// Runs recon in `dir` with the AWS endpoint at `endpoint` (a listener that must see nothing).
@@ -189,7 +189,7 @@ fn graph_prints_mermaid_and_dot_and_makes_no_aws_call() {
     );
     refused.code_is(1);
     assert!(
-        refused.stderr().contains("is for environment `other`"),
+        refused.stderr_says("is for environment `other`"),
         "{}",
         refused.stderr()
     );
@@ -255,12 +255,12 @@ fn review_errors_stop_before_any_aws_call() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{command:?} {name}:\n{stderr}");
             assert!(
-                stderr.contains("found errors") && stderr.contains("nothing was planned"),
+                says(&stderr, "found errors") && says(&stderr, "nothing was planned"),
                 "{command:?} {name}:\n{stderr}"
             );
             for (rule, position) in expected {
                 assert!(
-                    stderr.contains(rule) && stderr.contains(position),
+                    says(&stderr, rule) && says(&stderr, position),
                     "{command:?} {name}: no {rule} at {position} in\n{stderr}"
                 );
             }
@@ -287,7 +287,7 @@ fn validate_shows_silenced_findings_with_their_reasons() {
         run.stdout()
     );
     assert!(
-        run.stderr().contains("Review of spec.yaml: 1 silenced."),
+        run.stderr_says("Review of spec.yaml: 1 silenced."),
         "{}",
         run.stderr()
     );
@@ -304,9 +304,9 @@ fn review_warnings_are_shown_with_positions_and_counted() {
     let run = ws.recon(&["validate", "spec.yaml"]);
     run.success();
     assert!(
-        run.stderr().contains("net/admin-port-open")
-            && run.stderr().contains("spec.yaml:65:43")
-            && run.stderr().contains("Review of spec.yaml: 1 warning."),
+        run.stderr_says("net/admin-port-open")
+            && run.stderr_says("spec.yaml:65:43")
+            && run.stderr_says("Review of spec.yaml: 1 warning."),
         "{}",
         run.stderr()
     );
@@ -321,8 +321,8 @@ fn a_silence_naming_no_rule_is_an_error_with_a_suggestion() {
     let run = ws.recon(&["validate", "spec.yaml"]);
     run.code_is(1);
     assert!(
-        run.stderr().contains("review/unknown-rule")
-            && run.stderr().contains("did you mean `net/admin-port-open`?"),
+        run.stderr_says("review/unknown-rule")
+            && run.stderr_says("did you mean `net/admin-port-open`?"),
         "{}",
         run.stderr()
     );

@@ -8,7 +8,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 
 use aws_sdk_ec2::types::Filter;
-use support::{Workspace, ec2, moto_endpoint, owned_ids, unique_env};
+use support::{Workspace, ec2, moto_endpoint, owned_ids, says, unique_env};
 
 async fn config(region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -283,9 +283,9 @@ async fn an_image_lookup_that_matches_nothing_stops_before_any_change() {
     let run = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
     run.code_is(1);
     let err = run.stderr();
-    assert!(err.contains("lookup `image.al2023`"), "{err}");
-    assert!(err.contains("no available image matches"), "{err}");
-    assert!(err.contains("owners amazon"), "{err}");
+    assert!(says(&err, "lookup `image.al2023`"), "{err}");
+    assert!(says(&err, "no available image matches"), "{err}");
+    assert!(says(&err, "owners amazon"), "{err}");
     // The diagnostic points at the lookup in the spec.
     let line = 1 + text
         .lines()
@@ -355,8 +355,8 @@ async fn a_missing_default_vpc_stops_before_any_change() {
     let run = ws.recon(&["plan", "spec.yaml"]);
     run.code_is(1);
     let err = run.stderr();
-    assert!(err.contains("lookup `vpc.default`"), "{err}");
-    assert!(err.contains("no vpc matches the lookup"), "{err}");
-    assert!(err.contains("create-default-vpc"), "{err}");
+    assert!(says(&err, "lookup `vpc.default`"), "{err}");
+    assert!(says(&err, "no vpc matches the lookup"), "{err}");
+    assert!(says(&err, "create-default-vpc"), "{err}");
     assert!(!ws.path().join(".recon/plan.json").exists());
 }

@@ -96,6 +96,10 @@ impl Run {
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.0.stderr).into_owned()
     }
+    /// Whether stderr says `phrase`, however miette wrapped it.
+    pub fn stderr_says(&self, phrase: &str) -> bool {
+        says(&self.stderr(), phrase)
+    }
     #[track_caller]
     pub fn success(&self) -> &Self {
         assert_eq!(
@@ -118,6 +122,20 @@ impl Run {
         );
         self
     }
+}
+
+/// Whether `text` contains `phrase` once miette's line wrapping is undone. Reports wrap at
+/// 80 columns, so where a phrase breaks depends on the lengths of the paths before it (the
+/// checkout's, the temporary directory's): compare runs of words, not lines.
+pub fn says(text: &str, phrase: &str) -> bool {
+    words(text).contains(&words(phrase))
+}
+
+fn words(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Replaces AWS ids and timings so plan and progress text can be snapshotted.
