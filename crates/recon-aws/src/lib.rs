@@ -34,7 +34,7 @@ use crate::kinds::{
     Found, elastic_ip, ensure_owned, gone, internet_gateway, nat_gateway, route_table,
     security_group, subnet, vpc,
 };
-use crate::kinds::{autoscaling_group, load_balancer};
+use crate::kinds::{autoscaling_group, elb_interfaces, load_balancer};
 use crate::kinds::{efs_file_system, efs_mount_target, kms_key};
 use crate::kinds::{instance, key_pair, launch_template};
 
@@ -226,6 +226,10 @@ impl Provider for AwsProvider {
         let kind = live.kind();
         let Some(current) = self.read_found(kind, &live.id).await? else {
             tracing::debug!(address = %live.address, id = live.id, "already gone");
+            if kind == Kind::LoadBalancer {
+                // Deleted by an earlier attempt (or a crashed run), perhaps not yet released.
+                return elb_interfaces::release(c, &live.id).await;
+            }
             return Ok(());
         };
         ensure_owned(&current, live)?;
@@ -243,7 +247,10 @@ impl Provider for AwsProvider {
             Kind::KmsKey => kms_key::delete(&self.kms, &current).await,
             Kind::EfsFileSystem => efs_file_system::delete(&self.efs, &current).await,
             Kind::EfsMountTarget => efs_mount_target::delete(&self.efs, &current).await,
-            Kind::LoadBalancer => load_balancer::delete(&self.elb, &current).await,
+            Kind::LoadBalancer => {
+                load_balancer::delete(&self.elb, &current).await?;
+                elb_interfaces::release(c, &current.id).await
+            }
             Kind::AutoscalingGroup => autoscaling_group::delete(&self.autoscaling, &current).await,
             Kind::Image => Err(lookup_only(kind)),
         }

@@ -266,3 +266,70 @@ async fn a_group_is_scaled_to_zero_and_deleted_only_once_its_instances_are_gone(
         .unwrap();
     assert!(gone.auto_scaling_groups().is_empty());
 }
+
+/// Deleting a classic ELB also waits for (and releases) the network interfaces AWS made for
+/// it, but only those: an interface someone else created with the same description is
+/// neither deleted nor waited for.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_load_balancer_delete_leaves_interfaces_the_elb_service_did_not_make() {
+    let h = harness("elb").await;
+    let ec2 = &h.sdk;
+    let subnet = h
+        .provider
+        .lookup(
+            &addr("subnet.a"),
+            &attrs(&[
+                ("availability_zone", Value::str("us-east-1a")),
+                ("default_for_az", Value::Bool(true)),
+            ]),
+        )
+        .await
+        .unwrap();
+    let listener = Value::Map(
+        [("protocol", "http"), ("instance_protocol", "http")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::str(v)))
+            .chain([
+                ("port".to_owned(), Value::Int(80)),
+                ("instance_port".to_owned(), Value::Int(80)),
+            ])
+            .collect(),
+    );
+    let wanted = h.wanted(
+        "load_balancer.front",
+        &[
+            ("name", Value::str(&h.env)),
+            ("listeners", Value::List(vec![listener])),
+            ("subnets", Value::List(vec![Value::str(&subnet.id)])),
+        ],
+        &[],
+    );
+    let lb = h.create("load_balancer.front", &wanted).await;
+    let foreign = ec2
+        .create_network_interface()
+        .subnet_id(&subnet.id)
+        .description(format!("ELB {}", lb.id))
+        .send()
+        .await
+        .unwrap()
+        .network_interface()
+        .unwrap()
+        .network_interface_id()
+        .unwrap()
+        .to_owned();
+
+    h.delete(&lb).await;
+
+    let still = ec2
+        .describe_network_interfaces()
+        .network_interface_ids(&foreign)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.network_interfaces().len(), 1, "{foreign} was deleted");
+    ec2.delete_network_interface()
+        .network_interface_id(&foreign)
+        .send()
+        .await
+        .unwrap();
+}

@@ -11,8 +11,8 @@
 //! address is adopted (a crash after the create), anything else is refused.
 //!
 //! On AWS, a deleted classic ELB's network interfaces linger for a while and block deleting
-//! its security groups and subnets: those deletes get `DependencyViolation`, which the executor
-//! retries.
+//! its security groups and subnets: the provider's delete releases them and is not done until
+//! they are gone (`elb_interfaces`).
 
 use std::collections::{BTreeMap, BTreeSet};
 

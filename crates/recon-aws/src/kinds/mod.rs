@@ -7,6 +7,7 @@ pub(crate) mod autoscaling_group;
 pub(crate) mod efs_file_system;
 pub(crate) mod efs_mount_target;
 pub(crate) mod elastic_ip;
+pub(crate) mod elb_interfaces;
 pub(crate) mod instance;
 pub(crate) mod internet_gateway;
 pub(crate) mod key_pair;
