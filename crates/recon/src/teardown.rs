@@ -4,6 +4,10 @@
 //! destroy plan named (kind, address, AWS id, when deletion was requested, when it was confirmed
 //! gone), anything that could not be deleted and why, and the result of the final discovery
 //! sweep. It is written whether or not the destroy succeeded.
+//!
+//! An Auto Scaling group's instances are the group's, not recon's: they are not separate
+//! entries but are listed with their group, since the group is deleted only once it has
+//! scaled them to zero.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,7 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use recon_exec::{Event, Step};
-use recon_model::{Address, Plan, SpecSource};
+use recon_model::kinds::autoscaling_group::INSTANCES_OUTPUT;
+use recon_model::{Address, LiveResource, Plan, SpecSource, Value};
 use serde::Serialize;
 
 use crate::CliError;
@@ -58,6 +63,10 @@ pub struct Entry {
     /// deletion window, counted from the request (this is that date).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_material_destroyed_on: Option<String>,
+    /// For an Auto Scaling group: the instances it had when destroy discovered it. The group
+    /// is deleted only once it has no instances left, so a deleted group's went with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
     #[serde(skip)]
     deletion_window_days: Option<u64>,
 }
@@ -89,7 +98,8 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(plan: &Plan) -> Self {
+    /// Entries for the plan's changes; `live` is what the destroy's discovery found.
+    pub fn new(plan: &Plan, live: &[LiveResource]) -> Self {
         let entries = plan
             .changes
             .iter()
@@ -103,6 +113,11 @@ impl Recorder {
                     confirmed_gone_at: None,
                     reason: None,
                     key_material_destroyed_on: None,
+                    instances: live
+                        .iter()
+                        .find(|r| r.address == c.address)
+                        .map(group_instances)
+                        .unwrap_or_default(),
                     deletion_window_days: c
                         .before
                         .as_ref()
@@ -170,6 +185,18 @@ impl Recorder {
             .values()
             .cloned()
             .collect()
+    }
+}
+
+/// The instance ids a live Auto Scaling group reported (none for other kinds).
+fn group_instances(live: &LiveResource) -> Vec<String> {
+    match live.outputs.get(INSTANCES_OUTPUT) {
+        Some(Value::List(ids)) => ids
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -258,6 +285,23 @@ pub fn markdown(r: &Record) -> String {
                 e.id,
                 e.key_material_destroyed_on.as_deref().unwrap_or_default()
             );
+        }
+    }
+    let groups: Vec<&Entry> = r
+        .resources
+        .iter()
+        .filter(|e| !e.instances.is_empty())
+        .collect();
+    if !groups.is_empty() {
+        let _ = writeln!(out, "\n## Instances of Auto Scaling groups\n");
+        for e in groups {
+            let fate = if e.status == Status::Deleted {
+                "terminated by the group (scaled to zero) before it was deleted"
+            } else {
+                "the group was not deleted: they may remain"
+            };
+            let ids: Vec<String> = e.instances.iter().map(|i| format!("`{i}`")).collect();
+            let _ = writeln!(out, "- `{}`: {}; {fate}", e.address, ids.join(", "));
         }
     }
     let problems: Vec<&Entry> = r.resources.iter().filter(|e| e.reason.is_some()).collect();

@@ -260,9 +260,66 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
         replan.stdout()
     );
 
-    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
-        .success();
+    let mut members: Vec<String> = group_named(&asg, &group_name)
+        .await
+        .expect("the group exists")
+        .instances()
+        .iter()
+        .map(|i| i.instance_id().unwrap().to_owned())
+        .collect();
+    members.sort();
+    assert_eq!(
+        members.len(),
+        3,
+        "the group replaced the terminated instance"
+    );
+    ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--record",
+        "web.json",
+    ])
+    .success();
     assert_eq!(owned_ids(&env).await, Vec::<String>::new());
+    // The teardown record lists the group's instances with the group, and they are gone.
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("web.json")).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "complete");
+    let entry = record["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "autoscaling_group.app")
+        .expect("the group is in the record");
+    let mut listed: Vec<String> = entry["instances"]
+        .as_array()
+        .expect("the group's instances are listed")
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, members);
+    let markdown = std::fs::read_to_string(ws.path().join("web.md")).unwrap();
+    assert!(
+        markdown.contains("## Instances of Auto Scaling groups")
+            && members.iter().all(|id| markdown.contains(id.as_str())),
+        "{markdown}"
+    );
+    let states = c
+        .describe_instances()
+        .set_instance_ids(Some(members.clone()))
+        .send()
+        .await
+        .unwrap();
+    for instance in states.reservations().iter().flat_map(|r| r.instances()) {
+        assert_eq!(
+            instance.state().and_then(|s| s.name()),
+            Some(&aws_sdk_ec2::types::InstanceStateName::Terminated),
+            "{:?}",
+            instance.instance_id()
+        );
+    }
     assert!(group_named(&asg, &group_name).await.is_none());
     assert!(
         load_balancer_named(&elb, &lb_name).await.is_none(),

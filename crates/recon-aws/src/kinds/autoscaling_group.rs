@@ -26,6 +26,7 @@ use aws_sdk_autoscaling::Client;
 use aws_sdk_autoscaling::types::{
     AutoScalingGroup, Filter, LaunchTemplateSpecification, LifecycleState, Tag,
 };
+use recon_model::kinds::autoscaling_group::INSTANCES_OUTPUT;
 use recon_model::tags::{ENV, ID};
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
@@ -429,5 +430,16 @@ fn to_found(group: &AutoScalingGroup) -> Found {
     if let Some(arn) = group.auto_scaling_group_arn() {
         found.outputs.insert("arn".into(), Value::str(arn));
     }
+    found.outputs.insert(
+        INSTANCES_OUTPUT.into(),
+        Value::List(
+            group
+                .instances()
+                .iter()
+                .filter_map(|i| i.instance_id())
+                .map(Value::str)
+                .collect(),
+        ),
+    );
     found
 }

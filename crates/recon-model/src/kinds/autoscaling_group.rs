@@ -8,6 +8,11 @@
 //! and waits for its instances to terminate: AWS refuses to delete a group with instances.
 
 use crate::address::Kind;
+
+/// The output holding the ids of the instances a live group has (a list of strings), as the
+/// provider last described it. Not an attribute a spec can refer to: it is for the teardown
+/// record, which lists the instances that went with their group.
+pub const INSTANCES_OUTPUT: &str = "instances";
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;

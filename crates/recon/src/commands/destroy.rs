@@ -35,7 +35,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     confirm::confirm("destroy all of these resources", args.auto_approve)?;
 
     let started = SystemTime::now();
-    let recorder = Recorder::new(&plan);
+    let recorder = Recorder::new(&plan, &live);
     let observer = recorder.clone();
     let executed = super::execute::run(
         Arc::clone(&provider),
