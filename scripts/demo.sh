@@ -8,7 +8,10 @@ SPEC="${1:-specs/irb.yaml}"
 
 moto_install
 echo "==> Building recon"
-cargo build --quiet -p recon
+# Every target of the workspace, as the test suite builds it: dev-dependencies change the
+# features of shared crates (tokio, serde), and `-p recon` alone would build the AWS SDK crates
+# a second time. This way the demo and `scripts/test.sh` share one build.
+cargo build --quiet --workspace --all-targets
 RECON="$(realpath "${CARGO_TARGET_DIR:-$PWD/target}/debug/recon")"
 moto_start
 
