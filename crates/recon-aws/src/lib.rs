@@ -21,6 +21,8 @@
 mod errors;
 mod kinds;
 mod lookup;
+#[cfg(test)]
+mod stub_server;
 mod tags;
 
 use aws_config::BehaviorVersion;

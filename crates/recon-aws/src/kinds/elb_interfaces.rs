@@ -164,6 +164,7 @@ mod tests {
     use aws_sdk_ec2::types::{NetworkInterfaceAttachment, NetworkInterfaceStatus};
 
     use super::*;
+    use crate::stub_server::{Reply, StubServer};
 
     fn interface(
         id: &str,
@@ -242,5 +243,105 @@ mod tests {
             ),
         ];
         assert_eq!(plan(&foreign), []);
+    }
+
+    // ---- against the SDK: what AWS answers for a deleted ELB, which moto cannot show ----------
+
+    const NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
+
+    fn item(id: &str, requester: &str, attachment: Option<&str>) -> String {
+        let (status, attachment) = match attachment {
+            Some(a) => (
+                "in-use",
+                format!(
+                    "<attachment><attachmentId>{a}</attachmentId>\
+                     <instanceOwnerId>{requester}</instanceOwnerId><status>attached</status>\
+                     </attachment>"
+                ),
+            ),
+            None => ("available", String::new()),
+        };
+        format!(
+            "<item><networkInterfaceId>{id}</networkInterfaceId>\
+             <description>ELB web-front</description><requesterId>{requester}</requesterId>\
+             <requesterManaged>true</requesterManaged><status>{status}</status>{attachment}</item>"
+        )
+    }
+
+    fn described(items: &[String]) -> Reply {
+        Reply {
+            action: "DescribeNetworkInterfaces",
+            xml: format!(
+                "<DescribeNetworkInterfacesResponse xmlns=\"{NS}\"><requestId>r</requestId>\
+                 <networkInterfaceSet>{}</networkInterfaceSet>\
+                 </DescribeNetworkInterfacesResponse>",
+                items.concat()
+            ),
+        }
+    }
+
+    fn done(action: &'static str) -> Reply {
+        Reply {
+            action,
+            xml: format!(
+                "<{action}Response xmlns=\"{NS}\"><requestId>r</requestId><return>true</return>\
+                 </{action}Response>"
+            ),
+        }
+    }
+
+    /// First attempt: the attached interface is detached (forced), the detached one deleted,
+    /// and the delete is not done. Second: the now detached one is deleted, and it is. An
+    /// interface someone else made with the same description is never asked about.
+    #[tokio::test]
+    async fn release_detaches_then_deletes_and_is_done_only_when_none_remain() {
+        let foreign = item("eni-3", "123456789012", None);
+        let server = StubServer::start(vec![
+            described(&[
+                item("eni-1", ELB_SERVICE, Some("eni-attach-1")),
+                item("eni-2", ELB_SERVICE, None),
+                foreign.clone(),
+            ]),
+            done("DetachNetworkInterface"),
+            done("DeleteNetworkInterface"),
+            described(&[item("eni-1", ELB_SERVICE, None), foreign]),
+            done("DeleteNetworkInterface"),
+        ]);
+        let client = server.ec2();
+
+        let first = release(&client, "web-front").await.unwrap_err();
+        assert_eq!(first.kind, ErrorKind::DependencyViolation, "{first}");
+        assert!(
+            first.message.ends_with("network interfaces eni-1"),
+            "{first}"
+        );
+        release(&client, "web-front").await.unwrap();
+
+        assert_eq!(server.unused(), 0);
+        let asked = server.requests();
+        let has = |i: usize, part: &str| asked[i].split('&').any(|p| p == part);
+        assert!(has(0, "Filter.1.Name=description") && has(0, "Filter.1.Value.1=ELB web-front"));
+        assert!(has(1, "AttachmentId=eni-attach-1") && has(1, "Force=true"));
+        assert!(has(2, "NetworkInterfaceId=eni-2"));
+        assert!(has(4, "NetworkInterfaceId=eni-1"));
+        assert!(!asked.iter().any(|r| r.contains("eni-3")), "{asked:?}");
+    }
+
+    /// AWS may refuse to detach a service's interface; recon then waits for AWS to do it.
+    #[tokio::test]
+    async fn a_refused_detach_is_waited_out_not_an_error() {
+        let server = StubServer::start(vec![
+            described(&[item("eni-1", ELB_SERVICE, Some("eni-attach-1"))]),
+            Reply {
+                action: "Nothing",
+                xml: String::new(),
+            },
+            described(&[]),
+        ]);
+        let client = server.ec2();
+        let first = release(&client, "web-front").await.unwrap_err();
+        assert_eq!(first.kind, ErrorKind::DependencyViolation, "{first}");
+        release(&client, "web-front").await.unwrap();
+        assert_eq!(server.unused(), 0);
     }
 }

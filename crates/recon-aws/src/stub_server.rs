@@ -1,0 +1,138 @@
+//! A scripted AWS Query-protocol endpoint for unit tests of call sequences moto cannot produce
+//! (a service's network interfaces, say). The real SDK client talks HTTP to it: each request
+//! must be the next scripted action, and gets that action's XML reply. What was asked is kept,
+//! form-decoded, for the test to check.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+/// One scripted exchange: the `Action` expected and the reply's XML body.
+pub(crate) struct Reply {
+    pub action: &'static str,
+    pub xml: String,
+}
+
+#[derive(Clone)]
+pub(crate) struct StubServer {
+    pub endpoint: String,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl StubServer {
+    pub fn start(script: Vec<Reply>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let server = StubServer {
+            endpoint: format!("http://{}", listener.local_addr().unwrap()),
+            script: Arc::new(Mutex::new(script.into())),
+            requests: Arc::new(Mutex::new(Vec::new())),
+        };
+        let serving = server.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let serving = serving.clone();
+                std::thread::spawn(move || serving.serve(stream));
+            }
+        });
+        server
+    }
+
+    /// An EC2 client with test credentials that sends every call here.
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        let config = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::for_tests())
+            .endpoint_url(&self.endpoint)
+            .build();
+        aws_sdk_ec2::Client::from_conf(config)
+    }
+
+    /// Every request body so far, form-decoded (`Action=…&Filter.1.Name=…`).
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Scripted replies not yet asked for.
+    pub fn unused(&self) -> usize {
+        self.script.lock().unwrap().len()
+    }
+
+    fn serve(&self, stream: TcpStream) {
+        let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+        let mut writer = stream;
+        // One request after another on a kept-alive connection.
+        loop {
+            let mut length = 0;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let header = line.trim_end();
+                if header.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            let body = form_decode(&String::from_utf8_lossy(&body));
+            self.requests.lock().unwrap().push(body.clone());
+            let next = self.script.lock().unwrap().pop_front();
+            let (status, xml) = match next {
+                Some(r) if body.split('&').any(|p| p == format!("Action={}", r.action)) => {
+                    ("200 OK", r.xml)
+                }
+                other => (
+                    "400 Bad Request",
+                    format!(
+                        "<Response><Errors><Error><Code>Unscripted</Code><Message>expected {}, \
+                         got {body}</Message></Error></Errors></Response>",
+                        other.map_or("nothing", |r| r.action)
+                    ),
+                ),
+            };
+            let reply = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}",
+                xml.len()
+            );
+            if writer.write_all(reply.as_bytes()).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn form_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
