@@ -50,9 +50,27 @@ impl StubServer {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
+    /// An Auto Scaling client with test credentials that sends every call here.
+    pub fn autoscaling(&self) -> aws_sdk_autoscaling::Client {
+        let config = aws_sdk_autoscaling::Config::builder()
+            .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+            .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_autoscaling::config::Credentials::for_tests())
+            .endpoint_url(&self.endpoint)
+            .build();
+        aws_sdk_autoscaling::Client::from_conf(config)
+    }
+
     /// Every request body so far, form-decoded (`Action=…&Filter.1.Name=…`).
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// Whether request `index` (from 0) had the form parameter `part` (`Name=value`).
+    pub fn asked(&self, index: usize, part: &str) -> bool {
+        self.requests()
+            .get(index)
+            .is_some_and(|r| r.split('&').any(|p| p == part))
     }
 
     /// Scripted replies not yet asked for.

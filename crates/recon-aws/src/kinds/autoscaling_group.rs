@@ -443,3 +443,128 @@ fn to_found(group: &AutoScalingGroup) -> Found {
     );
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stub_server::{Reply, StubServer};
+
+    const NS: &str = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
+
+    /// A group as DescribeAutoScalingGroups answers, sized `min/max/desired`, with instances
+    /// in the given lifecycle states.
+    fn group_xml(sizes: (i32, i32, i32), instances: &[&str], status: Option<&str>) -> String {
+        let members: String = instances
+            .iter()
+            .enumerate()
+            .map(|(n, state)| {
+                format!(
+                    "<member><InstanceId>i-{n}</InstanceId><AvailabilityZone>us-east-1a\
+                     </AvailabilityZone><LifecycleState>{state}</LifecycleState>\
+                     <HealthStatus>Healthy</HealthStatus>\
+                     <ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>"
+                )
+            })
+            .collect();
+        let status = status.map_or(String::new(), |s| format!("<Status>{s}</Status>"));
+        format!(
+            "<member><AutoScalingGroupName>web-app</AutoScalingGroupName>\
+             <MinSize>{}</MinSize><MaxSize>{}</MaxSize><DesiredCapacity>{}</DesiredCapacity>\
+             <DefaultCooldown>30</DefaultCooldown><HealthCheckType>EC2</HealthCheckType>\
+             <Instances>{members}</Instances>{status}</member>",
+            sizes.0, sizes.1, sizes.2
+        )
+    }
+
+    fn described(groups: &[String]) -> Reply {
+        Reply {
+            action: "DescribeAutoScalingGroups",
+            xml: format!(
+                "<DescribeAutoScalingGroupsResponse xmlns=\"{NS}\"><DescribeAutoScalingGroupsResult>\
+                 <AutoScalingGroups>{}</AutoScalingGroups></DescribeAutoScalingGroupsResult>\
+                 <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+                 </DescribeAutoScalingGroupsResponse>",
+                groups.concat()
+            ),
+        }
+    }
+
+    fn done(action: &'static str) -> Reply {
+        Reply {
+            action,
+            xml: format!(
+                "<{action}Response xmlns=\"{NS}\"><ResponseMetadata><RequestId>r</RequestId>\
+                 </ResponseMetadata></{action}Response>"
+            ),
+        }
+    }
+
+    /// The state of a group as the SDK reads each described version of it.
+    #[tokio::test]
+    async fn a_group_is_pending_until_its_desired_capacity_is_in_service() {
+        let versions = [
+            (&["Pending", "InService"][..], None, LiveState::Pending),
+            (&["InService"][..], None, LiveState::Pending),
+            (&["InService", "InService"][..], None, LiveState::Available),
+            (
+                &["InService", "InService"][..],
+                Some(DELETING),
+                LiveState::Deleting,
+            ),
+        ];
+        let server = StubServer::start(
+            versions
+                .iter()
+                .map(|(instances, status, _)| {
+                    described(&[group_xml((2, 2, 2), instances, *status)])
+                })
+                .collect(),
+        );
+        let client = server.autoscaling();
+        for (instances, status, expected) in versions {
+            let group = describe(&client, "web-app").await.unwrap().unwrap();
+            assert_eq!(state(&group), expected, "{instances:?} {status:?}");
+        }
+    }
+
+    /// AWS refuses to delete a group with instances, and terminating them takes time: the
+    /// delete scales to zero once, answers a dependency violation while any remain, and deletes
+    /// the group only when none do.
+    #[tokio::test]
+    async fn delete_scales_to_zero_waits_for_the_instances_then_deletes() {
+        let server = StubServer::start(vec![
+            described(&[group_xml((2, 2, 2), &["InService", "InService"], None)]),
+            done("UpdateAutoScalingGroup"),
+            described(&[group_xml((0, 0, 0), &["Terminating", "Terminating"], None)]),
+            // Second attempt: already at zero, one instance still terminating.
+            described(&[group_xml((0, 0, 0), &["Terminating:Wait"], None)]),
+            described(&[group_xml((0, 0, 0), &["Terminating:Wait"], None)]),
+            // Third: none left.
+            described(&[group_xml((0, 0, 0), &[], None)]),
+            described(&[group_xml((0, 0, 0), &[], None)]),
+            done("DeleteAutoScalingGroup"),
+        ]);
+        let client = server.autoscaling();
+        let current = Found::new("web-app", LiveState::Available, Attrs::new());
+
+        let first = delete(&client, &current).await.unwrap_err();
+        assert_eq!(first.kind, ErrorKind::DependencyViolation, "{first}");
+        assert!(first.message.contains("2 instance(s)"), "{first}");
+        let second = delete(&client, &current).await.unwrap_err();
+        assert!(second.message.contains("1 instance(s)"), "{second}");
+        delete(&client, &current).await.unwrap();
+
+        assert_eq!(server.unused(), 0);
+        let asked = server.requests();
+        let has = |i: usize, part: &str| server.asked(i, part);
+        assert!(
+            has(1, "MinSize=0") && has(1, "MaxSize=0") && has(1, "DesiredCapacity=0"),
+            "{asked:?}"
+        );
+        let updates = asked
+            .iter()
+            .filter(|r| r.contains("Action=UpdateAutoScalingGroup"))
+            .count();
+        assert_eq!(updates, 1, "scaled to zero once: {asked:?}");
+    }
+}
