@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{Filter, RequestLaunchTemplateData, ResourceType, Tag, T
 use recon_model::Value;
 use recon_model::tags::{ENV, ID};
 use recon_provider::{CreateRequest, ErrorKind, Provider};
-use support::{address as addr, attrs, harness};
+use support::{address as addr, attrs, harness, list, map, s, strs};
 
 fn tags(pairs: &[(&str, &str)]) -> Value {
     Value::Map(
@@ -285,22 +285,18 @@ async fn a_load_balancer_delete_leaves_interfaces_the_elb_service_did_not_make()
         )
         .await
         .unwrap();
-    let listener = Value::Map(
-        [("protocol", "http"), ("instance_protocol", "http")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), Value::str(v)))
-            .chain([
-                ("port".to_owned(), Value::Int(80)),
-                ("instance_port".to_owned(), Value::Int(80)),
-            ])
-            .collect(),
-    );
+    let listener = map(&[
+        ("protocol", s("http")),
+        ("port", Value::Int(80)),
+        ("instance_protocol", s("http")),
+        ("instance_port", Value::Int(80)),
+    ]);
     let wanted = h.wanted(
         "load_balancer.front",
         &[
-            ("name", Value::str(&h.env)),
-            ("listeners", Value::List(vec![listener])),
-            ("subnets", Value::List(vec![Value::str(&subnet.id)])),
+            ("name", s(&h.env)),
+            ("listeners", list(vec![listener])),
+            ("subnets", strs(&[&subnet.id])),
         ],
         &[],
     );
