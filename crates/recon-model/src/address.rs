@@ -1,114 +1,11 @@
-//! Resource addresses (`kind.name`) and the closed set of kinds.
+//! Resource addresses (`kind.name`). The kinds themselves are declared once, in `kinds`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Every kind of resource recon manages, and the kinds it can only look up. Adding a kind: one
-/// variant here, one module in `kinds/`, one line in `kinds::def`, and one module in the AWS
-/// crate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Vpc,
-    Subnet,
-    InternetGateway,
-    RouteTable,
-    ElasticIp,
-    NatGateway,
-    SecurityGroup,
-    KeyPair,
-    LaunchTemplate,
-    Instance,
-    KmsKey,
-    EfsFileSystem,
-    EfsMountTarget,
-    LoadBalancer,
-    AutoscalingGroup,
-    /// An AMI: only ever looked up (`lookups:`), never managed.
-    Image,
-}
-
-impl Kind {
-    /// The kinds recon manages (creates, discovers by tag, deletes), in a stable order.
-    pub const ALL: &'static [Kind] = &[
-        Kind::Vpc,
-        Kind::Subnet,
-        Kind::InternetGateway,
-        Kind::RouteTable,
-        Kind::ElasticIp,
-        Kind::NatGateway,
-        Kind::SecurityGroup,
-        Kind::KeyPair,
-        Kind::LaunchTemplate,
-        Kind::Instance,
-        Kind::KmsKey,
-        Kind::EfsFileSystem,
-        Kind::EfsMountTarget,
-        Kind::LoadBalancer,
-        Kind::AutoscalingGroup,
-    ];
-
-    /// Every kind: the managed ones, then the lookup-only ones.
-    pub const EVERY: &'static [Kind] = &[
-        Kind::Vpc,
-        Kind::Subnet,
-        Kind::InternetGateway,
-        Kind::RouteTable,
-        Kind::ElasticIp,
-        Kind::NatGateway,
-        Kind::SecurityGroup,
-        Kind::KeyPair,
-        Kind::LaunchTemplate,
-        Kind::Instance,
-        Kind::KmsKey,
-        Kind::EfsFileSystem,
-        Kind::EfsMountTarget,
-        Kind::LoadBalancer,
-        Kind::AutoscalingGroup,
-        Kind::Image,
-    ];
-
-    /// Kinds that exist in AWS but that recon only looks up, never manages.
-    pub const LOOKUP_ONLY: &'static [Kind] = &[Kind::Image];
-
-    /// Whether recon creates and deletes resources of this kind.
-    pub fn is_managed(self) -> bool {
-        !Kind::LOOKUP_ONLY.contains(&self)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Vpc => "vpc",
-            Kind::Subnet => "subnet",
-            Kind::InternetGateway => "internet_gateway",
-            Kind::RouteTable => "route_table",
-            Kind::ElasticIp => "elastic_ip",
-            Kind::NatGateway => "nat_gateway",
-            Kind::SecurityGroup => "security_group",
-            Kind::KeyPair => "key_pair",
-            Kind::LaunchTemplate => "launch_template",
-            Kind::Instance => "instance",
-            Kind::KmsKey => "kms_key",
-            Kind::EfsFileSystem => "efs_file_system",
-            Kind::EfsMountTarget => "efs_mount_target",
-            Kind::LoadBalancer => "load_balancer",
-            Kind::AutoscalingGroup => "autoscaling_group",
-            Kind::Image => "image",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::EVERY.iter().copied().find(|k| k.as_str() == s)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::kinds::Kind;
 
 /// `kind.name`: the identity of a resource within an environment. It is also the value of the
 /// `recon:id` tag, which is how a live resource is matched to the spec.

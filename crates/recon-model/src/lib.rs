@@ -10,6 +10,7 @@
 
 pub mod address;
 pub mod diff;
+pub mod facts;
 pub mod kinds;
 pub mod lookup;
 pub mod plan;
@@ -21,6 +22,7 @@ pub mod value;
 
 pub use address::{Address, AddressError, Kind};
 pub use diff::{AttrDiff, diff_attrs};
+pub use facts::{AwsFacts, CreateToken, Lifecycle};
 pub use lookup::{Lookup, LookupDef};
 pub use plan::{
     Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,

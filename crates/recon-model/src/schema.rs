@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::address::Kind;
+use crate::facts::AwsFacts;
 use crate::resource::DesiredResource;
 use crate::value::Value;
 
@@ -101,6 +102,8 @@ pub struct KindDef {
     pub after: &'static [Kind],
     /// Checks beyond the schema: combinations of fields, relations to other resources.
     pub check: fn(&DesiredResource, Others<'_>) -> Vec<Problem>,
+    /// What AWS does with it beyond the schema: ids, "not found" codes, tokens, states.
+    pub aws: AwsFacts,
 }
 
 impl KindDef {

@@ -7,6 +7,7 @@
 //! check and tags change in place; the name is fixed. A delete first scales the group to zero
 //! and waits for its instances to terminate: AWS refuses to delete a group with instances.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 
 /// The output holding the ids of the instances a live group has (a list of strings), as the
@@ -109,6 +110,7 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "arn"],
     after: &[],
     check,
+    aws: AwsFacts::simple("asg", &["ValidationError"]),
 };
 
 fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

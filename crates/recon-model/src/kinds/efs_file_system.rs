@@ -6,6 +6,7 @@
 //! deterministic request token, so a retried create returns the file system the first one made.
 //! A file system with mount targets cannot be deleted: the executor deletes them first.
 
+use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -62,6 +63,10 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check,
+    aws: AwsFacts {
+        create_token: CreateToken::CreationToken,
+        ..AwsFacts::simple("fs", &["FileSystemNotFound"])
+    },
 };
 
 fn check(fs: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

@@ -4,6 +4,7 @@
 //! the security groups change in place. Mount targets take no tags: recon records a mount
 //! target's address on its file system (tag `recon:mt:<subnet id>`).
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 
@@ -43,4 +44,5 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check: no_checks,
+    aws: AwsFacts::simple("fsmt", &["MountTargetNotFound"]),
 };

@@ -4,6 +4,7 @@
 //! instance, so replacing the instance keeps the address. Releasing an address that is in use
 //! fails on AWS, so whatever uses it (a NAT gateway) refers to it and is deleted first.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 
@@ -23,4 +24,9 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "public_ip"],
     after: &[],
     check: no_checks,
+    aws: AwsFacts {
+        // AssociateAddress.
+        set_after_create: &[("instance", || None)],
+        ..AwsFacts::simple("eipalloc", &["InvalidAllocationID.NotFound"])
+    },
 };

@@ -1,6 +1,7 @@
 //! `image`: an AMI. Only ever looked up (`lookups:`), never created or deleted; see
 //! [`crate::lookup`] for its filters.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::schema::{KindDef, no_checks};
 
@@ -11,4 +12,5 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "name", "creation_date", "architecture"],
     after: &[],
     check: no_checks,
+    aws: AwsFacts::simple("ami", &["InvalidAMIID.NotFound"]),
 };

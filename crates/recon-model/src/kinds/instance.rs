@@ -9,6 +9,7 @@
 //! tag AWS puts on the instance). An Elastic IP is associated from the `elastic_ip` side
 //! (`instance: instance.<name>`), so that replacing the instance keeps the address.
 
+use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -131,6 +132,10 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "private_ip_address", "public_ip_address"],
     after: &[Kind::InternetGateway],
     check,
+    aws: AwsFacts {
+        create_token: CreateToken::ClientToken,
+        ..AwsFacts::simple("i", &["InvalidInstanceID.NotFound"])
+    },
 };
 
 fn check(instance: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {

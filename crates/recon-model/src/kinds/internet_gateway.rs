@@ -4,6 +4,7 @@
 //! are mapped in the VPC, so NAT gateways (and their addresses) are deleted before it (see
 //! `after` on `nat_gateway`).
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 
@@ -23,4 +24,9 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check: no_checks,
+    aws: AwsFacts {
+        // AttachInternetGateway.
+        set_after_create: &[("vpc", || None)],
+        ..AwsFacts::simple("igw", &["InvalidInternetGatewayID.NotFound"])
+    },
 };

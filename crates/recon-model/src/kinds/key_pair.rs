@@ -6,6 +6,7 @@
 //! tags is fixed (replace): AWS cannot change a key, and a new private key file needs a new key.
 //! Other resources use the key by name: `key_name: ${key_pair.<name>.key_name}`.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -48,6 +49,7 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "key_name"],
     after: &[],
     check,
+    aws: AwsFacts::simple("key", &["InvalidKeyPair.NotFound"]),
 };
 
 fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

@@ -6,6 +6,7 @@
 //! as gone. recon owns every grant of a key it owns that has a name: named grants found live
 //! but not in the spec are revoked.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -143,6 +144,16 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "arn"],
     after: &[],
     check,
+    aws: AwsFacts {
+        // EnableKeyRotation, CreateAlias, CreateGrant: a new key has none of them. CreateKey
+        // takes no token. Key ids are UUIDs on AWS; the fake's are `key-00000001`.
+        set_after_create: &[
+            ("enable_key_rotation", || Some(Value::Bool(false))),
+            ("alias", || None),
+            ("grants", || Some(Value::List(vec![]))),
+        ],
+        ..AwsFacts::simple("key", &["NotFoundException"])
+    },
 };
 
 fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

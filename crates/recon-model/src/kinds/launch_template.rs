@@ -7,6 +7,7 @@
 //! network settings go on the template's first network interface. `http_tokens` defaults to
 //! `required` (IMDSv2 only), unlike AWS, whose default allows IMDSv1.
 
+use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 use crate::value::Value;
@@ -131,4 +132,8 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "latest_version"],
     after: &[],
     check: no_checks,
+    aws: AwsFacts {
+        create_token: CreateToken::ClientToken,
+        ..AwsFacts::simple("lt", &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateName.NotFoundException"])
+    },
 };

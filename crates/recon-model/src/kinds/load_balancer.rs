@@ -8,6 +8,7 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -144,6 +145,7 @@ pub static DEF: KindDef = KindDef {
     // An internet-facing load balancer needs its VPC's internet gateway attached.
     after: &[Kind::InternetGateway],
     check,
+    aws: AwsFacts::simple("elb", &["LoadBalancerNotFound", "AccessPointNotFound"]),
 };
 
 /// A valid classic ELB name for `<environment>-<name>`: `_` becomes `-`, and a name longer than

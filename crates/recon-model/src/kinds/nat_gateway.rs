@@ -5,6 +5,7 @@
 //! at it once `available`; deletion takes minutes too, and until it is `deleted` its subnet
 //! cannot be deleted nor its address released. The executor waits for both.
 
+use crate::facts::{AwsFacts, CreateToken, Lifecycle};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -40,6 +41,11 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[Kind::InternetGateway],
     check,
+    aws: AwsFacts {
+        create_token: CreateToken::ClientToken,
+        lifecycle: Lifecycle::NAT_GATEWAY,
+        ..AwsFacts::simple("nat", &["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"])
+    },
 };
 
 fn check(nat: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -72,6 +73,16 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check,
+    aws: AwsFacts {
+        create_token: CreateToken::ClientToken,
+        // CreateRoute, AssociateRouteTable, ReplaceRouteTableAssociation.
+        set_after_create: &[
+            ("routes", || Some(Value::List(vec![]))),
+            ("subnets", || Some(Value::List(vec![]))),
+            ("main", || Some(Value::Bool(false))),
+        ],
+        ..AwsFacts::simple("rtb", &["InvalidRouteTableID.NotFound"])
+    },
 };
 
 fn check(table: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

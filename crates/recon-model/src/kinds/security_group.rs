@@ -7,6 +7,7 @@
 //! Ports are `22`, `1000-2000` or `all`; protocol `all` implies `all` ports, and `icmp` takes
 //! `all` only.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
@@ -105,6 +106,14 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check,
+    aws: AwsFacts {
+        // A new group has AWS's default egress rule and no ingress; Authorize/Revoke*.
+        set_after_create: &[
+            ("ingress", || Some(Value::List(vec![]))),
+            ("egress", || Some(default_egress())),
+        ],
+        ..AwsFacts::simple("sg", &["InvalidGroup.NotFound", "InvalidGroupId.NotFound"])
+    },
 };
 
 fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

@@ -5,6 +5,7 @@
 //! of the same VPC: AWS refuses both, and recon says so before any call. `tier` is intent only
 //! (never sent to AWS, never compared): the review rules check the routes against it.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::kinds::{cidr_of, referenced_cidr};
 use crate::resource::DesiredResource;
@@ -55,6 +56,12 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check,
+    aws: AwsFacts {
+        // ModifySubnetAttribute.
+        set_after_create: &[("map_public_ip_on_launch", || Some(Value::Bool(false)))],
+        chosen_by_aws: &[("availability_zone", || Value::str("us-east-1a"))],
+        ..AwsFacts::simple("subnet", &["InvalidSubnetID.NotFound"])
+    },
 };
 
 fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {

@@ -5,6 +5,7 @@
 //! network ACL with every VPC; recon does not own those and never touches them, except that a
 //! `route_table` with `main: true` takes over the main association.
 
+use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
 use crate::value::Value;
@@ -46,4 +47,12 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id"],
     after: &[],
     check: no_checks,
+    aws: AwsFacts {
+        // CreateVpc takes neither: ModifyVpcAttribute sets them, one per call.
+        set_after_create: &[
+            ("enable_dns_support", || Some(Value::Bool(true))),
+            ("enable_dns_hostnames", || Some(Value::Bool(false))),
+        ],
+        ..AwsFacts::simple("vpc", &["InvalidVpcID.NotFound"])
+    },
 };
