@@ -1,11 +1,10 @@
 //! The spec document: top-level keys, resource addresses, each resource through the schema,
 //! then each kind's own checks and the dependency graph.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use miette::SourceSpan;
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
+use recon_dag::Dag;
 use recon_model::{
     Address, AddressError, DesiredResource, Field, Kind, Presence, Problem, Silence, Spec, Type,
     Update, Value, kinds,
@@ -609,32 +608,22 @@ fn problem_diagnostic(cx: &Cx<'_>, res: &Res, problem: &Problem) -> crate::SpecD
 
 /// Reports each dependency cycle once: the resources in it, labelled at the references.
 fn cycles(cx: &mut Cx<'_>, converted: &[Converted]) {
-    let mut graph: DiGraph<usize, ()> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..converted.len()).map(|i| graph.add_node(i)).collect();
     let index: BTreeMap<&Address, usize> = converted
         .iter()
         .enumerate()
         .map(|(i, c)| (&c.resource.address, i))
         .collect();
+    // `i → j`: resource i needs j first.
+    let mut graph = Dag::new(converted.len());
     for (i, c) in converted.iter().enumerate() {
         for dep in c.resource.dependencies() {
             if let Some(&j) = index.get(&dep) {
-                graph.update_edge(nodes[i], nodes[j], ());
+                graph.add_edge(i, j);
             }
         }
     }
-    let mut components: Vec<Vec<usize>> = tarjan_scc(&graph)
-        .into_iter()
-        .filter(|c| c.len() > 1)
-        .map(|c| {
-            let mut c: Vec<usize> = c.into_iter().map(|n| graph[n]).collect();
-            c.sort_unstable();
-            c
-        })
-        .collect();
-    components.sort();
-    for component in components {
-        let cycle = shortest_cycle(&graph, &nodes, &component);
+    for mut cycle in graph.cycles() {
+        cycle.push(cycle[0]);
         let names: Vec<String> = cycle
             .iter()
             .map(|&i| converted[i].resource.address.to_string())
@@ -665,45 +654,4 @@ fn cycles(cx: &mut Cx<'_>, converted: &[Converted]) {
             "no order can create these: remove one of the references (or `depends_on` entries)",
         ));
     }
-}
-
-/// The shortest cycle through the first resource of a strongly connected component, as
-/// resource indices with the first repeated at the end.
-fn shortest_cycle(
-    graph: &DiGraph<usize, ()>,
-    nodes: &[NodeIndex],
-    component: &[usize],
-) -> Vec<usize> {
-    let start = component[0];
-    let mut parent: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut queue = VecDeque::from([start]);
-    while let Some(at) = queue.pop_front() {
-        let mut next: Vec<usize> = graph
-            .neighbors(nodes[at])
-            .map(|n| graph[n])
-            .filter(|n| component.contains(n))
-            .collect();
-        next.sort_unstable();
-        for n in next {
-            if n == start {
-                let mut cycle = vec![at];
-                let mut cur = at;
-                while cur != start {
-                    cur = parent[&cur];
-                    cycle.push(cur);
-                }
-                cycle.reverse();
-                cycle.push(start);
-                return cycle;
-            }
-            if n != start && !parent.contains_key(&n) {
-                parent.insert(n, at);
-                queue.push_back(n);
-            }
-        }
-    }
-    // Unreachable for a strongly connected component of two or more resources.
-    let mut cycle = component.to_vec();
-    cycle.push(start);
-    cycle
 }
