@@ -1,7 +1,9 @@
 //! The executor: carries out a [`Plan`] through a [`Provider`].
 //!
 //! Creates and updates run in dependency order, deletes in reverse, a replacement as delete
-//! then create; ready steps run concurrently up to [`ExecConfig::parallelism`]. After a create
+//! then create, in the order of the plan's step graph ([`recon_plan::StepGraph`], the one
+//! `recon graph --plan` draws); every ready step runs at once, and the AWS calls of all of them
+//! are bounded by [`ExecConfig::parallelism`]. After a create
 //! the executor waits until the resource is available and converges the fields the create call
 //! does not set with one update. Deletes retry `DependencyViolation` with bounded backoff and
 //! wait until the resource is gone. A failed step's dependents are skipped, independent
@@ -13,7 +15,7 @@
 //! - Waiting and retrying policy lives here, once for every kind; providers only report states
 //!   and classify errors.
 
-mod graph;
+mod bounded;
 mod steps;
 mod token;
 mod types;
@@ -22,30 +24,33 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use recon_model::{Action, Address, LiveResource, LiveState, Plan};
+use recon_plan::StepGraph;
 use recon_provider::Provider;
 use tokio::task::JoinSet;
 
-use crate::graph::Graph;
+use crate::bounded::Bounded;
 use crate::steps::{Ctx, Effect, Events, StepRun, create_step, delete_step, update_step};
 pub use crate::token::idempotency_token;
 pub use crate::types::{
-    Event, ExecConfig, ExecError, KindTimeouts, Outcome, Report, Step, StepResult, error_chain,
-    human,
+    Event, ExecConfig, ExecError, KindTimeouts, Outcome, Report, StepResult, error_chain, human,
 };
+pub use recon_plan::Step;
 
 /// Carries out every change of `plan`, reporting progress through `on_event`, and returns what
 /// happened to each step.
 ///
 /// Each change becomes steps: `Create` → create, `Update` → update, `Delete` → delete,
 /// `Replace` → delete (the live resource) then create (the wanted one). The steps are ordered by
-/// the plan's `depends_on` (creates and updates after those of what they depend on),
-/// `live_depends_on` (deletes before the deletes of what the live version uses; an update that
-/// stops using a deleted resource before its delete), and the kinds' `after` order; see the
-/// step functions for what each step does, waits for and retries.
+/// [`StepGraph::build`]: the plan's `depends_on` (creates and updates after those of what they
+/// depend on), `live_depends_on` (deletes before the deletes of what the live version uses; an
+/// update that stops using a deleted resource before its delete), and the kinds' `after` order
+/// within a VPC; see the step functions for what each step does, waits for and retries.
 ///
 /// # Guarantees
-/// - No provider call is made for a step before every step it is ordered after is done; at
-///   most `parallelism` steps (hence at most that many mutating calls) run at once.
+/// - No provider call is made for a step before every step it is ordered after is done.
+/// - At most `parallelism` provider calls (hence at most that many mutating calls) are in
+///   flight at once. A step holds no slot while it waits between polls or retries, so steps
+///   waiting for slow resources never keep a ready step from starting its calls.
 /// - If the ordering constraints form a cycle, nothing is called: the cycle's steps fail with
 ///   [`ExecError::Cycle`] and every other step is skipped because of the cycle's first step.
 /// - A failed step's transitive dependents are not run: each is reported once as
@@ -75,12 +80,12 @@ pub async fn execute<P: Provider>(
     on_event: impl Fn(Event) + Send + Sync + 'static,
 ) -> Report {
     let events: Events = Arc::new(on_event);
-    let graph = Graph::build(plan);
+    let graph = StepGraph::build(plan);
     let mut live = initial_live(plan);
     let n = graph.nodes.len();
     let mut results: Vec<Option<StepResult>> = (0..n).map(|_| None).collect();
 
-    if let Err(cycle) = graph.check_acyclic() {
+    if let Some(cycle) = graph.cycle() {
         let steps: Vec<(Address, Step)> = cycle
             .iter()
             .map(|&i| (graph.nodes[i].address.clone(), graph.nodes[i].step))
@@ -112,17 +117,16 @@ pub async fn execute<P: Provider>(
         return report(&graph, results, live);
     }
 
+    let provider = Arc::new(Bounded::new(provider, config.parallelism));
     let config = Arc::new(config.clone());
     let environment: Arc<str> = plan.environment.as_str().into();
-    let parallelism = config.parallelism.max(1);
-    let mut waiting_for: Vec<usize> = graph.deps.iter().map(BTreeSet::len).collect();
+    let mut waiting_for: Vec<usize> = (0..n).map(|i| graph.waits_for(i).len()).collect();
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting_for[i] == 0).collect();
     let mut tasks: JoinSet<StepRun> = JoinSet::new();
     let mut task_node: HashMap<tokio::task::Id, usize> = HashMap::new();
 
     loop {
-        while tasks.len() < parallelism {
-            let Some(i) = ready.pop_first() else { break };
+        while let Some(i) = ready.pop_first() {
             let node = &graph.nodes[i];
             let change = plan.changes[node.change].clone();
             let ctx = Ctx {
@@ -193,7 +197,7 @@ pub async fn execute<P: Provider>(
         match run.result {
             Ok(id) => {
                 results[i] = Some(StepResult::Done { id });
-                for &d in &graph.dependents[i] {
+                for &d in graph.waited_on_by(i) {
                     waiting_for[d] -= 1;
                     if waiting_for[d] == 0 && results[d].is_none() {
                         ready.insert(d);
@@ -217,13 +221,13 @@ pub async fn execute<P: Provider>(
 /// Marks every step that transitively waits for `failed` and has no result yet as skipped
 /// because of `failed`'s address.
 fn skip_dependents(
-    graph: &Graph,
+    graph: &StepGraph,
     failed: usize,
     results: &mut [Option<StepResult>],
     events: &Events,
 ) {
     let because = graph.nodes[failed].address.clone();
-    let mut stack: Vec<usize> = graph.dependents[failed].iter().copied().collect();
+    let mut stack: Vec<usize> = graph.waited_on_by(failed).iter().copied().collect();
     while let Some(d) = stack.pop() {
         if results[d].is_some() {
             continue;
@@ -237,7 +241,7 @@ fn skip_dependents(
         results[d] = Some(StepResult::Skipped {
             because: because.clone(),
         });
-        stack.extend(graph.dependents[d].iter().copied());
+        stack.extend(graph.waited_on_by(d).iter().copied());
     }
 }
 
@@ -280,7 +284,7 @@ fn referenced(
 }
 
 fn report(
-    graph: &Graph,
+    graph: &StepGraph,
     results: Vec<Option<StepResult>>,
     live: BTreeMap<Address, LiveResource>,
 ) -> Report {

@@ -12,7 +12,9 @@ use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRe
 use tokio::time::{Instant, sleep};
 
 use crate::token::idempotency_token;
-use crate::types::{Event, ExecConfig, ExecError, Step, error_chain};
+use recon_plan::Step;
+
+use crate::types::{Event, ExecConfig, ExecError, error_chain};
 
 /// How often a `Waiting` event repeats while the reason stays the same.
 const WAITING_EVERY: Duration = Duration::from_secs(10);

@@ -1,13 +1,15 @@
 //! The executor's public vocabulary: configuration, steps, events, outcomes, errors, report.
 
 use std::collections::BTreeMap;
-use std::fmt;
+
 use std::time::Duration;
 
-use recon_model::{Address, Kind, LiveResource};
+use recon_model::{Address, Kind, LiveResource, kinds};
+use recon_plan::Step;
 use recon_provider::ProviderError;
 
-/// How long to wait for a kind's resources to become available and to be gone.
+/// How long to wait for a kind's resources to become available and to be gone (by default,
+/// the kind's AWS facts: `ready_within` and `deleted_within`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KindTimeouts {
     /// From the create call's return to `available`.
@@ -19,7 +21,8 @@ pub struct KindTimeouts {
 /// Timing and concurrency of [`crate::execute`].
 #[derive(Clone, Debug)]
 pub struct ExecConfig {
-    /// Steps running at once (at least 1). Default 10.
+    /// AWS calls in flight at once (at least 1), whatever the number of steps under way.
+    /// Default 10.
     pub parallelism: usize,
     /// First delay between polls and retries. Default 1 s; doubles each time up to `poll_max`.
     pub poll_initial: Duration,
@@ -32,11 +35,10 @@ pub struct ExecConfig {
     /// How long a delete refused with `DependencyViolation` or `IncorrectState` is retried.
     /// Default 15 min.
     pub dependency_timeout: Duration,
-    /// Per-kind waits; kinds not listed use `default_timeouts`. Default: NAT gateway ready
-    /// 10 min, delete 30 min.
+    /// Per-kind waits that override the kind's AWS facts (`DEF.aws.lifecycle`: most kinds
+    /// 10 min to become available and 20 min to be gone, a NAT gateway 10 and 30). Default:
+    /// none.
     pub timeouts: BTreeMap<Kind, KindTimeouts>,
-    /// Default: ready 10 min, delete 20 min.
-    pub default_timeouts: KindTimeouts,
 }
 
 impl Default for ExecConfig {
@@ -48,46 +50,19 @@ impl Default for ExecConfig {
             poll_max: Duration::from_secs(15),
             not_found_grace: Duration::from_secs(2 * MIN),
             dependency_timeout: Duration::from_secs(15 * MIN),
-            timeouts: BTreeMap::from([(
-                Kind::NatGateway,
-                KindTimeouts {
-                    ready: Duration::from_secs(10 * MIN),
-                    delete: Duration::from_secs(30 * MIN),
-                },
-            )]),
-            default_timeouts: KindTimeouts {
-                ready: Duration::from_secs(10 * MIN),
-                delete: Duration::from_secs(20 * MIN),
-            },
+            timeouts: BTreeMap::new(),
         }
     }
 }
 
 impl ExecConfig {
     pub fn timeouts_for(&self, kind: Kind) -> KindTimeouts {
-        self.timeouts
-            .get(&kind)
-            .copied()
-            .unwrap_or(self.default_timeouts)
-    }
-}
-
-/// What a step does to one resource. A replacement is two steps: `Delete` of the live
-/// resource, then `Create` of the wanted one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Step {
-    Create,
-    Update,
-    /// Also the first half of a replacement.
-    Delete,
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Step::Create => "create",
-            Step::Update => "update",
-            Step::Delete => "delete",
+        self.timeouts.get(&kind).copied().unwrap_or_else(|| {
+            let lifecycle = kinds::def(kind).aws.lifecycle;
+            KindTimeouts {
+                ready: lifecycle.ready_within,
+                delete: lifecycle.deleted_within,
+            }
         })
     }
 }

@@ -1,0 +1,73 @@
+//! `--parallelism` as a bound on AWS calls, not on steps: every provider call holds one of N
+//! permits while it is in flight, and only then. A step that sleeps between polls of a pending
+//! NAT gateway, or backs off from a `DependencyViolation`, holds none, so it never keeps an
+//! unrelated step from starting.
+
+use std::sync::Arc;
+
+use recon_model::{Address, Attrs, Kind, LiveResource};
+use recon_provider::{CreateRequest, Provider, ProviderError, UpdateRequest};
+use tokio::sync::Semaphore;
+
+/// A provider whose calls are at most `permits` at a time.
+///
+/// # Guarantees
+/// - At most `permits` calls (reads included, hence at most that many mutating calls) are in
+///   flight at once.
+/// - Waiting for a permit is first come, first served (tokio's semaphore is fair).
+pub(crate) struct Bounded<P> {
+    inner: Arc<P>,
+    permits: Semaphore,
+}
+
+impl<P: Provider> Bounded<P> {
+    pub fn new(inner: Arc<P>, permits: usize) -> Self {
+        Bounded {
+            inner,
+            permits: Semaphore::new(permits.max(1)),
+        }
+    }
+
+    async fn call<T>(&self, f: impl Future<Output = T>) -> T {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        f.await
+    }
+}
+
+impl<P: Provider> Provider for Bounded<P> {
+    async fn discover(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        self.call(self.inner.discover(kind, environment)).await
+    }
+
+    async fn read(&self, kind: Kind, id: &str) -> Result<Option<LiveResource>, ProviderError> {
+        self.call(self.inner.read(kind, id)).await
+    }
+
+    async fn create(&self, request: CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        self.call(self.inner.create(request)).await
+    }
+
+    async fn update(&self, request: UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        self.call(self.inner.update(request)).await
+    }
+
+    async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
+        self.call(self.inner.delete(live)).await
+    }
+
+    async fn lookup(
+        &self,
+        address: &Address,
+        filters: &Attrs,
+    ) -> Result<LiveResource, ProviderError> {
+        self.call(self.inner.lookup(address, filters)).await
+    }
+}
