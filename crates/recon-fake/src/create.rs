@@ -4,6 +4,7 @@ use recon_model::{Attrs, LiveResource, LiveState, Presence, kinds::def};
 use recon_provider::{CreateRequest, ProviderError};
 use tokio::time::Instant;
 
+use crate::errors::invalid;
 use crate::store::Entry;
 use crate::{FakeCloud, FakeConfig, Inner, quirks, references, tokens};
 
@@ -41,7 +42,7 @@ impl FakeCloud {
         }
         for name in request.attrs.keys() {
             if kind_def.field(name).is_none() {
-                return Err(crate::errors::invalid(
+                return Err(invalid(
                     "InvalidParameterValue",
                     format!("`{kind}` has no field `{name}`"),
                 ));

@@ -1,7 +1,7 @@
 //! A delete call: refused while something still uses the resource; otherwise it is `deleting`
 //! for the kind's deleting time, then gone.
 
-use recon_model::LiveResource;
+use recon_model::{LiveResource, LiveState};
 use recon_provider::ProviderError;
 use tokio::time::Instant;
 
@@ -30,7 +30,7 @@ impl FakeCloud {
             return Ok(());
         };
         match entry.state(now) {
-            None | Some(recon_model::LiveState::Deleting) => return Ok(()),
+            None | Some(LiveState::Deleting) => return Ok(()),
             Some(_) => {}
         }
         if !entry.visible(now) {
