@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use recon_model::Kind;
+use recon_model::{Kind, kinds::def};
 
-/// Per-kind durations and call latency. [`FakeConfig::default`] is AWS-like: a NAT gateway is
-/// `pending` for 60 s and `deleting` for 30 s, everything else is immediate, reads never lag and
-/// calls take no time. [`FakeConfig::instant`] has no delays at all.
+/// Per-kind durations and call latency. [`FakeConfig::default`] is AWS-like: each kind is
+/// `pending` and `deleting` for as long as its AWS facts' lifecycle says (a NAT gateway 60 s and
+/// 30 s, everything else is immediate), reads never lag and calls take no time.
+/// [`FakeConfig::instant`] has no delays at all.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
     /// How long a new resource stays [`recon_model::LiveState::Pending`] before it becomes
@@ -31,13 +32,22 @@ pub struct FakeConfig {
 impl Default for FakeConfig {
     fn default() -> Self {
         FakeConfig {
-            pending_for: BTreeMap::from([(Kind::NatGateway, Duration::from_secs(60))]),
-            deleting_for: BTreeMap::from([(Kind::NatGateway, Duration::from_secs(30))]),
+            pending_for: from_lifecycle(|l| l.pending),
+            deleting_for: from_lifecycle(|l| l.deleting),
             read_lag: BTreeMap::new(),
             latency: Duration::ZERO,
             routes_block_delete: true,
         }
     }
+}
+
+/// The kinds whose lifecycle gives a non-zero duration, with it.
+fn from_lifecycle(duration: fn(&recon_model::Lifecycle) -> Duration) -> BTreeMap<Kind, Duration> {
+    Kind::EVERY
+        .iter()
+        .map(|k| (*k, duration(&def(*k).aws.lifecycle)))
+        .filter(|(_, d)| !d.is_zero())
+        .collect()
 }
 
 impl FakeConfig {
@@ -77,5 +87,25 @@ impl FakeConfig {
 
     pub(crate) fn get(map: &BTreeMap<Kind, Duration>, kind: Kind) -> Duration {
         map.get(&kind).copied().unwrap_or(Duration::ZERO)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_takes_the_lifecycle_of_the_facts() {
+        let config = FakeConfig::default();
+        assert_eq!(
+            config.pending_for,
+            BTreeMap::from([(Kind::NatGateway, Duration::from_secs(60))])
+        );
+        assert_eq!(
+            config.deleting_for,
+            BTreeMap::from([(Kind::NatGateway, Duration::from_secs(30))])
+        );
+        let instant = FakeConfig::instant();
+        assert!(instant.pending_for.is_empty() && instant.deleting_for.is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! The fake's table entries for the compute kinds and its Elastic IP / instance special case.
+//! The fake's ids for the compute kinds (their AWS facts' prefixes) and its Elastic IP / instance quirk.
 
 use std::collections::BTreeMap;
 
