@@ -896,3 +896,73 @@ async fn replacing_a_failed_nat_gateway_makes_a_new_one_with_a_new_token() {
         LiveState::Available
     );
 }
+
+/// `--parallelism` bounds calls, not steps: eleven NAT gateways pending for a minute each
+/// (more than the ten slots) do not keep an unrelated VPC and security group from being made.
+#[tokio::test(start_paused = true)]
+async fn steps_waiting_on_slow_nat_gateways_hold_no_slot() {
+    let fake = fake(FakeConfig::default().pending(Kind::NatGateway, secs(600)));
+    // First run: a VPC with an attached internet gateway, a public subnet and eleven addresses.
+    let mut base = vec![
+        want("vpc.main", &[("cidr_block", s("10.0.0.0/16"))]),
+        want("internet_gateway.main", &[("vpc", r("vpc.main"))]),
+        want(
+            "subnet.public",
+            &[("vpc", r("vpc.main")), ("cidr_block", s("10.0.1.0/24"))],
+        ),
+    ];
+    base.extend((0..11).map(|i| want(&format!("elastic_ip.e{i:02}"), &[])));
+    let (report, _) = run(&fake, &create_plan(&base), &config()).await;
+    assert_succeeded(&report);
+    fake.reset_log();
+
+    // Second run: eleven NAT gateways (they sort first, so they are the first ready steps),
+    // and a VPC with a security group that nothing ties to them.
+    let mut wants: Vec<Want> = (0..11)
+        .map(|i| {
+            want(
+                &format!("nat_gateway.n{i:02}"),
+                &[
+                    ("subnet", r("subnet.public")),
+                    ("elastic_ip", r(&format!("elastic_ip.e{i:02}"))),
+                ],
+            )
+        })
+        .collect();
+    wants.push(want("vpc.other", &[("cidr_block", s("10.1.0.0/16"))]));
+    wants.push(want("security_group.other", &[("vpc", r("vpc.other"))]));
+    let known: Vec<_> = report.live.values().cloned().collect();
+    let p = plan(wants.iter().map(create).collect(), known);
+    let started = tokio::time::Instant::now();
+    let config = ExecConfig {
+        parallelism: 10,
+        ..config()
+    };
+    let (report, events) = run(&fake, &p, &config).await;
+    assert_succeeded(&report);
+
+    let calls = fake.calls();
+    let other = ok_call(&calls, Op::Create, "security_group.other");
+    let first_nat_ready = Duration::from_secs(600);
+    assert!(
+        other.at < Duration::from_secs(5),
+        "the unrelated security group was created at {:?}, behind the NAT gateways",
+        other.at
+    );
+    // Every NAT gateway was asked for at once and waited for together, not ten at a time.
+    for i in 0..11 {
+        let nat = ok_call(&calls, Op::Create, &format!("nat_gateway.n{i:02}"));
+        assert!(
+            nat.at < Duration::from_secs(5),
+            "nat n{i:02} at {:?}",
+            nat.at
+        );
+    }
+    assert!(started.elapsed() < first_nat_ready * 2);
+    assert!(fake.max_in_flight() <= 10);
+    let waiting = events
+        .iter()
+        .filter(|e| matches!(e, Event::Waiting { address, .. } if address.kind == Kind::NatGateway))
+        .count();
+    assert!(waiting >= 11, "each NAT gateway waited while pending");
+}

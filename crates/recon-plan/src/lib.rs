@@ -19,4 +19,5 @@ mod steps;
 pub use destroy::plan_destroy;
 pub use graph::{Cycle, topological_order};
 pub use planner::{PlanError, plan};
+pub use scope::{may_interact, vpc_scopes};
 pub use steps::{Step, StepGraph, StepNode, Why};

@@ -11,7 +11,7 @@ use recon_model::{Address, Kind};
 /// (an Elastic IP, a KMS key, or a resource whose VPC is not managed by the environment).
 ///
 /// `depends_on` gives each address's direct dependencies; addresses it does not know have none.
-pub(crate) fn vpc_scopes(
+pub fn vpc_scopes(
     depends_on: &BTreeMap<Address, BTreeSet<Address>>,
 ) -> BTreeMap<Address, BTreeSet<Address>> {
     let mut scopes: BTreeMap<Address, BTreeSet<Address>> = BTreeMap::new();
@@ -51,7 +51,7 @@ fn scope_of(
 
 /// Whether kind order applies between two resources: when they share a VPC, or when either's
 /// VPC is unknown (then ordering them is the safe choice).
-pub(crate) fn may_interact(a: &BTreeSet<Address>, b: &BTreeSet<Address>) -> bool {
+pub fn may_interact(a: &BTreeSet<Address>, b: &BTreeSet<Address>) -> bool {
     a.is_empty() || b.is_empty() || !a.is_disjoint(b)
 }
 

@@ -125,7 +125,8 @@ fn listener() -> (TcpListener, String) {
 }
 
 /// A saved plan for `specs/irb.yaml` by hand: a create, an update, a replacement, a delete of
-/// something the spec no longer has; the rest unchanged.
+/// something the spec no longer has; the rest unchanged. Each change lists what it depends on,
+/// as the planner writes it: the drawing orders changed resources by the plan's step graph.
 const IRB_PLAN: &str = r#"{
   "format_version": 1,
   "mode": "apply",
@@ -133,10 +134,15 @@ const IRB_PLAN: &str = r#"{
   "region": "us-east-1",
   "live_fingerprint": "0",
   "changes": [
-    { "address": "security_group.efs", "action": "create" },
-    { "address": "efs_mount_target.data", "action": "create" },
-    { "address": "subnet.public", "action": "update", "id": "subnet-1" },
-    { "address": "instance.compute", "action": "replace", "id": "i-1" },
+    { "address": "security_group.efs", "action": "create",
+      "depends_on": ["security_group.compute", "vpc.main"] },
+    { "address": "efs_mount_target.data", "action": "create",
+      "depends_on": ["efs_file_system.data", "security_group.efs", "subnet.private"] },
+    { "address": "subnet.public", "action": "update", "id": "subnet-1",
+      "depends_on": ["vpc.main"], "live_depends_on": ["vpc.main"] },
+    { "address": "instance.compute", "action": "replace", "id": "i-1",
+      "depends_on": ["kms_key.data", "launch_template.compute"],
+      "live_depends_on": ["kms_key.data", "launch_template.compute"] },
     { "address": "security_group.legacy", "action": "delete", "id": "sg-1",
       "live_depends_on": ["vpc.main"] }
   ]

@@ -7,13 +7,17 @@
 //! - Edges run from a dependency to its dependent: the dependency is created first and deleted
 //!   last. `Ref` edges come from references and `depends_on` (a deleted resource's from what its
 //!   live version uses); `KindOrder` edges from `KindDef::after` (a NAT gateway after the
-//!   internet gateways), which order work without being written in the spec.
+//!   internet gateway of its VPC), which order work without being written in the spec.
+//! - With a plan, the edges between two resources the plan changes are exactly the plan's step
+//!   graph ([`StepGraph`], the one `recon apply` runs), turned into resource edges; a reference
+//!   between two changed resources that orders no step is a `Uses` edge. Edges that touch an
+//!   unchanged resource (which has no step) are the spec's, for context.
 //! - Edges are listed by dependent, in node order, then by dependency, in node order.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use recon_model::{Action, Address, Plan, Spec, kinds};
-use recon_plan::{Cycle, topological_order};
+use recon_plan::{Cycle, StepGraph, Why, may_interact, topological_order, vpc_scopes};
 
 /// What the plan does to a node; `None` in [`Node::status`] when no plan was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,6 +91,9 @@ pub enum EdgeKind {
     Ref,
     /// Kind order (`KindDef::after`).
     KindOrder,
+    /// With a plan: a reference between two changed resources that orders none of their steps
+    /// (a deleted route table used a subnet that is only updated).
+    Uses,
 }
 
 /// `from` (a dependency) must exist before `to`; indices into [`Graph::nodes`].
@@ -146,6 +153,28 @@ pub fn build(spec: &Spec, plan: Option<&Plan>) -> Result<Graph, Cycle> {
         .enumerate()
         .map(|(i, n)| (&n.address, i))
         .collect();
+    let dependencies: BTreeMap<Address, BTreeSet<Address>> = nodes
+        .iter()
+        .zip(&deps)
+        .map(|(n, d)| (n.address.clone(), d.iter().cloned().collect()))
+        .collect();
+    let scopes = vpc_scopes(&dependencies);
+    let none = BTreeSet::new();
+    let scope = |i: usize| scopes.get(&nodes[i].address).unwrap_or(&none);
+    // The plan's order, between resources it changes: (dependency, dependent) → why.
+    let steps = plan.map(StepGraph::build);
+    let ordered: BTreeMap<(usize, usize), EdgeKind> = steps
+        .iter()
+        .flat_map(StepGraph::resource_edges)
+        .filter_map(|(from, to, why)| {
+            let kind = match why {
+                Why::KindOrder => EdgeKind::KindOrder,
+                Why::Reference | Why::Replacement => EdgeKind::Ref,
+            };
+            Some(((*index.get(&from)?, *index.get(&to)?), kind))
+        })
+        .collect();
+    let changed = |i: usize| matches!(nodes[i].status, Some(s) if s != Status::NoChange);
     let mut edges = Vec::new();
     for (to, node) in nodes.iter().enumerate() {
         let direct: BTreeSet<usize> = deps[to]
@@ -157,14 +186,34 @@ pub fn build(spec: &Spec, plan: Option<&Plan>) -> Result<Graph, Cycle> {
         let by_kind: BTreeSet<usize> = nodes
             .iter()
             .enumerate()
-            .filter(|(i, n)| after.contains(&n.address.kind) && !direct.contains(i))
+            .filter(|(i, n)| {
+                after.contains(&n.address.kind)
+                    && !direct.contains(i)
+                    && may_interact(scope(*i), scope(to))
+            })
             .map(|(i, _)| i)
             .collect();
         let mut from_all: Vec<(usize, EdgeKind)> = direct
             .into_iter()
             .map(|f| (f, EdgeKind::Ref))
             .chain(by_kind.into_iter().map(|f| (f, EdgeKind::KindOrder)))
+            .filter_map(|(from, kind)| match steps {
+                // Between two changed resources, only the step graph decides.
+                Some(_) if changed(from) && changed(to) => match ordered.get(&(from, to)) {
+                    Some(&kind) => Some((from, kind)),
+                    None if kind == EdgeKind::Ref => Some((from, EdgeKind::Uses)),
+                    None => None,
+                },
+                _ => Some((from, kind)),
+            })
             .collect();
+        // Step edges no reference or kind order of the spec names (an update that must stop
+        // using a deleted resource first).
+        for (&(from, t), &kind) in &ordered {
+            if t == to && !from_all.iter().any(|(f, _)| *f == from) {
+                from_all.push((from, kind));
+            }
+        }
         from_all.sort();
         edges.extend(
             from_all
@@ -209,15 +258,22 @@ resources:
         .unwrap()
     }
 
+    /// A change as the planner writes it: what it depends on in the spec, and what its live
+    /// version used.
     fn change(address: &str, action: Action, live_depends_on: &[&str]) -> Change {
+        let address: recon_model::Address = address.parse().unwrap();
+        let depends_on = match action {
+            Action::Delete => vec![],
+            _ => spec().get(&address).unwrap().dependencies(),
+        };
         Change {
-            address: address.parse().unwrap(),
+            address,
             action,
             id: None,
             before: None,
             after: None,
             diffs: vec![],
-            depends_on: vec![],
+            depends_on,
             live_depends_on: live_depends_on.iter().map(|a| a.parse().unwrap()).collect(),
             reason: None,
         }
@@ -264,6 +320,7 @@ resources:
                 let arrow = match e.kind {
                     EdgeKind::Ref => "->",
                     EdgeKind::KindOrder => "..>",
+                    EdgeKind::Uses => "--",
                 };
                 format!("{} {arrow} {}", name(e.from), name(e.to))
             })

@@ -37,6 +37,7 @@ pub fn render(g: &Graph) -> String {
         let style = match e.kind {
             EdgeKind::Ref => "",
             EdgeKind::KindOrder => " [style=dashed]",
+            EdgeKind::Uses => " [arrowhead=none]",
         };
         let _ = writeln!(
             out,
@@ -86,7 +87,7 @@ mod tests {
               "vpc.main" -> "security_group.web";
               "nat_gateway.main" -> "security_group.web";
               "vpc.main" -> "route_table.old";
-              "subnet.public" -> "route_table.old";
+              "subnet.public" -> "route_table.old" [arrowhead=none];
             }
         "##);
     }

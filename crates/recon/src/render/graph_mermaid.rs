@@ -19,6 +19,9 @@ pub fn render(g: &Graph) -> String {
         g.environment, g.region
     );
     out.push_str("  %% dotted ones are kind order (KindDef::after), not written in the spec.\n");
+    if g.edges.iter().any(|e| e.kind == EdgeKind::Uses) {
+        out.push_str("  %% Plain lines: one refers to the other, but the plan orders nothing between them.\n");
+    }
     let ids = ids(g);
     for (node, id) in g.nodes.iter().zip(&ids) {
         let _ = writeln!(
@@ -32,6 +35,7 @@ pub fn render(g: &Graph) -> String {
         let arrow = match e.kind {
             EdgeKind::Ref => "-->",
             EdgeKind::KindOrder => "-.->",
+            EdgeKind::Uses => "---",
         };
         let _ = writeln!(out, "  {} {arrow} {}", ids[e.from], ids[e.to]);
     }
@@ -109,6 +113,7 @@ mod tests {
             flowchart TD
               %% recon graph: environment `demo` (us-east-1). Arrows run from a dependency to its dependent;
               %% dotted ones are kind order (KindDef::after), not written in the spec.
+              %% Plain lines: one refers to the other, but the plan orders nothing between them.
               vpc_main["vpc.main<br/>vpc (no change)"]
               internet_gateway_main["internet_gateway.main<br/>internet_gateway (no change)"]
               subnet_public["subnet.public<br/>subnet (update)"]
@@ -124,7 +129,7 @@ mod tests {
               vpc_main --> security_group_web
               nat_gateway_main --> security_group_web
               vpc_main --> route_table_old
-              subnet_public --> route_table_old
+              subnet_public --- route_table_old
               classDef create fill:#d1f5d3,stroke:#1a7f37,color:#000
               classDef update fill:#fff3b0,stroke:#9a6700,color:#000
               classDef replace fill:#ffd8a8,stroke:#bc4c00,color:#000

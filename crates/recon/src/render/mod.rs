@@ -2,6 +2,8 @@
 
 pub mod graph;
 pub mod graph_dot;
+#[cfg(test)]
+mod graph_matches_apply;
 pub mod graph_mermaid;
 pub mod plan_markdown;
 pub mod plan_text;
