@@ -119,7 +119,8 @@ pub struct ApplyArgs {
     /// resource (e.g. `15m`, `90s`).
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
     pub retry_for: Duration,
-    /// How many changes may run at once.
+    /// How many AWS calls may be in flight at once. A change that waits (for a NAT gateway to
+    /// become available, or between retries) holds no slot.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
 }
@@ -147,7 +148,8 @@ pub struct DestroyArgs {
     /// resource (e.g. `15m`, `90s`).
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
     pub retry_for: Duration,
-    /// How many deletions may run at once.
+    /// How many AWS calls may be in flight at once. A deletion that waits (for a resource to be
+    /// gone, or between retries) holds no slot.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
 }
