@@ -23,9 +23,12 @@ const MINUTE: u64 = 60;
 
 #[derive(Debug)]
 pub struct AwsFacts {
-    /// The prefix of its ids: `vpc` in `vpc-0a1b2c3d`. KMS key ids are UUIDs; the prefix is
-    /// then only how the fake spells its ids.
+    /// The prefix of its ids: `vpc` in `vpc-0a1b2c3d`. Where AWS's ids have none
+    /// ([`AwsFacts::prefixed_ids`] false: KMS key UUIDs, load balancer and Auto Scaling group
+    /// names), it is only how the fake spells its ids.
     pub id_prefix: &'static str,
+    /// Whether AWS's ids of this kind start with `id_prefix` and a `-`.
+    pub prefixed_ids: bool,
     /// The error codes AWS answers when an id of this kind does not exist; the first is the one
     /// the fake answers.
     pub not_found: &'static [&'static str],
@@ -93,11 +96,12 @@ impl Lifecycle {
 }
 
 impl AwsFacts {
-    /// A kind with ids `<prefix>-…`, one "not found" code, no token, everything set by the
+    /// A kind with ids `<prefix>-…`, its "not found" codes, no token, everything set by the
     /// create call, and a quick lifecycle: the starting point of each kind's facts.
     pub const fn simple(id_prefix: &'static str, not_found: &'static [&'static str]) -> AwsFacts {
         AwsFacts {
             id_prefix,
+            prefixed_ids: true,
             not_found,
             create_token: CreateToken::None,
             set_after_create: &[],

@@ -112,6 +112,39 @@ fn nested(fields: &[Field], out: &mut String) {
     }
 }
 
+/// The line of a kind's section that says what AWS does with it, from its facts.
+fn facts(aws: &recon_model::AwsFacts) -> String {
+    let minutes = |d: std::time::Duration| format!("{} min", d.as_secs() / 60);
+    let token = match aws.create_token {
+        recon_model::CreateToken::None => "takes no idempotency token".to_owned(),
+        recon_model::CreateToken::ClientToken => "is idempotent (`ClientToken`)".to_owned(),
+        recon_model::CreateToken::CreationToken => "is idempotent (`CreationToken`)".to_owned(),
+    };
+    let later = if aws.set_after_create.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = aws
+            .set_after_create
+            .iter()
+            .map(|(f, _)| format!("`{f}`"))
+            .collect();
+        format!(
+            "; {} set by further calls once it exists",
+            or_list(&names).replace(" or ", " and ")
+        )
+    };
+    let ids = if aws.prefixed_ids {
+        format!("ids `{}-…`; ", aws.id_prefix)
+    } else {
+        String::new()
+    };
+    format!(
+        "In AWS: {ids}the create call {token}{later}; recon waits up to {} for it to become available and {} for it to be gone.\n",
+        minutes(aws.lifecycle.ready_within),
+        minutes(aws.lifecycle.deleted_within),
+    )
+}
+
 /// The section of docs/spec.md for one kind.
 fn section(kind: Kind) -> String {
     let def = kinds::def(kind);
@@ -132,6 +165,7 @@ fn section(kind: Kind) -> String {
             format!(", {}", extra.join(", "))
         }
     ));
+    out.push_str(&facts(&def.aws));
     if !def.after.is_empty() {
         out.push_str(&format!(
             "Created after every {} of the spec, and deleted before them, with no need for `depends_on`.\n",

@@ -110,7 +110,12 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "arn"],
     after: &[],
     check,
-    aws: AwsFacts::simple("asg", &["ValidationError"]),
+    aws: AwsFacts {
+        // A group is named, not numbered; describing a missing one answers no group at all,
+        // deleting one answers `ValidationError`.
+        prefixed_ids: false,
+        ..AwsFacts::simple("asg", &["ValidationError"])
+    },
 };
 
 fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {

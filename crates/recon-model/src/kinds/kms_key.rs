@@ -152,6 +152,7 @@ pub static DEF: KindDef = KindDef {
             ("alias", || None),
             ("grants", || Some(Value::List(vec![]))),
         ],
+        prefixed_ids: false,
         ..AwsFacts::simple("key", &["NotFoundException"])
     },
 };

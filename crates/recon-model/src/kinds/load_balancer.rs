@@ -145,7 +145,11 @@ pub static DEF: KindDef = KindDef {
     // An internet-facing load balancer needs its VPC's internet gateway attached.
     after: &[Kind::InternetGateway],
     check,
-    aws: AwsFacts::simple("elb", &["LoadBalancerNotFound", "AccessPointNotFound"]),
+    aws: AwsFacts {
+        // A classic load balancer is named, not numbered.
+        prefixed_ids: false,
+        ..AwsFacts::simple("elb", &["LoadBalancerNotFound", "AccessPointNotFound"])
+    },
 };
 
 /// A valid classic ELB name for `<environment>-<name>`: `_` becomes `-`, and a name longer than
