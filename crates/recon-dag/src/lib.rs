@@ -142,8 +142,8 @@ impl Dag {
                     cycle.reverse();
                     return cycle;
                 }
-                if !parent.contains_key(&next) {
-                    parent.insert(next, at);
+                if let std::collections::btree_map::Entry::Vacant(e) = parent.entry(next) {
+                    e.insert(at);
                     queue.push_back(next);
                 }
             }
