@@ -19,6 +19,7 @@ use crate::kinds::{
 macro_rules! registry {
     ($($variant:ident => $kind:ty,)*) => {
         /// Whether `kind` has an AWS implementation here.
+        #[cfg(test)]
         pub(crate) fn implements(kind: Kind) -> bool {
             matches!(kind, $(Kind::$variant)|*)
         }
@@ -109,21 +110,21 @@ macro_rules! registry {
 }
 
 registry! {
-    Vpc => vpc::Vpc,
-    Subnet => subnet::Subnet,
-    InternetGateway => internet_gateway::InternetGateway,
-    RouteTable => route_table::RouteTable,
-    ElasticIp => elastic_ip::ElasticIp,
-    NatGateway => nat_gateway::NatGateway,
-    SecurityGroup => security_group::SecurityGroup,
-    KeyPair => key_pair::KeyPair,
-    LaunchTemplate => launch_template::LaunchTemplate,
-    Instance => instance::Instance,
-    KmsKey => kms_key::KmsKey,
-    EfsFileSystem => efs_file_system::EfsFileSystem,
-    EfsMountTarget => efs_mount_target::EfsMountTarget,
-    LoadBalancer => load_balancer::LoadBalancer,
-    AutoscalingGroup => autoscaling_group::AutoscalingGroup,
+    Vpc => vpc::Calls,
+    Subnet => subnet::Calls,
+    InternetGateway => internet_gateway::Calls,
+    RouteTable => route_table::Calls,
+    ElasticIp => elastic_ip::Calls,
+    NatGateway => nat_gateway::Calls,
+    SecurityGroup => security_group::Calls,
+    KeyPair => key_pair::Calls,
+    LaunchTemplate => launch_template::Calls,
+    Instance => instance::Calls,
+    KmsKey => kms_key::Calls,
+    EfsFileSystem => efs_file_system::Calls,
+    EfsMountTarget => efs_mount_target::Calls,
+    LoadBalancer => load_balancer::Calls,
+    AutoscalingGroup => autoscaling_group::Calls,
 }
 
 /// A kind recon only looks up reached a call that manages resources: a caller bug.

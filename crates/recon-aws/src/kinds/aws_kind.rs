@@ -14,7 +14,11 @@ use crate::clients::Clients;
 /// Callers (the provider in `lib.rs`) do what is common to every kind: matching found resources
 /// to addresses, the ownership check before update and delete, the read after an update.
 pub(crate) trait AwsKind {
-    /// The kind this implements.
+    /// The kind this implements (checked against the registry's list by its test).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read only by the registry's test")
+    )]
     const KIND: Kind;
 
     /// Every resource of the kind tagged `recon:env` = `environment`, not yet re-checked.
