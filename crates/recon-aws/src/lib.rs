@@ -2,9 +2,12 @@
 //! Scaling, classic ELB).
 //!
 //! One module per kind in `kinds/`, each with the same sections in the same order (discover,
-//! read, create, update, delete, then the mapping between AWS's shapes and recon's attributes);
-//! `errors.rs` classifies AWS error codes; `tags.rs` builds tag specifications and filters;
-//! `lookup.rs` finds the existing resources a spec looks up (read-only).
+//! read, create, update, delete, then the mapping between AWS's shapes and recon's attributes),
+//! ending with its implementation of the `AwsKind` trait; `registry.rs` lists those
+//! implementations once and dispatches on the kind, so this file holds only what every kind
+//! shares. `clients.rs` holds the SDK clients; `errors.rs` classifies AWS error codes; `tags.rs`
+//! builds tag specifications and filters; `lookup.rs` finds the existing resources a spec looks
+//! up (read-only).
 //!
 //! # Architecture invariants
 //! - The only crate that uses `aws-sdk-*`; no AWS type crosses its public API.
@@ -18,27 +21,23 @@
 //!   reported to the executor.
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
+mod clients;
 mod errors;
 mod kinds;
 mod lookup;
+mod registry;
 #[cfg(test)]
 mod stub_server;
 mod tags;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
-use aws_sdk_ec2::Client;
 use aws_sdk_ec2::config::Region;
 use recon_model::{Address, Attrs, Kind, LiveResource, Value};
 use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
 
-use crate::kinds::{
-    Found, elastic_ip, ensure_owned, gone, internet_gateway, nat_gateway, route_table,
-    security_group, subnet, vpc,
-};
-use crate::kinds::{autoscaling_group, elb_interfaces, load_balancer};
-use crate::kinds::{efs_file_system, efs_mount_target, kms_key};
-use crate::kinds::{instance, key_pair, launch_template};
+use crate::clients::Clients;
+use crate::kinds::{Found, ensure_owned, gone};
 
 /// SDK attempts per call (standard retry mode) unless `AWS_MAX_ATTEMPTS` says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -46,11 +45,7 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// The AWS provider for one region.
 #[derive(Clone, Debug)]
 pub struct AwsProvider {
-    client: Client,
-    kms: aws_sdk_kms::Client,
-    efs: aws_sdk_efs::Client,
-    autoscaling: aws_sdk_autoscaling::Client,
-    elb: aws_sdk_elasticloadbalancing::Client,
+    clients: Clients,
 }
 
 impl AwsProvider {
@@ -74,34 +69,12 @@ impl AwsProvider {
         let config = loader.load().await;
         tracing::debug!(region, "AWS provider ready");
         Ok(AwsProvider {
-            client: Client::new(&config),
-            kms: aws_sdk_kms::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            elb: aws_sdk_elasticloadbalancing::Client::new(&config),
+            clients: Clients::new(&config),
         })
     }
 
     async fn read_found(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {
-        let c = &self.client;
-        match kind {
-            Kind::Vpc => vpc::read(c, id).await,
-            Kind::Subnet => subnet::read(c, id).await,
-            Kind::InternetGateway => internet_gateway::read(c, id).await,
-            Kind::RouteTable => route_table::read(c, id).await,
-            Kind::ElasticIp => elastic_ip::read(c, id).await,
-            Kind::NatGateway => nat_gateway::read(c, id).await,
-            Kind::SecurityGroup => security_group::read(c, id).await,
-            Kind::KeyPair => key_pair::read(c, id).await,
-            Kind::LaunchTemplate => launch_template::read(c, id).await,
-            Kind::Instance => instance::read(c, id).await,
-            Kind::KmsKey => kms_key::read(&self.kms, id).await,
-            Kind::EfsFileSystem => efs_file_system::read(&self.efs, id).await,
-            Kind::EfsMountTarget => efs_mount_target::read(&self.efs, id).await,
-            Kind::LoadBalancer => load_balancer::read(&self.elb, id).await,
-            Kind::AutoscalingGroup => autoscaling_group::read(&self.autoscaling, id).await,
-            Kind::Image => Err(lookup_only(kind)),
-        }
+        registry::read(&self.clients, kind, id).await
     }
 }
 
@@ -111,27 +84,7 @@ impl Provider for AwsProvider {
         kind: Kind,
         environment: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let c = &self.client;
-        let found = match kind {
-            Kind::Vpc => vpc::discover(c, environment).await,
-            Kind::Subnet => subnet::discover(c, environment).await,
-            Kind::InternetGateway => internet_gateway::discover(c, environment).await,
-            Kind::RouteTable => route_table::discover(c, environment).await,
-            Kind::ElasticIp => elastic_ip::discover(c, environment).await,
-            Kind::NatGateway => nat_gateway::discover(c, environment).await,
-            Kind::SecurityGroup => security_group::discover(c, environment).await,
-            Kind::KeyPair => key_pair::discover(c, environment).await,
-            Kind::LaunchTemplate => launch_template::discover(c, environment).await,
-            Kind::Instance => instance::discover(c, environment).await,
-            Kind::KmsKey => kms_key::discover(&self.kms, environment).await,
-            Kind::EfsFileSystem => efs_file_system::discover(&self.efs, environment).await,
-            Kind::EfsMountTarget => efs_mount_target::discover(&self.efs, environment).await,
-            Kind::LoadBalancer => load_balancer::discover(&self.elb, environment).await,
-            Kind::AutoscalingGroup => {
-                autoscaling_group::discover(&self.autoscaling, environment).await
-            }
-            Kind::Image => Err(lookup_only(kind)),
-        }?;
+        let found = registry::discover(&self.clients, kind, environment).await?;
         Ok(kinds::owned(kind, environment, found))
     }
 
@@ -144,27 +97,23 @@ impl Provider for AwsProvider {
             .transpose()
     }
 
+    /// Like [`AwsProvider::read`] for each id: a resource without a usable `recon:id` tag is
+    /// [`ErrorKind::NotOwned`].
+    async fn read_many(
+        &self,
+        kind: Kind,
+        ids: &[String],
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        registry::read_many(&self.clients, kind, ids)
+            .await?
+            .into_iter()
+            .map(|f| f.into_live(kind))
+            .collect()
+    }
+
     async fn create(&self, request: CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
-        let c = &self.client;
         let kind = request.address.kind;
-        let mut found = match kind {
-            Kind::Vpc => vpc::create(c, &request).await,
-            Kind::Subnet => subnet::create(c, &request).await,
-            Kind::InternetGateway => internet_gateway::create(c, &request).await,
-            Kind::RouteTable => route_table::create(c, &request).await,
-            Kind::ElasticIp => elastic_ip::create(c, &request).await,
-            Kind::NatGateway => nat_gateway::create(c, &request).await,
-            Kind::SecurityGroup => security_group::create(c, &request).await,
-            Kind::KeyPair => key_pair::create(c, &request).await,
-            Kind::LaunchTemplate => launch_template::create(c, &request).await,
-            Kind::Instance => instance::create(c, &request).await,
-            Kind::KmsKey => kms_key::create(&self.kms, &request).await,
-            Kind::EfsFileSystem => efs_file_system::create(&self.efs, &request).await,
-            Kind::EfsMountTarget => efs_mount_target::create(&self.efs, &request).await,
-            Kind::LoadBalancer => load_balancer::create(&self.elb, &request).await,
-            Kind::AutoscalingGroup => autoscaling_group::create(&self.autoscaling, &request).await,
-            Kind::Image => Err(lookup_only(kind)),
-        }?;
+        let mut found = registry::create(&self.clients, kind, &request).await?;
         // Some replies carry no tags (AllocateAddress): the call set the requested ones.
         let has_tags = found
             .attrs
@@ -188,7 +137,6 @@ impl Provider for AwsProvider {
     }
 
     async fn update(&self, request: UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
-        let c = &self.client;
         let live = request.live;
         let kind = live.kind();
         let current = self
@@ -196,26 +144,7 @@ impl Provider for AwsProvider {
             .await?
             .ok_or_else(|| gone(kind, &live.id))?;
         ensure_owned(&current, live)?;
-        match kind {
-            Kind::Vpc => vpc::update(c, &current, &request).await,
-            Kind::Subnet => subnet::update(c, &current, &request).await,
-            Kind::InternetGateway => internet_gateway::update(c, &current, &request).await,
-            Kind::RouteTable => route_table::update(c, &current, &request).await,
-            Kind::ElasticIp => elastic_ip::update(c, &current, &request).await,
-            Kind::NatGateway => nat_gateway::update(c, &current, &request).await,
-            Kind::SecurityGroup => security_group::update(c, &current, &request).await,
-            Kind::KeyPair => key_pair::update(c, &current, &request).await,
-            Kind::LaunchTemplate => launch_template::update(c, &current, &request).await,
-            Kind::Instance => instance::update(c, &current, &request).await,
-            Kind::KmsKey => kms_key::update(&self.kms, &current, &request).await,
-            Kind::EfsFileSystem => efs_file_system::update(&self.efs, &current, &request).await,
-            Kind::EfsMountTarget => efs_mount_target::update(&self.efs, &current, &request).await,
-            Kind::LoadBalancer => load_balancer::update(&self.elb, &current, &request).await,
-            Kind::AutoscalingGroup => {
-                autoscaling_group::update(&self.autoscaling, &current, &request).await
-            }
-            Kind::Image => Err(lookup_only(kind)),
-        }?;
+        registry::update(&self.clients, kind, &current, &request).await?;
         let after = self
             .read_found(kind, &live.id)
             .await?
@@ -224,38 +153,16 @@ impl Provider for AwsProvider {
     }
 
     async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
-        let c = &self.client;
         let kind = live.kind();
         let Some(current) = self.read_found(kind, &live.id).await? else {
             tracing::debug!(address = %live.address, id = live.id, "already gone");
-            if kind == Kind::LoadBalancer {
-                // Deleted by an earlier attempt (or a crashed run), perhaps not yet released.
-                return elb_interfaces::release(c, &live.id).await;
-            }
-            return Ok(());
+            // Deleted by an earlier attempt (or a crashed run), whose follow-up (a load
+            // balancer's network interfaces) may not be done yet.
+            return registry::after_gone(&self.clients, kind, &live.id).await;
         };
         ensure_owned(&current, live)?;
-        match kind {
-            Kind::Vpc => vpc::delete(c, &current).await,
-            Kind::Subnet => subnet::delete(c, &current).await,
-            Kind::InternetGateway => internet_gateway::delete(c, &current).await,
-            Kind::RouteTable => route_table::delete(c, &current).await,
-            Kind::ElasticIp => elastic_ip::delete(c, &current).await,
-            Kind::NatGateway => nat_gateway::delete(c, &current).await,
-            Kind::SecurityGroup => security_group::delete(c, &current).await,
-            Kind::KeyPair => key_pair::delete(c, &current).await,
-            Kind::LaunchTemplate => launch_template::delete(c, &current).await,
-            Kind::Instance => instance::delete(c, &current).await,
-            Kind::KmsKey => kms_key::delete(&self.kms, &current).await,
-            Kind::EfsFileSystem => efs_file_system::delete(&self.efs, &current).await,
-            Kind::EfsMountTarget => efs_mount_target::delete(&self.efs, &current).await,
-            Kind::LoadBalancer => {
-                load_balancer::delete(&self.elb, &current).await?;
-                elb_interfaces::release(c, &current.id).await
-            }
-            Kind::AutoscalingGroup => autoscaling_group::delete(&self.autoscaling, &current).await,
-            Kind::Image => Err(lookup_only(kind)),
-        }
+        registry::delete(&self.clients, kind, &current).await?;
+        registry::after_gone(&self.clients, kind, &current.id).await
     }
 
     async fn lookup(
@@ -263,14 +170,6 @@ impl Provider for AwsProvider {
         address: &Address,
         filters: &Attrs,
     ) -> Result<LiveResource, ProviderError> {
-        lookup::lookup(&self.client, address, filters).await
+        lookup::lookup(&self.clients.ec2, address, filters).await
     }
-}
-
-/// A kind recon only looks up reached a call that manages resources: a caller bug.
-fn lookup_only(kind: Kind) -> ProviderError {
-    ProviderError::new(
-        ErrorKind::Invalid,
-        format!("a {kind} is only looked up, never managed"),
-    )
 }

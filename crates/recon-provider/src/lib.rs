@@ -15,6 +15,8 @@ mod fresh;
 
 use std::future::Future;
 
+use futures::future::try_join_all;
+
 pub use discover::{DiscoverError, discover_all};
 pub use error::{ErrorKind, ProviderError};
 pub use fresh::{FreshError, check_fresh};
@@ -69,6 +71,31 @@ pub trait Provider: Send + Sync + 'static {
         kind: Kind,
         id: &str,
     ) -> impl Future<Output = Result<Option<LiveResource>, ProviderError>> + Send;
+
+    /// Many resources of `kind` by id: the batch form of [`Provider::read`], for callers that
+    /// re-read several resources at once. By default the single reads run concurrently; a
+    /// provider whose API describes many ids per call may do it in fewer calls.
+    ///
+    /// # Guarantees
+    /// Returns the resources found, in any order; ids that do not exist (never did, or gone)
+    /// are simply absent, not errors. Any other error of a single read is the error of the
+    /// whole call.
+    fn read_many(
+        &self,
+        kind: Kind,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send {
+        async move {
+            let reads = ids.iter().map(|id| async move {
+                match self.read(kind, id).await {
+                    // Not found (or not yet visible) is absent, as `None` is.
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+                    other => other,
+                }
+            });
+            Ok(try_join_all(reads).await?.into_iter().flatten().collect())
+        }
+    }
 
     /// Makes the resource with the one create call of its API, tagged at creation, and returns
     /// it as AWS reports it (possibly `Pending`, and possibly without the fields that need

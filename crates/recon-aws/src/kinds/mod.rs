@@ -1,9 +1,11 @@
 //! One module per kind, each with the same sections in the same order: discover, read, create,
-//! update, delete, then the mapping between AWS's shapes and recon's attributes. This module
-//! holds what they share: [`Found`] (a described resource before it is matched to an address)
-//! and the helpers that read request values.
+//! update, delete, then the mapping between AWS's shapes and recon's attributes, and at its end
+//! the kind's [`AwsKind`] implementation. This module holds what they share: [`Found`] (a
+//! described resource before it is matched to an address) and the helpers that read request
+//! values.
 
 pub(crate) mod autoscaling_group;
+mod aws_kind;
 pub(crate) mod efs_file_system;
 pub(crate) mod efs_mount_target;
 pub(crate) mod elastic_ip;
@@ -19,6 +21,8 @@ pub(crate) mod route_table;
 pub(crate) mod security_group;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
+
+pub(crate) use aws_kind::AwsKind;
 
 use std::collections::BTreeMap;
 

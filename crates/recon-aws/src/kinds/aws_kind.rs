@@ -1,0 +1,60 @@
+//! [`AwsKind`]: what recon does with one kind of AWS resource, implemented at the end of each
+//! kind's module by delegating to that module's functions with the client its API needs.
+
+use futures::future::try_join_all;
+use recon_model::Kind;
+use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
+
+use super::Found;
+use crate::clients::Clients;
+
+/// The calls for one managed kind. Listed once in `registry.rs`, which dispatches on [`Kind`].
+///
+/// # Assumptions
+/// Callers (the provider in `lib.rs`) do what is common to every kind: matching found resources
+/// to addresses, the ownership check before update and delete, the read after an update.
+pub(crate) trait AwsKind {
+    /// The kind this implements (checked against the registry's list by its test).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read only by the registry's test")
+    )]
+    const KIND: Kind;
+
+    /// Every resource of the kind tagged `recon:env` = `environment`, not yet re-checked.
+    async fn discover(c: &Clients, environment: &str) -> Result<Vec<Found>, ProviderError>;
+
+    /// One resource by id; `None` once it is gone.
+    async fn read(c: &Clients, id: &str) -> Result<Option<Found>, ProviderError>;
+
+    /// Many resources by id: the batch form of [`AwsKind::read`].
+    ///
+    /// # Guarantees
+    /// Returns the resources that exist, in any order; ids that do not exist are absent, not
+    /// errors. By default the single reads run concurrently; a kind whose API describes many
+    /// ids in one call may override it.
+    async fn read_many(c: &Clients, ids: &[String]) -> Result<Vec<Found>, ProviderError> {
+        let found = try_join_all(ids.iter().map(|id| Self::read(c, id))).await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// The one create call, tagged at creation.
+    async fn create(c: &Clients, request: &CreateRequest<'_>) -> Result<Found, ProviderError>;
+
+    /// Changes `request.diffs` on `current` (as just read, ownership checked).
+    async fn update(
+        c: &Clients,
+        current: &Found,
+        request: &UpdateRequest<'_>,
+    ) -> Result<(), ProviderError>;
+
+    /// Asks AWS to delete `current` (as just read, ownership checked).
+    async fn delete(c: &Clients, current: &Found) -> Result<(), ProviderError>;
+
+    /// What a delete is not done without once the resource itself is deleted, run after
+    /// [`AwsKind::delete`] and again when a retried delete finds the resource already gone
+    /// (a classic ELB's network interfaces). By default nothing.
+    async fn after_gone(_c: &Clients, _id: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,163 @@
+//! The one list of the kinds the AWS provider manages, and the dispatch from a [`Kind`] to its
+//! [`AwsKind`] implementation. Adding a kind: its module in `kinds/` ends with an
+//! `impl AwsKind`, and one line here names it.
+
+use recon_model::Kind;
+use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
+
+use crate::clients::Clients;
+use crate::kinds::{AwsKind, Found};
+use crate::kinds::{
+    autoscaling_group, efs_file_system, efs_mount_target, elastic_ip, instance, internet_gateway,
+    key_pair, kms_key, launch_template, load_balancer, nat_gateway, route_table, security_group,
+    subnet, vpc,
+};
+
+/// Generates, from `Variant => implementation` lines, [`implements`] and one function per
+/// [`AwsKind`] call that takes the kind as an argument. A kind not listed (a lookup-only kind)
+/// gets [`lookup_only`] from every call.
+macro_rules! registry {
+    ($($variant:ident => $kind:ty,)*) => {
+        /// Whether `kind` has an AWS implementation here.
+        #[cfg(test)]
+        pub(crate) fn implements(kind: Kind) -> bool {
+            matches!(kind, $(Kind::$variant)|*)
+        }
+
+        /// Each listed implementation's [`AwsKind::KIND`], with the variant it is listed under.
+        #[cfg(test)]
+        pub(crate) const LISTED: &[(Kind, Kind)] =
+            &[$((Kind::$variant, <$kind as AwsKind>::KIND),)*];
+
+        pub(crate) async fn discover(
+            c: &Clients,
+            kind: Kind,
+            environment: &str,
+        ) -> Result<Vec<Found>, ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::discover(c, environment).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
+        pub(crate) async fn read(
+            c: &Clients,
+            kind: Kind,
+            id: &str,
+        ) -> Result<Option<Found>, ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::read(c, id).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
+        pub(crate) async fn read_many(
+            c: &Clients,
+            kind: Kind,
+            ids: &[String],
+        ) -> Result<Vec<Found>, ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::read_many(c, ids).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
+        pub(crate) async fn create(
+            c: &Clients,
+            kind: Kind,
+            request: &CreateRequest<'_>,
+        ) -> Result<Found, ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::create(c, request).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
+        pub(crate) async fn update(
+            c: &Clients,
+            kind: Kind,
+            current: &Found,
+            request: &UpdateRequest<'_>,
+        ) -> Result<(), ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::update(c, current, request).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
+        pub(crate) async fn delete(
+            c: &Clients,
+            kind: Kind,
+            current: &Found,
+        ) -> Result<(), ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::delete(c, current).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
+        pub(crate) async fn after_gone(
+            c: &Clients,
+            kind: Kind,
+            id: &str,
+        ) -> Result<(), ProviderError> {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::after_gone(c, id).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+    };
+}
+
+registry! {
+    Vpc => vpc::Calls,
+    Subnet => subnet::Calls,
+    InternetGateway => internet_gateway::Calls,
+    RouteTable => route_table::Calls,
+    ElasticIp => elastic_ip::Calls,
+    NatGateway => nat_gateway::Calls,
+    SecurityGroup => security_group::Calls,
+    KeyPair => key_pair::Calls,
+    LaunchTemplate => launch_template::Calls,
+    Instance => instance::Calls,
+    KmsKey => kms_key::Calls,
+    EfsFileSystem => efs_file_system::Calls,
+    EfsMountTarget => efs_mount_target::Calls,
+    LoadBalancer => load_balancer::Calls,
+    AutoscalingGroup => autoscaling_group::Calls,
+}
+
+/// A kind recon only looks up reached a call that manages resources: a caller bug.
+fn lookup_only(kind: Kind) -> ProviderError {
+    ProviderError::new(
+        ErrorKind::Invalid,
+        format!("a {kind} is only looked up, never managed"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every managed kind has an AWS implementation, listed under its own name; lookup-only
+    /// kinds have none.
+    #[test]
+    fn every_managed_kind_has_an_aws_implementation() {
+        for &kind in Kind::ALL {
+            assert!(implements(kind), "{kind} has no AWS implementation");
+        }
+        for &kind in Kind::LOOKUP_ONLY {
+            assert!(
+                !implements(kind),
+                "{kind} is lookup-only but has an implementation"
+            );
+        }
+        for &(listed, declared) in LISTED {
+            assert_eq!(
+                listed, declared,
+                "the registry lists a {declared} as a {listed}"
+            );
+        }
+        assert_eq!(LISTED.len(), Kind::ALL.len());
+    }
+}
