@@ -51,6 +51,15 @@ impl<P: Provider> Provider for Bounded<P> {
         self.call(self.inner.read(kind, id)).await
     }
 
+    /// One permit for the whole batch: it is one call where the kind's API describes many ids.
+    async fn read_many(
+        &self,
+        kind: Kind,
+        ids: &[String],
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        self.call(self.inner.read_many(kind, ids)).await
+    }
+
     async fn create(&self, request: CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         self.call(self.inner.create(request)).await
     }
