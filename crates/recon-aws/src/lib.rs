@@ -18,6 +18,7 @@
 //!   reported to the executor.
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
+pub mod audit;
 mod errors;
 mod kinds;
 mod lookup;
@@ -51,6 +52,7 @@ pub struct AwsProvider {
     efs: aws_sdk_efs::Client,
     autoscaling: aws_sdk_autoscaling::Client,
     elb: aws_sdk_elasticloadbalancing::Client,
+    audit: audit::Clients,
 }
 
 impl AwsProvider {
@@ -79,6 +81,7 @@ impl AwsProvider {
             efs: aws_sdk_efs::Client::new(&config),
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
             elb: aws_sdk_elasticloadbalancing::Client::new(&config),
+            audit: audit::Clients::new(&config),
         })
     }
 
