@@ -54,11 +54,11 @@ fn snapshots_xml(items: &[(&str, &str, &str)]) -> String {
 async fn retained_data_lists_the_environments_recovery_points_and_tagged_snapshots_only() {
     let stub = RestStub::start(vec![
         Step::ok(
-            "GET /backup-vaults/",
+            "GET /backup-vaults target=",
             r#"{"BackupVaultList":[{"BackupVaultName":"aws/efs/automatic-backup-vault"},{"BackupVaultName":"lab"}]}"#,
         ),
         Step::ok(
-            &format!("GET {VAULT_PATH}"),
+            &format!("GET {} target=", VAULT_PATH.trim_end_matches('/')),
             format!(
                 r#"{{"RecoveryPoints":[
                 {{"RecoveryPointArn":"{FS_POINT}","BackupVaultName":"aws/efs/automatic-backup-vault",
@@ -72,7 +72,7 @@ async fn retained_data_lists_the_environments_recovery_points_and_tagged_snapsho
             ),
         ),
         Step::ok(
-            "GET /backup-vaults/lab/recovery-points/",
+            "GET /backup-vaults/lab/recovery-points target=",
             format!(
                 r#"{{"RecoveryPoints":[{{"RecoveryPointArn":"{VOL_POINT}","BackupVaultName":"lab",
                 "ResourceArn":"arn:aws:ec2:us-east-1:123456789012:volume/vol-1","ResourceType":"EBS",
