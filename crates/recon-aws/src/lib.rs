@@ -21,6 +21,7 @@
 //!   reported to the executor.
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
+pub mod audit;
 mod clients;
 mod errors;
 mod kinds;
@@ -46,6 +47,7 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 #[derive(Clone, Debug)]
 pub struct AwsProvider {
     clients: Clients,
+    audit: audit::Clients,
 }
 
 impl AwsProvider {
@@ -70,6 +72,7 @@ impl AwsProvider {
         tracing::debug!(region, "AWS provider ready");
         Ok(AwsProvider {
             clients: Clients::new(&config),
+            audit: audit::Clients::new(&config),
         })
     }
 

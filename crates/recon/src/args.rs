@@ -30,6 +30,48 @@ pub enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of the spec language (for editors). Makes no AWS call.
     Schema,
+    /// Attest what is live now for an environment (for audits and IRB reviews): every owned
+    /// resource, encryption at rest, what the internet can reach, who can decrypt, backups,
+    /// and the spec's review findings. Makes only reads.
+    Report(ReportArgs),
+    /// Check a teardown record or report against its sha256 seal, and that its Markdown
+    /// rendering agrees. Makes no AWS call.
+    VerifyRecord(VerifyRecordArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
+pub struct ReportArgs {
+    /// The spec of the environment (its review findings are included).
+    pub spec: Option<PathBuf>,
+    /// The environment to report on, instead of a spec.
+    #[arg(long, conflicts_with = "spec", requires = "region")]
+    pub env: Option<String>,
+    /// The region, with `--env`.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Where to write the report (JSON; the Markdown rendering goes beside it with `.md`).
+    /// Default: `.recon/report/<environment>-<UTC time>.json`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout: the report as `markdown` or `json`.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyRecordArgs {
+    /// The JSON record (a teardown record or a report).
+    pub record: PathBuf,
+    /// Its Markdown rendering. Default: the same path with `.md`, checked when it exists.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +186,11 @@ pub struct DestroyArgs {
     /// `.md`). Default: `.recon/teardown/<environment>-<UTC time>.json`.
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Also delete the copies of the environment's data AWS keeps: AWS Backup recovery points
+    /// of its file systems and instance volumes, and EBS snapshots tagged with the environment.
+    /// Each is confirmed gone and recorded. Backup plans and vaults are never touched.
+    #[arg(long)]
+    pub delete_backups: bool,
     /// How long to keep retrying a delete that AWS refuses because something still uses the
     /// resource (e.g. `15m`, `90s`).
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]

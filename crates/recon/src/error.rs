@@ -143,6 +143,39 @@ pub enum CliError {
         environment: String,
         remaining: Vec<String>,
     },
+
+    #[error("{count} backups or snapshots of the environment's data were not confirmed deleted")]
+    #[diagnostic(help(
+        "the teardown record lists each with why; run `recon destroy --delete-backups` again, or delete them in the AWS Backup console"
+    ))]
+    BackupsNotDeleted { count: usize },
+
+    #[error("`{}` is not a sealed recon record: it has no `record_sha256`", path.display())]
+    #[diagnostic(help(
+        "records written by recon 0.1 before sealing cannot be verified; check the file is a teardown record or report"
+    ))]
+    RecordUnsealed { path: PathBuf },
+
+    #[error("`{}` does not match its seal: it was changed after recon wrote it", path.display())]
+    #[diagnostic(help(
+        "recorded sha256 {recorded}, content sha256 {computed}; ask for the original record"
+    ))]
+    RecordTampered {
+        path: PathBuf,
+        recorded: String,
+        computed: String,
+    },
+
+    #[error("`{}` does not agree with its JSON record", markdown.display())]
+    #[diagnostic(help("{why}; the JSON record (which matches its seal) is the authority"))]
+    MarkdownDiffers { markdown: PathBuf, why: String },
+
+    #[error("`{}` is not a recon record", path.display())]
+    NotARecord {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// One kind whose discovery failed, or two resources claiming one address.

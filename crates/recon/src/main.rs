@@ -6,9 +6,11 @@
 //!   report handler in `main` turns errors into miette reports on stderr.
 
 mod args;
+mod attest;
 mod commands;
 mod confirm;
 mod error;
+mod evidence;
 mod planfile;
 mod printer;
 mod render;
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
             Command::Destroy(a) => commands::destroy::run(a).await,
             Command::Graph(a) => commands::graph::run(a),
             Command::Schema => commands::schema::run(),
+            Command::Report(a) => commands::report::run(a).await,
+            Command::VerifyRecord(a) => commands::verify_record::run(a),
         }
     });
     match result {

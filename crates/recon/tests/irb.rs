@@ -128,6 +128,8 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
     ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
         .code_is(0);
 
+    check_report(&ws);
+
     // The bastion follows its template's latest version: a template change updates the
     // template in place (a new default version) and replaces the bastion, not compute.
     assert_eq!(bastion_template_version(&c, &env).await, "1");
@@ -153,6 +155,8 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
     ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
         .code_is(0);
 
+    // The spec is committed: the record names the commit.
+    let commit = commit_spec(ws.path());
     let destroy = ws.recon(&[
         "destroy",
         "spec.yaml",
@@ -165,24 +169,88 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
         serde_json::from_slice(&std::fs::read(ws.path().join("irb.json")).unwrap()).unwrap();
     assert_eq!(record["outcome"], "complete");
     assert_eq!(record["resources"].as_array().unwrap().len(), 19);
+    // Who, where, with what: moto's account and caller, this recon, the spec's commit.
+    assert_eq!(record["run_by"]["account"], "123456789012", "{record}");
+    assert!(
+        record["run_by"]["caller_arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:"),
+        "{record}"
+    );
+    assert_eq!(record["run_by"]["recon_version"], env!("CARGO_PKG_VERSION"));
+    let spec = &record["spec"];
+    assert!(
+        std::path::Path::new(spec["absolute_path"].as_str().unwrap()).is_absolute(),
+        "{spec}"
+    );
+    assert_eq!(spec["git"]["commit"], commit.as_str(), "{spec}");
+    assert_eq!(spec["git"]["spec_committed"], true, "{spec}");
+    // moto keeps no recovery points, but the search ran.
+    assert!(
+        record["remaining_data"].get("error").is_none(),
+        "{}",
+        record["remaining_data"]
+    );
     let key = record["resources"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["address"] == "kms_key.data")
         .unwrap();
+    assert_eq!(key["status"], "scheduled_for_deletion", "{key}");
     let requested = key["requested_at"].as_str().unwrap();
-    let destroyed_on = key["key_material_destroyed_on"].as_str().unwrap();
-    // The spec's 7-day window, counted from the request.
+    let destroyed_on = key["key_material_destroyed_on"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The spec's 7-day window, counted by KMS from the request (seconds apart at most).
     let requested = humantime::parse_rfc3339(requested).unwrap();
-    let destroyed_on = humantime::parse_rfc3339(destroyed_on).unwrap();
-    assert_eq!(
-        destroyed_on.duration_since(requested).unwrap(),
-        std::time::Duration::from_secs(7 * 24 * 60 * 60),
+    let on = humantime::parse_rfc3339(&destroyed_on).unwrap();
+    let window = on.duration_since(requested).unwrap().as_secs();
+    assert!(
+        (7 * 24 * 60 * 60 - 5..=7 * 24 * 60 * 60 + 5).contains(&window),
         "{key}"
     );
     let md = std::fs::read_to_string(ws.path().join("irb.md")).unwrap();
-    assert!(md.contains("## KMS keys scheduled for deletion"), "{md}");
+    assert!(
+        md.contains(&format!("| scheduled for deletion on {destroyed_on}")),
+        "{md}"
+    );
+    assert!(
+        md.contains(record["record_sha256"].as_str().unwrap()),
+        "{md}"
+    );
+
+    // The seal: verify-record passes, and fails after a one-character edit of either file.
+    ws.recon(&["verify-record", "irb.json"]).success();
+    let json = std::fs::read_to_string(ws.path().join("irb.json")).unwrap();
+    let edited = json.replacen("\"complete\"", "\"completE\"", 1);
+    assert_ne!(edited, json);
+    std::fs::write(ws.path().join("irb.json"), &edited).unwrap();
+    let tampered = ws.recon(&["verify-record", "irb.json"]);
+    tampered.code_is(1);
+    assert!(
+        tampered.stderr().contains("does not match its seal"),
+        "{}",
+        tampered.stderr()
+    );
+    std::fs::write(ws.path().join("irb.json"), &json).unwrap();
+    std::fs::write(
+        ws.path().join("irb.md"),
+        md.replacen("Complete", "Completo", 1),
+    )
+    .unwrap();
+    let tampered = ws.recon(&["verify-record", "irb.json"]);
+    tampered.code_is(1);
+    assert!(
+        tampered
+            .stderr()
+            .contains("does not agree with its JSON record"),
+        "{}",
+        tampered.stderr()
+    );
+
     let left = e
         .describe_file_systems()
         .file_system_id(&fs_id)
@@ -192,6 +260,82 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
         left.map(|o| o.file_systems().is_empty()).unwrap_or(true),
         "the file system is gone"
     );
+}
+
+/// `recon report` after apply: the bastion is reachable from the internet on 22, and the
+/// file system and compute's volume are encrypted with the spec's key.
+fn check_report(ws: &Workspace) {
+    let run = ws.recon(&["report", "spec.yaml", "--out", "report.json"]);
+    run.success();
+    assert!(
+        run.stdout().contains("## Reachable from the internet"),
+        "{}",
+        run.stdout()
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("report.json")).unwrap()).unwrap();
+    let reachable = report["internet"]["reachable"].as_array().unwrap();
+    let bastion = reachable
+        .iter()
+        .find(|e| e["address"] == "instance.bastion")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(
+        bastion["open"],
+        serde_json::json!(["tcp 22 from 0.0.0.0/0 (security_group.bastion)"]),
+        "{bastion}"
+    );
+    assert!(
+        !reachable.iter().any(|e| e["address"] == "instance.compute"),
+        "{report}"
+    );
+    for address in ["efs_file_system.data", "instance.compute"] {
+        let store = report["encryption"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["address"] == address)
+            .unwrap_or_else(|| panic!("{address}: {report}"));
+        assert_eq!(store["encrypted"], true, "{store}");
+        assert_eq!(store["kms_key_address"], "kms_key.data", "{store}");
+    }
+    // The silenced SSH finding is stated with its reason.
+    assert!(
+        report["review"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| { f["rule"] == "net/admin-port-open" && f["silenced_because"].is_string() })
+    );
+    ws.recon(&["verify-record", "report.json"]).success();
+}
+
+/// Puts the workspace under Git and commits the spec; returns the commit.
+fn commit_spec(dir: &std::path::Path) -> String {
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "spec.yaml"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.org",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "-m",
+        "spec",
+    ]);
+    git(&["rev-parse", "HEAD"])
 }
 
 /// The launch template version the running bastion was launched from (AWS's tag).

@@ -1,6 +1,7 @@
 //! `recon destroy SPEC` or `recon destroy --env NAME --region R`: delete everything the
-//! environment owns (found by tag), verify by a fresh discovery that nothing remains, and write
-//! the teardown record, whether or not every deletion succeeded.
+//! environment owns (found by tag), verify by a fresh discovery that nothing remains, look for
+//! the copies of its data AWS keeps (and, with `--delete-backups`, delete them), and write the
+//! sealed teardown record, whether or not every deletion succeeded.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -9,8 +10,9 @@ use recon_model::Kind;
 
 use crate::args::DestroyArgs;
 use crate::error::error_chain;
+use crate::evidence::{RunBy, provenance};
 use crate::render::plan_text;
-use crate::teardown::{self, Outcome, Record, Recorder, Status, Sweep};
+use crate::teardown::{self, Outcome, Record, Recorder, Status, Sweep, data, keys};
 use crate::{CliError, ExitStatus, confirm, printer};
 
 pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
@@ -22,7 +24,13 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         (None, Some(env), Some(region)) => (env, region, None),
         _ => unreachable!("clap requires a spec or --env with --region"),
     };
+    let spec = source.as_ref().map(provenance::of);
     let provider = Arc::new(super::aws(&region).await?);
+    // Once per run: the record says who ran the teardown.
+    let identity = provider
+        .caller_identity()
+        .await
+        .map_err(|e| CliError::Aws(Box::new(e)))?;
     let live = super::discover(&*provider, &environment).await?;
     let plan = recon_plan::plan_destroy(&environment, &region, source, Kind::ALL, &live);
     if plan.is_empty() {
@@ -31,8 +39,38 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         ));
         return Ok(ExitStatus::Success);
     }
+    // Found before the deletes, while the resources (and their volumes) can still be read.
+    let targets = match data::Targets::of(&provider, &live).await {
+        Ok(t) => t,
+        Err(e) => {
+            printer::warn(&format!(
+                "Warning: could not read the instances' volumes, so their backups are not looked for: {}",
+                error_chain(&e)
+            ));
+            data::Targets {
+                file_systems: live
+                    .iter()
+                    .filter(|r| r.kind() == Kind::EfsFileSystem)
+                    .map(|r| (r.id.clone(), r.address.to_string()))
+                    .collect(),
+                volumes: Vec::new(),
+            }
+        }
+    };
+    let before = data::find(&provider, &environment, &targets).await;
     printer::out(&plan_text::render(&plan));
-    confirm::confirm("destroy all of these resources", args.auto_approve)?;
+    let heading = if args.delete_backups {
+        "\nWith --delete-backups, these copies of the data are deleted too:"
+    } else {
+        "\nThese copies of the data remain after the destroy (--delete-backups deletes them):"
+    };
+    printer::out(&data::console(&before, heading));
+    let what = if args.delete_backups && !before.items.is_empty() {
+        "destroy all of these resources and delete these backups"
+    } else {
+        "destroy all of these resources"
+    };
+    confirm::confirm(what, args.auto_approve)?;
 
     let started = SystemTime::now();
     let recorder = Recorder::new(&plan, &live);
@@ -64,16 +102,25 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
             error: Some(error_chain(&e)),
         },
     };
-    let resources = recorder.entries();
+    let mut resources = recorder.entries();
+    keys::confirm(&provider, &mut resources).await;
+    // Listed again: what AWS keeps now that the resources are gone.
+    let mut remaining_data = data::find(&provider, &environment, &targets).await;
+    if args.delete_backups {
+        data::delete_all(&*provider, &mut remaining_data, args.retry_for, data::POLL).await;
+    }
     let complete = executed.is_ok()
         && sweep.error.is_none()
         && sweep.remaining.is_empty()
-        && resources.iter().all(|e| e.status == Status::Deleted);
-    let record = Record {
+        && resources
+            .iter()
+            .all(|e| matches!(e.status, Status::Deleted | Status::ScheduledForDeletion));
+    let mut record = Record {
         format_version: teardown::RECORD_FORMAT_VERSION,
         environment: environment.clone(),
         region: region.clone(),
-        spec: plan.spec.clone(),
+        run_by: RunBy::new(identity),
+        spec,
         started_at: teardown::timestamp(started),
         finished_at: teardown::timestamp(SystemTime::now()),
         outcome: if complete {
@@ -82,31 +129,67 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
             Outcome::Incomplete
         },
         resources,
+        delete_backups: args.delete_backups,
+        remaining_data,
         sweep: sweep.clone(),
+        record_sha256: None,
     };
     let path = args
         .record
         .unwrap_or_else(|| teardown::default_path(&environment, started));
-    let md = teardown::write(&record, &path)?;
+    let md = teardown::write(&mut record, &path)?;
+    printer::out(&summary(&record));
     printer::line(&format!(
-        "Teardown record: {} (and {})",
+        "Teardown record: {} (and {}), sha256 {}",
         path.display(),
-        md.display()
+        md.display(),
+        record.record_sha256.as_deref().unwrap_or_default()
     ));
 
     executed?;
     if let Some(error) = sweep.error {
         return Err(CliError::SweepFailed { environment, error });
     }
-    if sweep.remaining.is_empty() {
-        printer::line(&format!(
-            "Verified: no resources tagged recon:env={environment} remain in {region}."
-        ));
-        Ok(ExitStatus::Success)
-    } else {
-        Err(CliError::Remaining {
+    if !sweep.remaining.is_empty() {
+        return Err(CliError::Remaining {
             environment,
             remaining: sweep.remaining,
-        })
+        });
     }
+    printer::line(&format!(
+        "Verified: no resources tagged recon:env={environment} remain in {region}."
+    ));
+    let unconfirmed = record
+        .remaining_data
+        .remaining()
+        .filter(|d| d.status != data::DataStatus::Remains)
+        .count();
+    if unconfirmed > 0 {
+        return Err(CliError::BackupsNotDeleted { count: unconfirmed });
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The end of the output: keys pending deletion and the data that remains, with dates.
+fn summary(record: &Record) -> String {
+    let mut out = String::new();
+    for e in record
+        .resources
+        .iter()
+        .filter(|e| e.status == Status::ScheduledForDeletion)
+    {
+        out.push_str(&format!(
+            "KMS key {} ({}) is scheduled for deletion: KMS destroys the key material on {}.\n",
+            e.address,
+            e.id,
+            e.key_material_destroyed_on.as_deref().unwrap_or("?")
+        ));
+    }
+    let heading = if record.delete_backups {
+        "Copies of the data (--delete-backups):"
+    } else {
+        "Data that remains (copies AWS keeps; --delete-backups deletes them):"
+    };
+    out.push_str(&data::console(&record.remaining_data, heading));
+    out
 }

@@ -5,8 +5,10 @@ pub mod destroy;
 pub mod execute;
 pub mod graph;
 pub mod plan;
+pub mod report;
 pub mod schema;
 pub mod validate;
+pub mod verify_record;
 
 use std::path::Path;
 

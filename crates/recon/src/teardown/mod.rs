@@ -1,93 +1,120 @@
-//! The teardown record: evidence, for a project's close-out, of what `recon destroy` removed.
+//! The teardown record: evidence, for a project's close-out, of what `recon destroy` removed
+//! and what data remains.
 //!
-//! A timestamped JSON document and its Markdown rendering, listing every resource the
-//! destroy plan named (kind, address, AWS id, when deletion was requested, when it was confirmed
-//! gone), anything that could not be deleted and why, and the result of the final discovery
-//! sweep. It is written whether or not the destroy succeeded.
+//! A timestamped JSON document and its Markdown rendering, listing who ran the teardown (AWS
+//! account, caller, recon version) from which spec (absolute path, sha256, Git commit), every
+//! resource the destroy plan named (kind, address, AWS id, when deletion was requested, when a
+//! direct describe confirmed it gone, or, for a KMS key, the date KMS destroys the key
+//! material), anything that could not be deleted and why, the copies of the data AWS keeps
+//! (AWS Backup recovery points, EBS snapshots) with their expiry or deletion, and the result of
+//! the final discovery sweep. It is written whether or not the destroy succeeded, sealed with
+//! the sha256 of its canonical form (see [`crate::evidence::seal`]).
 //!
 //! An Auto Scaling group's instances are the group's, not recon's: they are not separate
 //! entries but are listed with their group, since the group is deleted only once it has
 //! scaled them to zero.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use recon_exec::{Event, Step};
 use recon_model::kinds::autoscaling_group::INSTANCES_OUTPUT;
-use recon_model::{Address, LiveResource, Plan, SpecSource, Value};
-use serde::Serialize;
+use recon_model::{Address, LiveResource, Plan, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::CliError;
+use crate::evidence::provenance::SpecProvenance;
+use crate::evidence::{RunBy, seal};
 
-pub const RECORD_FORMAT_VERSION: u32 = 1;
+pub mod data;
+pub mod keys;
+mod markdown;
 
-#[derive(Debug, Serialize)]
+use data::RemainingData;
+pub use markdown::markdown;
+
+/// 2: who ran it, the spec's provenance, remaining data, honest KMS states, the seal.
+pub const RECORD_FORMAT_VERSION: u32 = 2;
+
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Record {
     pub format_version: u32,
     pub environment: String,
     pub region: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spec: Option<SpecSource>,
+    pub run_by: RunBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SpecProvenance>,
     pub started_at: String,
     pub finished_at: String,
-    /// `complete` when every resource is confirmed gone and the sweep found nothing.
+    /// `complete` when every resource is confirmed gone (a KMS key: scheduled for deletion)
+    /// and the sweep found nothing. Copies of the data are in `remaining_data`.
     pub outcome: Outcome,
     pub resources: Vec<Entry>,
+    /// Whether `--delete-backups` was given.
+    pub delete_backups: bool,
+    pub remaining_data: RemainingData,
     pub sweep: Sweep,
+    /// The sha256 of the record's canonical form without this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_sha256: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Complete,
     Incomplete,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Entry {
     pub kind: String,
     pub address: String,
     pub id: String,
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_gone_at: Option<String>,
-    /// Why it was not deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why it was not deleted (or not confirmed deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// KMS keys are not deleted at once: KMS destroys the key material at the end of its
-    /// deletion window, counted from the request (this is that date).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// deletion window. The date DescribeKey reports once the key is pending deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_material_destroyed_on: Option<String>,
     /// For an Auto Scaling group: the instances it had when destroy discovered it. The group
     /// is deleted only once it has no instances left, so a deleted group's went with it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<String>,
     #[serde(skip)]
     deletion_window_days: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// A direct describe found it gone.
     Deleted,
+    /// A KMS key: DescribeKey reports it pending deletion until `key_material_destroyed_on`.
+    ScheduledForDeletion,
+    /// The delete was asked for but no describe confirmed the result (see `reason`).
+    Unconfirmed,
     Failed,
     Skipped,
     NotAttempted,
 }
 
 /// What a fresh discovery found after the deletes.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sweep {
     pub at: String,
     /// `address (id)` of every resource still tagged with the environment.
     pub remaining: Vec<String>,
     /// Set when the sweep itself could not run.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -214,8 +241,9 @@ pub fn default_path(environment: &str, started: SystemTime) -> PathBuf {
     PathBuf::from(".recon/teardown").join(format!("{environment}-{stamp}.json"))
 }
 
-/// Writes `path` (JSON) and the same path with `.md` (Markdown). Returns the Markdown path.
-pub fn write(record: &Record, path: &Path) -> Result<PathBuf, CliError> {
+/// Seals `record` (sets `record_sha256`), then writes `path` (JSON) and the same path with
+/// `.md` (Markdown, quoting the seal). Returns the Markdown path.
+pub fn write(record: &mut Record, path: &Path) -> Result<PathBuf, CliError> {
     let fail = |source| CliError::Write {
         path: path.to_owned(),
         source,
@@ -223,7 +251,13 @@ pub fn write(record: &Record, path: &Path) -> Result<PathBuf, CliError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let json = serde_json::to_vec_pretty(record).expect("records serialize");
+    record.record_sha256 = None;
+    let value = seal::seal(serde_json::to_value(&*record).expect("records serialize"));
+    record.record_sha256 = value
+        .get(seal::FIELD)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
+    let json = serde_json::to_vec_pretty(&value).expect("records serialize");
     std::fs::write(path, json).map_err(fail)?;
     let md_path = path.with_extension("md");
     std::fs::write(&md_path, markdown(record)).map_err(|source| CliError::Write {
@@ -233,109 +267,5 @@ pub fn write(record: &Record, path: &Path) -> Result<PathBuf, CliError> {
     Ok(md_path)
 }
 
-pub fn markdown(r: &Record) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# Teardown record: environment `{}`\n", r.environment);
-    let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| Region | {} |", r.region);
-    if let Some(spec) = &r.spec {
-        let _ = writeln!(out, "| Spec | `{}` (sha256 `{}`) |", spec.path, spec.sha256);
-    }
-    let _ = writeln!(out, "| Started | {} |", r.started_at);
-    let _ = writeln!(out, "| Finished | {} |", r.finished_at);
-    let outcome = match r.outcome {
-        Outcome::Complete => "**Complete**: every resource confirmed gone; nothing owned remains",
-        Outcome::Incomplete => "**Incomplete**: see below",
-    };
-    let _ = writeln!(out, "| Outcome | {outcome} |\n");
-    let _ = writeln!(out, "## Resources\n");
-    let _ = writeln!(
-        out,
-        "| Kind | Address | AWS id | Status | Deletion requested | Confirmed gone |\n|---|---|---|---|---|---|"
-    );
-    for e in &r.resources {
-        let status = match e.status {
-            Status::Deleted => "deleted",
-            Status::Failed => "**failed**",
-            Status::Skipped => "**skipped**",
-            Status::NotAttempted => "not attempted",
-        };
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | `{}` | {status} | {} | {} |",
-            e.kind,
-            e.address,
-            e.id,
-            e.requested_at.as_deref().unwrap_or("-"),
-            e.confirmed_gone_at.as_deref().unwrap_or("-"),
-        );
-    }
-    let keys: Vec<&Entry> = r
-        .resources
-        .iter()
-        .filter(|e| e.key_material_destroyed_on.is_some() && e.status == Status::Deleted)
-        .collect();
-    if !keys.is_empty() {
-        let _ = writeln!(out, "\n## KMS keys scheduled for deletion\n");
-        for e in keys {
-            let _ = writeln!(
-                out,
-                "- `{}` (`{}`): pending deletion; KMS destroys the key material on {}",
-                e.address,
-                e.id,
-                e.key_material_destroyed_on.as_deref().unwrap_or_default()
-            );
-        }
-    }
-    let groups: Vec<&Entry> = r
-        .resources
-        .iter()
-        .filter(|e| !e.instances.is_empty())
-        .collect();
-    if !groups.is_empty() {
-        let _ = writeln!(out, "\n## Instances of Auto Scaling groups\n");
-        for e in groups {
-            let fate = if e.status == Status::Deleted {
-                "terminated by the group (scaled to zero) before it was deleted"
-            } else {
-                "the group was not deleted: they may remain"
-            };
-            let ids: Vec<String> = e.instances.iter().map(|i| format!("`{i}`")).collect();
-            let _ = writeln!(out, "- `{}`: {}; {fate}", e.address, ids.join(", "));
-        }
-    }
-    let problems: Vec<&Entry> = r.resources.iter().filter(|e| e.reason.is_some()).collect();
-    if !problems.is_empty() {
-        let _ = writeln!(out, "\n## Not deleted\n");
-        for e in problems {
-            let _ = writeln!(
-                out,
-                "- `{}` (`{}`): {}",
-                e.address,
-                e.id,
-                e.reason.as_deref().unwrap_or_default()
-            );
-        }
-    }
-    let _ = writeln!(out, "\n## Final sweep\n");
-    let _ = writeln!(
-        out,
-        "A fresh discovery of resources tagged `recon:env={}` in {} at {}:",
-        r.environment, r.region, r.sweep.at
-    );
-    match (&r.sweep.error, r.sweep.remaining.is_empty()) {
-        (Some(e), _) => {
-            let _ = writeln!(out, "\n**the sweep could not run**: {e}");
-        }
-        (None, true) => {
-            let _ = writeln!(out, "\nnothing owned by the environment remains.");
-        }
-        (None, false) => {
-            let _ = writeln!(out, "\nthese remain:\n");
-            for x in &r.sweep.remaining {
-                let _ = writeln!(out, "- `{x}`");
-            }
-        }
-    }
-    out
-}
+#[cfg(test)]
+pub(crate) mod tests;
