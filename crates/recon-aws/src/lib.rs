@@ -19,16 +19,15 @@
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
 mod errors;
+mod faults;
 mod kinds;
 mod lookup;
+pub mod sdk_config;
 #[cfg(test)]
 mod stub_server;
 mod tags;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::config::Region;
 use recon_model::{Address, Attrs, Kind, LiveResource, Value};
 use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
 
@@ -57,28 +56,17 @@ impl AwsProvider {
     /// A provider for `region`, with credentials and endpoint from the usual AWS sources
     /// (environment, profile, SSO, `AWS_ENDPOINT_URL`…). Retries: standard mode with
     /// [`DEFAULT_MAX_ATTEMPTS`] attempts, unless `AWS_MAX_ATTEMPTS` is set in the environment
-    /// (then the environment's retry settings apply).
+    /// (then the environment's retry settings apply); faults of the environment are not
+    /// retried. Timeouts and the credential check: [`sdk_config::load`].
     pub async fn new(region: &str) -> Result<Self, ProviderError> {
-        if region.trim().is_empty() {
-            return Err(ProviderError::new(
-                ErrorKind::Invalid,
-                "no AWS region given",
-            ));
-        }
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
-        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
-            loader = loader
-                .retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
-        }
-        let config = loader.load().await;
+        let config = sdk_config::load(region).await?;
         tracing::debug!(region, "AWS provider ready");
         Ok(AwsProvider {
-            client: Client::new(&config),
-            kms: aws_sdk_kms::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            elb: aws_sdk_elasticloadbalancing::Client::new(&config),
+            client: sdk_config::ec2(&config),
+            kms: sdk_config::kms(&config),
+            efs: sdk_config::efs(&config),
+            autoscaling: sdk_config::autoscaling(&config),
+            elb: sdk_config::elb(&config),
         })
     }
 

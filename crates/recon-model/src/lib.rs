@@ -13,6 +13,7 @@ pub mod diff;
 pub mod kinds;
 pub mod lookup;
 pub mod plan;
+pub mod regions;
 pub mod resource;
 pub mod review;
 pub mod schema;

@@ -11,12 +11,14 @@
 
 mod discover;
 mod error;
+mod fault;
 mod fresh;
 
 use std::future::Future;
 
 pub use discover::{DiscoverError, discover_all};
 pub use error::{ErrorKind, ProviderError};
+pub use fault::{Fault, FaultCause};
 pub use fresh::{FreshError, check_fresh};
 use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};
 
