@@ -18,7 +18,9 @@ pub fn render(g: &Graph) -> String {
         "  %% recon graph: environment `{}` ({}). Arrows run from a dependency to its dependent;",
         g.environment, g.region
     );
-    out.push_str("  %% dotted ones are kind order (KindDef::after), not written in the spec.\n");
+    out.push_str(
+        "  %% dotted ones are the order AWS needs between kinds, not written in the spec.\n",
+    );
     let ids = ids(g);
     for (node, id) in g.nodes.iter().zip(&ids) {
         let _ = writeln!(
@@ -108,7 +110,7 @@ mod tests {
         insta::assert_snapshot!(super::render(&g), @r#"
             flowchart TD
               %% recon graph: environment `demo` (us-east-1). Arrows run from a dependency to its dependent;
-              %% dotted ones are kind order (KindDef::after), not written in the spec.
+              %% dotted ones are the order AWS needs between kinds, not written in the spec.
               vpc_main["vpc.main<br/>vpc (no change)"]
               internet_gateway_main["internet_gateway.main<br/>internet_gateway (no change)"]
               subnet_public["subnet.public<br/>subnet (update)"]
