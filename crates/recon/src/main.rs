@@ -9,6 +9,8 @@ mod args;
 mod commands;
 mod confirm;
 mod error;
+mod fault;
+mod outputs;
 mod planfile;
 mod printer;
 mod render;
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
             Command::Destroy(a) => commands::destroy::run(a).await,
             Command::Graph(a) => commands::graph::run(a),
             Command::Schema => commands::schema::run(),
+            Command::Show(a) => commands::show::run(a).await,
+            Command::Output(a) => commands::output::run(a).await,
         }
     });
     match result {
@@ -62,10 +66,13 @@ fn report(error: CliError) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides `-v`.
+/// Logs go to stderr; `RUST_LOG` overrides `-v`. Without `-v` only recon's own warnings: the
+/// SDK's warnings repeat, as a dump, what recon reports in one message. Colour only on a
+/// terminal.
 fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
     let default = match verbose {
-        0 => "warn",
+        0 => "error,recon=warn",
         1 => "info,recon=debug",
         _ => "debug",
     };
@@ -74,6 +81,6 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal())
         .init();
 }
