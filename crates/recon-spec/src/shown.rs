@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use miette::{MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents};
 
-/// Columns (in characters) up to which a line is shown whole.
+/// Line length (in characters) up to which a line is shown whole.
 const WHOLE_LINE_COLUMNS: usize = 200;
 /// Characters of a long line shown before the span.
 const LEAD: usize = 40;
-/// Characters of a long line shown after the span, at most.
+/// Characters of a long line shown from the span on, at most.
 const TAIL: usize = 80;
 
 /// A spec file's text, made safe to show. Same byte offsets as the original.
@@ -64,29 +64,27 @@ impl SourceCode for ShownSource {
         let start = floor_boundary(text, span.offset());
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let column = text[line_start..start].chars().count();
-        if column <= WHOLE_LINE_COLUMNS {
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if column + text[start..line_end].chars().count() <= WHOLE_LINE_COLUMNS {
             return self
                 .named
                 .read_span(span, context_lines_before, context_lines_after);
         }
         // One line, from a little before the span: a true substring of the text, so the spans
         // of the labels keep their offsets.
-        let from = text[line_start..start]
-            .char_indices()
-            .rev()
-            .nth(LEAD.saturating_sub(1))
-            .map_or(line_start, |(i, _)| line_start + i);
         let from = if context_lines_before == 0 && context_lines_after == 0 {
             start
         } else {
-            from
+            text[line_start..start]
+                .char_indices()
+                .rev()
+                .nth(LEAD.saturating_sub(1))
+                .map_or(line_start, |(i, _)| line_start + i)
         };
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let span_end = floor_boundary(text, span.offset() + span.len()).max(start);
-        let until = text[span_end..line_end]
+        let until = text[from..line_end]
             .char_indices()
-            .nth(TAIL)
-            .map_or(line_end, |(i, _)| span_end + i);
+            .nth(LEAD + TAIL)
+            .map_or(line_end, |(i, _)| from + i);
         let line = text[..line_start].matches('\n').count();
         let shown_column = text[line_start..from].chars().count();
         Ok(Box::new(MietteSpanContents::new_named(

@@ -269,7 +269,7 @@ fn expired_and_invalid_credentials_stop_at_the_first_call() {
         (
             "AuthFailure",
             "AWS does not recognise the credentials",
-            "`aws sts get-caller-identity`",
+            "`AWS_SECRET_ACCESS_KEY`",
         ),
     ] {
         let (run, took) = run_against(&ws, &answering(code, 400), &[], &["plan", "spec.yaml"]);
