@@ -46,7 +46,8 @@ pub struct ProviderError {
     pub message: String,
     /// Set when the cause is the environment (credentials, network, endpoint, permission), not
     /// the request: the run reports it once and stops.
-    pub fault: Option<crate::Fault>,
+    /// Boxed: errors travel in `Result`s everywhere, and most carry none.
+    pub fault: Option<Box<crate::Fault>>,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -68,13 +69,13 @@ impl ProviderError {
     }
 
     pub fn with_fault(mut self, fault: crate::Fault) -> Self {
-        self.fault = Some(fault);
+        self.fault = Some(Box::new(fault));
         self
     }
 
     /// The fault, if it is one that every other call would hit too.
     pub fn kind_independent_fault(&self) -> Option<&crate::Fault> {
-        self.fault.as_ref().filter(|f| f.is_kind_independent())
+        self.fault.as_deref().filter(|f| f.is_kind_independent())
     }
 
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {

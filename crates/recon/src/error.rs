@@ -189,7 +189,7 @@ impl From<DiscoverError> for DiscoverFailure {
             DiscoverError::Duplicate { .. } => Some(
                 "a crash between a create and its retry can leave two; delete the one nothing uses (by its id), then plan again".to_owned(),
             ),
-            DiscoverError::Kind { source, .. } => source.fault.as_ref().map(crate::fault::what_to_do),
+            DiscoverError::Kind { source, .. } => source.fault.as_deref().map(crate::fault::what_to_do),
         };
         DiscoverFailure {
             message: error_chain(&e),
