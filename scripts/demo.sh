@@ -11,7 +11,8 @@ echo "==> Building recon"
 # Every target of the workspace, as the test suite builds it: dev-dependencies change the
 # features of shared crates (tokio, serde), and `-p recon` alone would build the AWS SDK crates
 # a second time. This way the demo and `scripts/test.sh` share one build.
-cargo build --quiet --workspace --all-targets
+echo "    (the first build compiles the AWS SDK: 10-15 minutes on two cores; later builds take seconds)"
+cargo build --workspace --all-targets
 RECON="$(realpath "${CARGO_TARGET_DIR:-$PWD/target}/debug/recon")"
 moto_start
 

@@ -23,6 +23,9 @@ moto_start() {
   MOTO_PID=$!
   trap moto_stop EXIT
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  # moto builds a region's backend on its first call, which on a loaded machine takes longer
+  # than recon's 20 s read timeout for AWS: give the local server more.
+  export RECON_READ_TIMEOUT="${RECON_READ_TIMEOUT:-120s}"
   for _ in $(seq 1 100); do
     if python3 -c "import urllib.request, sys; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/', timeout=1)" 2>/dev/null; then
       break

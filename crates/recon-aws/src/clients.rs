@@ -1,6 +1,9 @@
-//! The SDK clients, one per AWS service recon calls, built once from one configuration.
+//! The SDK clients, one per AWS service recon calls, built once from one configuration, each
+//! with recon's retry rule (`sdk_config`: faults of the environment are not retried).
 
 use aws_config::SdkConfig;
+
+use crate::sdk_config;
 
 /// One client per service. Cheap to clone (each client is a handle around shared state).
 #[derive(Clone, Debug)]
@@ -15,11 +18,11 @@ pub(crate) struct Clients {
 impl Clients {
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
-            ec2: aws_sdk_ec2::Client::new(config),
-            kms: aws_sdk_kms::Client::new(config),
-            efs: aws_sdk_efs::Client::new(config),
-            autoscaling: aws_sdk_autoscaling::Client::new(config),
-            elb: aws_sdk_elasticloadbalancing::Client::new(config),
+            ec2: sdk_config::ec2(config),
+            kms: sdk_config::kms(config),
+            efs: sdk_config::efs(config),
+            autoscaling: sdk_config::autoscaling(config),
+            elb: sdk_config::elb(config),
         }
     }
 }

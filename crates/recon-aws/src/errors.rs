@@ -74,13 +74,19 @@ where
     R: Debug + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_owned);
-    let message = match err.message() {
-        Some(m) if !m.is_empty() => m.to_owned(),
+    let fault = crate::faults::of(op, &err);
+    let message = match (err.message(), &fault) {
+        (Some(m), _) if !m.is_empty() => m.to_owned(),
+        // The SDK's chain is a debug dump: users get the cause, `-v` the chain.
+        (_, Some(fault)) => fault.cause.to_string(),
         _ => format!("{op}: {}", DisplayErrorContext(&err)),
     };
     let kind = classify_with_message(code.as_deref(), &message);
-    tracing::debug!(op, code = code.as_deref(), %message, "aws call failed");
+    tracing::debug!(op, code = code.as_deref(), detail = %DisplayErrorContext(&err), "aws call failed");
     let mut out = ProviderError::new(kind, message).with_source(err);
+    if let Some(fault) = fault {
+        out = out.with_fault(fault);
+    }
     if let Some(code) = code {
         out = out.with_code(code);
     }

@@ -24,18 +24,17 @@
 pub mod audit;
 mod clients;
 mod errors;
+mod faults;
 mod kinds;
 mod lookup;
 mod registry;
+pub mod sdk_config;
 #[cfg(test)]
 mod stub_server;
 mod tags;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_sdk_ec2::config::Region;
 use recon_model::{Address, Attrs, Kind, LiveResource, Value};
-use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
+use recon_provider::{CreateRequest, Provider, ProviderError, UpdateRequest};
 
 use crate::clients::Clients;
 use crate::kinds::{Found, ensure_owned, gone};
@@ -54,21 +53,10 @@ impl AwsProvider {
     /// A provider for `region`, with credentials and endpoint from the usual AWS sources
     /// (environment, profile, SSO, `AWS_ENDPOINT_URL`…). Retries: standard mode with
     /// [`DEFAULT_MAX_ATTEMPTS`] attempts, unless `AWS_MAX_ATTEMPTS` is set in the environment
-    /// (then the environment's retry settings apply).
+    /// (then the environment's retry settings apply); faults of the environment are not
+    /// retried. Timeouts and the credential check: [`sdk_config::load`].
     pub async fn new(region: &str) -> Result<Self, ProviderError> {
-        if region.trim().is_empty() {
-            return Err(ProviderError::new(
-                ErrorKind::Invalid,
-                "no AWS region given",
-            ));
-        }
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
-        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
-            loader = loader
-                .retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
-        }
-        let config = loader.load().await;
+        let config = sdk_config::load(region).await?;
         tracing::debug!(region, "AWS provider ready");
         Ok(AwsProvider {
             clients: Clients::new(&config),

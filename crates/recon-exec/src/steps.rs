@@ -85,7 +85,7 @@ impl<P: Provider> Ctx<P> {
             address: self.address.clone(),
             step: self.step,
             retried_for,
-            source,
+            source: Box::new(source),
         }
     }
 

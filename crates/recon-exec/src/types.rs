@@ -122,8 +122,9 @@ pub enum ExecError {
         step: Step,
         /// How long the call was retried before giving up (`None`: not retried).
         retried_for: Option<Duration>,
+        /// Boxed: it carries the fault of the environment, and every step result holds one.
         #[source]
-        source: ProviderError,
+        source: Box<ProviderError>,
     },
     /// A wait ran out: "timed out after 10m waiting for nat_gateway.main to become available
     /// (last state: pending)".

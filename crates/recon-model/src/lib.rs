@@ -14,6 +14,7 @@ pub mod facts;
 pub mod kinds;
 pub mod lookup;
 pub mod plan;
+pub mod regions;
 pub mod resource;
 pub mod review;
 pub mod schema;

@@ -246,7 +246,11 @@ impl fmt::Display for Value {
                 f.write_str(" }")
             }
             Value::Ref(r) => write!(f, "(known after apply: {r})"),
-            Value::Template(p) => write!(f, "(known after apply: {:?})", Value::template_text(p)),
+            // A template that is one reference is that reference: `key_name: ${key_pair.a.key_name}`.
+            Value::Template(p) => match p.as_slice() {
+                [Part::Ref(r)] => write!(f, "(known after apply: {r})"),
+                _ => write!(f, "(known after apply: {:?})", Value::template_text(p)),
+            },
             Value::Unknown => f.write_str("(known after apply)"),
         }
     }
@@ -309,6 +313,28 @@ impl TryFrom<serde_json::Value> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_of_one_reference_shows_as_the_reference() {
+        let one = Value::Template(
+            Value::parse_template("${key_pair.admin.key_name}")
+                .unwrap()
+                .unwrap(),
+        );
+        assert_eq!(
+            one.to_string(),
+            "(known after apply: key_pair.admin.key_name)"
+        );
+        let mixed = Value::Template(
+            Value::parse_template("fs-${efs_file_system.data.id}.efs")
+                .unwrap()
+                .unwrap(),
+        );
+        assert_eq!(
+            mixed.to_string(),
+            r#"(known after apply: "fs-${efs_file_system.data.id}.efs")"#
+        );
+    }
 
     #[test]
     fn json_round_trip_keeps_refs_and_templates() {

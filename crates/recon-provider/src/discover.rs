@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
-use futures::future::join_all;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use recon_model::tags;
 use recon_model::{Address, Kind, LiveResource};
 
@@ -28,17 +29,32 @@ pub enum DiscoverError {
 /// do that; recon refuses to guess which one is real).
 ///
 /// Returns the resources in address order.
+///
+/// # Guarantees
+/// The first failure whose cause is the environment and not the kind (no credentials, an
+/// endpoint that refuses or does not answer: [`ProviderError::kind_independent_fault`]) ends
+/// discovery at once with that one error: the other kinds' calls are dropped, not awaited, as
+/// they would only repeat it.
 pub async fn discover_all<P: Provider>(
     provider: &P,
     environment: &str,
     kinds: &[Kind],
 ) -> Result<Vec<LiveResource>, Vec<DiscoverError>> {
-    let results = join_all(
-        kinds
-            .iter()
-            .map(|&kind| async move { (kind, provider.discover(kind, environment).await) }),
-    )
-    .await;
+    let mut pending: FuturesUnordered<_> = kinds
+        .iter()
+        .map(|&kind| async move { (kind, provider.discover(kind, environment).await) })
+        .collect();
+    let mut results = Vec::new();
+    while let Some((kind, result)) = pending.next().await {
+        match result {
+            Err(source) if source.kind_independent_fault().is_some() => {
+                return Err(vec![DiscoverError::Kind { kind, source }]);
+            }
+            other => results.push((kind, other)),
+        }
+    }
+    // Completion order is arbitrary: report in the order the kinds were asked for.
+    results.sort_by_key(|(kind, _)| kinds.iter().position(|k| k == kind));
     let mut errors = Vec::new();
     let mut by_address: BTreeMap<Address, Vec<LiveResource>> = BTreeMap::new();
     for (kind, result) in results {

@@ -44,6 +44,10 @@ pub struct ProviderError {
     /// The API's error code (`DependencyViolation`, `InvalidVpcID.NotFound`).
     pub code: Option<String>,
     pub message: String,
+    /// Set when the cause is the environment (credentials, network, endpoint, permission), not
+    /// the request: the run reports it once and stops.
+    /// Boxed: errors travel in `Result`s everywhere, and most carry none.
+    pub fault: Option<Box<crate::Fault>>,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -54,6 +58,7 @@ impl ProviderError {
             kind,
             code: None,
             message: message.into(),
+            fault: None,
             source: None,
         }
     }
@@ -61,6 +66,16 @@ impl ProviderError {
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
         self
+    }
+
+    pub fn with_fault(mut self, fault: crate::Fault) -> Self {
+        self.fault = Some(Box::new(fault));
+        self
+    }
+
+    /// The fault, if it is one that every other call would hit too.
+    pub fn kind_independent_fault(&self) -> Option<&crate::Fault> {
+        self.fault.as_deref().filter(|f| f.is_kind_independent())
     }
 
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {

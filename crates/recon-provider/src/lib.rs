@@ -11,6 +11,7 @@
 
 mod discover;
 mod error;
+mod fault;
 mod fresh;
 
 use std::future::Future;
@@ -19,6 +20,7 @@ use futures::future::try_join_all;
 
 pub use discover::{DiscoverError, discover_all};
 pub use error::{ErrorKind, ProviderError};
+pub use fault::{Fault, FaultCause};
 pub use fresh::{FreshError, check_fresh};
 use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};
 

@@ -1,9 +1,10 @@
 //! What a failed parse returns: every problem in the file, each pointing at a value.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceCode, SourceSpan};
+
+use crate::shown::{ShownSource, escape};
 
 /// One problem in a spec file, at the value (or key) that causes it.
 ///
@@ -23,12 +24,12 @@ pub struct SpecDiagnostic {
     /// Other places that take part (the first of two duplicate keys, the other edges of a cycle).
     pub related_spans: Vec<LabeledSpan>,
     pub help: Option<String>,
-    source_code: NamedSource<Arc<str>>,
+    source_code: ShownSource,
 }
 
 impl SpecDiagnostic {
     pub(crate) fn new(
-        source: &NamedSource<Arc<str>>,
+        source: &ShownSource,
         code: Code,
         span: SourceSpan,
         message: impl Into<String>,
@@ -36,9 +37,10 @@ impl SpecDiagnostic {
     ) -> Self {
         SpecDiagnostic {
             code,
-            message: message.into(),
+            // Messages and labels quote the spec: its control characters are shown escaped.
+            message: escape(&message.into()),
             span,
-            label: label.into(),
+            label: escape(&label.into()),
             related_spans: Vec::new(),
             help: None,
             source_code: source.clone(),
@@ -46,18 +48,20 @@ impl SpecDiagnostic {
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(escape(&help.into()));
         self
     }
 
     pub(crate) fn maybe_help(mut self, help: Option<String>) -> Self {
-        self.help = help;
+        self.help = help.as_deref().map(escape);
         self
     }
 
     pub(crate) fn also(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
-        self.related_spans
-            .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self.related_spans.push(LabeledSpan::new_with_span(
+            Some(escape(&label.into())),
+            span,
+        ));
         self
     }
 
@@ -68,6 +72,20 @@ impl SpecDiagnostic {
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
         (line, column)
+    }
+
+    /// The lines and columns of the span (as [`crate::Positions::region`] gives them).
+    pub fn region(&self) -> crate::Region {
+        let text = self.source_code.inner();
+        let (start_line, start_column) = crate::position::line_col(text, self.span.offset());
+        let (end_line, end_column) =
+            crate::position::line_col(text, self.span.offset() + self.span.len());
+        crate::Region {
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
     }
 }
 

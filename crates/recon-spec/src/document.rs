@@ -17,7 +17,14 @@ use crate::yaml::{Node, Yaml};
 
 // The keys of the language. `json_schema.rs` describes each one: a key added here needs its
 // schema there (the schema tests fail until it has one).
-pub(crate) const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "lookups", "resources"];
+pub(crate) const TOP_LEVEL: &[&str] = &[
+    "environment",
+    "region",
+    "tags",
+    "lookups",
+    "resources",
+    "outputs",
+];
 pub(crate) const REQUIRED: &[&str] = &["environment", "region", "resources"];
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// Keys every resource may have besides its kind's fields.
@@ -163,6 +170,9 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
     };
     let lookups = crate::lookups::convert(cx, declared_lookups);
     let resources = resources(cx, declared, environment.as_deref());
+    if let Some((_, y)) = seen.get("outputs") {
+        cx.outputs = crate::outputs::convert(cx, y);
+    }
 
     let (Some(environment), Some(region), Some(tags)) = (environment, region, tags) else {
         return None;
@@ -216,8 +226,22 @@ fn region(cx: &mut Cx<'_>, y: &Yaml) -> Option<String> {
         && parts[parts.len() - 1]
             .parse::<u8>()
             .is_ok_and(|_| parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit()));
-    if valid {
+    if valid && recon_model::regions::is_known(&s) {
         return Some(s);
+    }
+    if valid {
+        let d = cx.diag(
+            Code::InvalidValue,
+            y.span,
+            format!("`{s}` is not an AWS region"),
+            "unknown region",
+        );
+        let help = match crate::suggest::closest(&s, recon_model::regions::KNOWN.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? (`aws ec2 describe-regions` lists the regions of your account)"),
+            None => "write a region AWS has, such as `us-east-1` or `eu-west-2` (`aws ec2 describe-regions` lists the regions of your account)".to_owned(),
+        };
+        cx.push(d.help(help));
+        return None;
     }
     let d = cx.diag(
         Code::InvalidValue,

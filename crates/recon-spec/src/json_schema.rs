@@ -112,6 +112,12 @@ fn top_level(key: &str) -> Json {
                 "additionalProperties": false,
             })
         }
+        "outputs" => json!({
+            "description": "Named values read from the live resources after `recon apply` and by `recon output`, e.g. `bastion_ip: ${instance.bastion.public_ip_address}`.",
+            "type": ["object", "null"],
+            "patternProperties": { "^[a-z][a-z0-9_]*$": { "type": "string" } },
+            "additionalProperties": false,
+        }),
         other => panic!(
             "no JSON Schema for the top-level key `{other}`: add an arm to `top_level` in crates/recon-spec/src/json_schema.rs"
         ),

@@ -39,7 +39,9 @@ mod diagnostic;
 mod document;
 mod json_schema;
 mod lookups;
+mod outputs;
 mod position;
+mod shown;
 mod suggest;
 mod values;
 mod yaml;
@@ -50,12 +52,12 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use miette::NamedSource;
 use recon_model::{Silence, Spec};
 
 pub use diagnostic::{Code, SpecDiagnostic, SpecErrors};
 pub use json_schema::json_schema;
 pub use position::{Located, LocatedDiagnostic, Positions, Region};
+pub use shown::{ShownSource, escape};
 
 /// A spec file's name (the path as the user gave it, shown in diagnostics) and its text.
 #[derive(Clone, Debug)]
@@ -72,6 +74,8 @@ pub struct Parsed {
     /// Every `review: { silence: [...] }` entry, in file order, each with a non-empty reason.
     pub silences: Vec<Silence>,
     pub positions: Positions,
+    /// `outputs:`, in file order: names and values (templates to resolve on live resources).
+    pub outputs: Vec<(String, recon_model::Value)>,
 }
 
 /// Parses and checks a spec: YAML syntax, the schema of every resource, references, each kind's
@@ -92,7 +96,7 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
 /// empty `reason` is an error). Whether its `rule` names a rule is not checked here.
 pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
     let text: Arc<str> = Arc::from(file.text.as_str());
-    let source = NamedSource::new(&file.name, Arc::clone(&text));
+    let source = ShownSource::new(&file.name, &text);
     let mut cx = values::Cx {
         text: &file.text,
         source: source.clone(),
@@ -101,6 +105,7 @@ pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
         lookups: BTreeSet::new(),
         positions: BTreeMap::new(),
         silences: Vec::new(),
+        outputs: Vec::new(),
     };
     let spec = match yaml::parse(&file.text) {
         Ok(root) => document::check(&mut cx, &root),
@@ -121,6 +126,7 @@ pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
         Some(spec) if cx.diags.is_empty() => Ok(Parsed {
             spec,
             silences: cx.silences,
+            outputs: cx.outputs,
             positions: Positions::new(source, cx.positions),
         }),
         _ => {

@@ -3,16 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, Severity, SourceCode, SourceSpan};
+
+use crate::shown::{ShownSource, escape};
 use recon_model::Address;
 
 /// The position of every value of every resource, by the path inside the resource
 /// (`["ingress", "0", "from"]`; `[]` is the resource's key).
 #[derive(Clone)]
 pub struct Positions {
-    source: NamedSource<Arc<str>>,
+    source: ShownSource,
     spans: BTreeMap<Address, BTreeMap<Vec<String>, SourceSpan>>,
 }
 
@@ -50,7 +51,7 @@ pub struct Located {
 
 impl Positions {
     pub(crate) fn new(
-        source: NamedSource<Arc<str>>,
+        source: ShownSource,
         spans: BTreeMap<Address, BTreeMap<Vec<String>, SourceSpan>>,
     ) -> Self {
         Positions { source, spans }
@@ -92,8 +93,12 @@ impl Positions {
     }
 
     /// A miette diagnostic at the value `located` names, with the file's text for context.
-    pub fn diagnostic(&self, located: Located) -> LocatedDiagnostic {
+    pub fn diagnostic(&self, mut located: Located) -> LocatedDiagnostic {
         let span = self.span(&located.address, &located.path);
+        // Messages quote the spec's values: their control characters are shown escaped.
+        located.message = escape(&located.message);
+        located.label = escape(&located.label);
+        located.help = located.help.as_deref().map(escape);
         LocatedDiagnostic {
             located,
             span,
@@ -102,7 +107,7 @@ impl Positions {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -119,7 +124,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub struct LocatedDiagnostic {
     pub located: Located,
     pub span: SourceSpan,
-    source_code: NamedSource<Arc<str>>,
+    source_code: ShownSource,
 }
 
 impl fmt::Display for LocatedDiagnostic {

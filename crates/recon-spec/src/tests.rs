@@ -633,6 +633,19 @@ fn regions_look_like_regions() {
 }
 
 #[test]
+fn a_region_aws_does_not_have_is_refused_offline_with_a_suggestion() {
+    let (d, _) = one_err("environment: e\nregion: us-east-9\nresources: {}\n");
+    assert_eq!(d.code, Code::InvalidValue);
+    assert_eq!(d.message, "`us-east-9` is not an AWS region");
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("`us-east-1`")),
+        "{:?}",
+        d.help
+    );
+    assert_eq!(d.line_col().0, 2);
+}
+
+#[test]
 fn yaml_syntax_errors_are_one_diagnostic_with_a_position() {
     let (d, _) = one_err("environment: test\nregion: [us-east-1\nresources: {}\n");
     assert_eq!(d.code, Code::Syntax);
@@ -876,4 +889,40 @@ fn intent_fields_are_values_but_not_attributes() {
         "{VPC}{subnet}  security_group.b: {{ vpc: vpc.main, description: \"${{subnet.a.tier}}\" }}\n"
     )));
     assert_eq!(d.code, Code::BadTemplate, "{d:#?}");
+}
+
+#[test]
+fn two_mount_targets_of_one_file_system_in_one_zone_are_refused() {
+    let base = "  vpc.main: { cidr_block: 10.0.0.0/16 }
+  subnet.a: { vpc: vpc.main, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a }
+  subnet.a2: { vpc: vpc.main, cidr_block: 10.0.3.0/24, availability_zone: us-east-1a }
+  subnet.b: { vpc: vpc.main, cidr_block: 10.0.2.0/24, availability_zone: us-east-1b }
+  efs_file_system.data: {}
+  efs_mount_target.one: { file_system: efs_file_system.data, subnet: subnet.a }
+";
+    let (d, covered) = one_err(&format!(
+        "{HEAD}{base}  efs_mount_target.two: {{ file_system: efs_file_system.data, subnet: subnet.a }}\n"
+    ));
+    assert_eq!(d.code, Code::Check);
+    assert_eq!(covered, "subnet.a");
+    assert!(
+        d.message
+            .contains("in subnet `subnet.a`, after `efs_mount_target.one`"),
+        "{}",
+        d.message
+    );
+
+    let (d, _) = one_err(&format!(
+        "{HEAD}{base}  efs_mount_target.two: {{ file_system: efs_file_system.data, subnet: subnet.a2 }}\n"
+    ));
+    assert!(
+        d.message.contains("availability zone `us-east-1a`"),
+        "{}",
+        d.message
+    );
+
+    // One per zone is what AWS allows.
+    ok(&format!(
+        "{HEAD}{base}  efs_mount_target.two: {{ file_system: efs_file_system.data, subnet: subnet.b }}\n"
+    ));
 }

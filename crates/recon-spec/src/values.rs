@@ -4,10 +4,11 @@
 //! so the caller carries on with the next field: one parse reports everything it can.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use ipnet::Ipv4Net;
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
+
+use crate::shown::ShownSource;
 use recon_model::value::Part;
 use recon_model::{
     Address, AddressError, Field, Kind, Presence, Reference, Type, Update, Value, kinds,
@@ -20,7 +21,7 @@ use crate::yaml::{Node, Yaml};
 /// What every check needs: the text, where diagnostics go, and which resources exist.
 pub(crate) struct Cx<'t> {
     pub text: &'t str,
-    pub source: NamedSource<Arc<str>>,
+    pub source: ShownSource,
     pub diags: Vec<SpecDiagnostic>,
     /// Every resource the spec declares (first occurrence), with the span of its key.
     pub known: BTreeMap<Address, SourceSpan>,
@@ -30,6 +31,8 @@ pub(crate) struct Cx<'t> {
     pub positions: BTreeMap<Address, BTreeMap<Vec<String>, SourceSpan>>,
     /// The resources' `review: { silence: [...] }` annotations, in file order.
     pub silences: Vec<recon_model::Silence>,
+    /// `outputs:`, in file order.
+    pub outputs: Vec<(String, Value)>,
 }
 
 /// What converting one resource records besides its values.

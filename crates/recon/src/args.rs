@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Declarative AWS environments from YAML specs: plan, review, apply, destroy.
 #[derive(Debug, Parser)]
-#[command(name = "recon", version, about, long_about = None)]
+#[command(name = "recon", version, long_about = None)]
 pub struct Cli {
     /// More logging on stderr (-v, -vv). `RUST_LOG` overrides it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -37,6 +37,22 @@ pub enum Command {
     /// Check a teardown record or report against its sha256 seal, and that its Markdown
     /// rendering agrees. Makes no AWS call.
     VerifyRecord(VerifyRecordArgs),
+    /// Show what the environment owns now, read from AWS (no state file): address, kind, AWS
+    /// id, state and the attributes people look up.
+    Show(ShowArgs),
+    /// Print the spec's `outputs:`, read from the live resources (all, or the one NAME).
+    Output(OutputArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// The spec file.
+    pub spec: PathBuf,
+    /// One output, printed alone (its bare value, for scripts).
+    pub name: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +88,22 @@ pub struct VerifyRecordArgs {
     /// Its Markdown rendering. Default: the same path with `.md`, checked when it exists.
     #[arg(long)]
     pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
+pub struct ShowArgs {
+    /// The spec whose environment to show (its `environment` and `region`).
+    pub spec: Option<PathBuf>,
+    /// The environment to show, instead of a spec.
+    #[arg(long, conflicts_with = "spec", requires = "region")]
+    pub env: Option<String>,
+    /// The region, with `--env`.
+    #[arg(long, value_parser = known_region)]
+    pub region: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -177,7 +209,7 @@ pub struct DestroyArgs {
     #[arg(long, conflicts_with = "spec", requires = "region")]
     pub env: Option<String>,
     /// The region, with `--env`.
-    #[arg(long)]
+    #[arg(long, value_parser = known_region)]
     pub region: Option<String>,
     /// Skip the confirmation.
     #[arg(long)]
@@ -199,4 +231,28 @@ pub struct DestroyArgs {
     /// gone, or between retries) holds no slot.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+}
+
+/// A region AWS has, checked offline (as a spec's `region` is).
+fn known_region(text: &str) -> Result<String, String> {
+    if recon_model::regions::is_known(text) {
+        return Ok(text.to_owned());
+    }
+    let stem = text.rsplit_once('-').map_or(text, |(stem, _)| stem);
+    let near: Vec<&str> = recon_model::regions::KNOWN
+        .iter()
+        .copied()
+        .filter(|r| r.rsplit_once('-').is_some_and(|(s, _)| s == stem))
+        .collect();
+    Err(if near.is_empty() {
+        format!("`{text}` is not an AWS region (such as `us-east-1` or `eu-west-2`)")
+    } else {
+        format!(
+            "`{text}` is not an AWS region; did you mean {}?",
+            near.iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
+    })
 }

@@ -28,8 +28,37 @@ pub enum CliError {
     #[error("Could not start the async runtime")]
     Runtime(#[source] std::io::Error),
 
+    #[error(
+        "Key pair `{address}` would be created, but its private key file `{file}` already exists"
+    )]
+    #[diagnostic(
+        code(recon::plan::private_key_file_exists),
+        help(
+            "nothing was changed; recon writes a new key only to a new file. The file is likely the key of an earlier key pair of this name (AWS keeps no copy): move it away or delete it, or set `private_key_file` to another path, then plan again"
+        )
+    )]
+    PrivateKeyFileExists { address: String, file: String },
+
+    #[error("The spec has no output `{name}`")]
+    #[diagnostic(help("its outputs: {known}"))]
+    NoOutput { name: String, known: String },
+
+    #[error("Output `{name}` has no value: {why}")]
+    #[diagnostic(help("apply the spec first (`recon plan`, then `recon apply`)"))]
+    OutputUnknown { name: String, why: String },
+
     #[error("Could not set up the AWS client")]
     Aws(#[source] Box<dyn std::error::Error + Send + Sync>),
+
+    /// A fault of the environment (credentials, network, endpoint, permission): one message,
+    /// without the SDK's detail (logged at `-v`).
+    #[error("{message}")]
+    #[diagnostic(code(recon::environment))]
+    Environment {
+        message: String,
+        #[help]
+        help: String,
+    },
 
     #[error("{} of the spec's lookups found nothing usable", causes.len())]
     #[diagnostic(help("nothing was changed; fix the lookups, then plan again"))]
@@ -193,7 +222,7 @@ impl From<DiscoverError> for DiscoverFailure {
             DiscoverError::Duplicate { .. } => Some(
                 "a crash between a create and its retry can leave two; delete the one nothing uses (by its id), then plan again".to_owned(),
             ),
-            DiscoverError::Kind { .. } => None,
+            DiscoverError::Kind { source, .. } => source.fault.as_deref().map(crate::fault::what_to_do),
         };
         DiscoverFailure {
             message: error_chain(&e),
@@ -209,7 +238,7 @@ pub struct LookupFailure {
     pub address: String,
     pub message: String,
     #[source_code]
-    pub src: miette::NamedSource<std::sync::Arc<str>>,
+    pub src: recon_spec::ShownSource,
     #[label("this lookup")]
     pub span: Option<miette::SourceSpan>,
     #[help]

@@ -11,6 +11,8 @@ mod commands;
 mod confirm;
 mod error;
 mod evidence;
+mod fault;
+mod outputs;
 mod planfile;
 mod printer;
 mod render;
@@ -52,6 +54,8 @@ fn main() -> ExitCode {
             Command::Schema => commands::schema::run(),
             Command::Report(a) => commands::report::run(a).await,
             Command::VerifyRecord(a) => commands::verify_record::run(a),
+            Command::Show(a) => commands::show::run(a).await,
+            Command::Output(a) => commands::output::run(a).await,
         }
     });
     match result {
@@ -66,10 +70,13 @@ fn report(error: CliError) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides `-v`.
+/// Logs go to stderr; `RUST_LOG` overrides `-v`. Without `-v` only recon's own warnings: the
+/// SDK's warnings repeat, as a dump, what recon reports in one message. Colour only on a
+/// terminal.
 fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
     let default = match verbose {
-        0 => "warn",
+        0 => "error,recon=warn",
         1 => "info,recon=debug",
         _ => "debug",
     };
@@ -78,6 +85,6 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal())
         .init();
 }

@@ -22,6 +22,15 @@ pub fn save(plan: &Plan, path: &Path) -> Result<(), CliError> {
     std::fs::rename(&tmp, path).map_err(write)
 }
 
+/// The SHA-256 of the saved plan file, as `sha256sum` prints it.
+pub fn digest(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(recon_model::sha256_hex(&bytes))
+}
+
 pub fn load(path: &Path) -> Result<Plan, CliError> {
     let bytes = std::fs::read(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => CliError::NoPlan {

@@ -1,7 +1,5 @@
 //! All output goes through here: results on stdout, the error report on stderr.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 use std::io::Write;
 
 /// Prints a block of text on stdout, as is.
@@ -19,15 +17,23 @@ pub fn line(text: &str) {
 
 /// The one report handler: an error and its causes as a miette report on stderr.
 pub fn error(error: crate::CliError) {
-    eprintln!("{:?}", miette::Report::new(error));
+    err(&format!("{:?}\n", miette::Report::new(error)));
 }
 
 /// A diagnostic that is not an error (a review warning), rendered like errors, on stderr.
 pub fn diagnostic(d: impl miette::Diagnostic + Send + Sync + 'static) {
-    eprintln!("{:?}", miette::Report::new(d));
+    err(&format!("{:?}\n", miette::Report::new(d)));
 }
 
 /// A warning for the person at the terminal, on stderr (stdout may be `--json`).
 pub fn warn(text: &str) {
-    eprintln!("{text}");
+    err(&format!("{text}\n"));
+}
+
+/// Writes on stderr. A closed stderr (`recon plan 2>&1 | head`) is not worth a panic either:
+/// `eprintln!` would panic and exit with 101.
+fn err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }

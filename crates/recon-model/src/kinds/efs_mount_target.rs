@@ -4,9 +4,11 @@
 //! the security groups change in place. Mount targets take no tags: recon records a mount
 //! target's address on its file system (tag `recon:mt:<subnet id>`).
 
+use crate::address::{Address, Kind};
 use crate::facts::AwsFacts;
-use crate::address::Kind;
-use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Others, Presence, Problem, Type, Update};
+use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
     kind: Kind::EfsMountTarget,
@@ -43,6 +45,61 @@ pub static DEF: KindDef = KindDef {
     ],
     attributes: &["id"],
     after: &[],
-    check: no_checks,
+    check,
     aws: AwsFacts::simple("fsmt", &["MountTargetNotFound"]),
 };
+
+/// A file system has at most one mount target per availability zone: a second one in the same
+/// subnet, or in another subnet of the same zone, is refused by AWS (`MountTargetConflict`), and
+/// on some endpoints silently becomes the first one. Reported once, on the later of the two.
+fn check(mount_target: &DesiredResource, others: Others<'_>) -> Vec<Problem> {
+    let (Some(fs), Some(Value::Ref(subnet))) = (
+        mount_target.attrs.get("file_system"),
+        mount_target.attrs.get("subnet"),
+    ) else {
+        return Vec::new();
+    };
+    let zone_of = |address: &Address| {
+        others
+            .iter()
+            .find(|o| &o.address == address)
+            .and_then(|s| s.attrs.get("availability_zone"))
+            .and_then(Value::as_str)
+    };
+    let zone = zone_of(&subnet.address);
+    let mut problems = Vec::new();
+    for other in others
+        .iter()
+        .take_while(|o| o.address != mount_target.address)
+    {
+        if other.address.kind != Kind::EfsMountTarget || other.attrs.get("file_system") != Some(fs)
+        {
+            continue;
+        }
+        let Some(Value::Ref(theirs)) = other.attrs.get("subnet") else {
+            continue;
+        };
+        let same_subnet = theirs.address == subnet.address;
+        let same_zone = zone.is_some() && zone_of(&theirs.address) == zone;
+        if !(same_subnet || same_zone) {
+            continue;
+        }
+        let where_ = if same_subnet {
+            format!("subnet `{}`", subnet.address)
+        } else {
+            format!("availability zone `{}`", zone.unwrap_or_default())
+        };
+        problems.push(
+            Problem::at(
+                &["subnet"],
+                format!(
+                    "mount target `{}` is a second one of its file system in {where_}, after `{}`",
+                    mount_target.address, other.address
+                ),
+                format!("same {} as {}", if same_subnet { "subnet" } else { "zone" }, other.address),
+            )
+            .help("a file system has one mount target per availability zone: remove one, or put it in a subnet of another zone"),
+        );
+    }
+    problems
+}

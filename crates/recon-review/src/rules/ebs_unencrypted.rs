@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
     id: "enc/ebs-unencrypted",
     severity: Severity::Warning,
     summary: "An EBS volume declared in the spec is not encrypted.",
-    help: "add `encrypted: true` (and `kms_key: \"${kms_key.<name>.arn}\"` for your own key)",
+    help: "add `encrypted: true` (and `kms_key: kms_key.<name>` for your own key)",
     check,
 };
 
@@ -100,5 +100,21 @@ mod tests {
   instance.other: { image: ami-1, instance_type: t3.micro }
 ";
         assert!(check(&RULE, spec).is_empty());
+    }
+
+    #[test]
+    fn the_fix_the_help_gives_is_a_spec_the_parser_takes() {
+        let (_, fix) = RULE
+            .help
+            .split_once("`kms_key: ")
+            .expect("the help shows the field");
+        let value = fix.split('`').next().unwrap().replace("<name>", "data");
+        let spec = format!(
+            "
+  kms_key.data: {{ description: d }}
+  launch_template.compute: {{ block_devices: [ {{ device_name: /dev/xvda, size_gb: 500, encrypted: true, kms_key: {value} }} ] }}
+"
+        );
+        assert!(check(&RULE, &spec).is_empty());
     }
 }

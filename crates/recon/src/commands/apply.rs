@@ -6,10 +6,10 @@ use recon_provider::{FreshError, check_fresh};
 
 use crate::args::ApplyArgs;
 use crate::render::{plan_text, review_text};
-use crate::{CliError, ExitStatus, confirm, planfile, printer};
+use crate::{CliError, ExitStatus, confirm, outputs, planfile, printer};
 
 pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
-    let (plan, provider) = match &args.spec {
+    let (plan, provider, outputs) = match &args.spec {
         Some(spec_path) => {
             let (loaded, review) = super::load_reviewed(spec_path)?;
             let provider = super::aws(&loaded.spec.region).await?;
@@ -18,6 +18,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             let live = super::discover(&provider, &spec.environment).await?;
             super::warn_missing_private_keys(&spec, &live);
             let mut plan = recon_plan::plan(&spec, Some(loaded.source.clone()), Kind::ALL, &live)?;
+            super::check_private_key_files_free(&spec, &plan)?;
             plan.lookups = lookups;
             printer::out(&plan_text::render(&plan));
             printer::out(&review_text::render(&review, &loaded.positions));
@@ -25,7 +26,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 return Ok(ExitStatus::Success);
             }
             confirm::confirm("perform these actions", args.auto_approve)?;
-            (plan, provider)
+            (plan, provider, loaded.outputs)
         }
         None => {
             let plan = planfile::load(&args.plan)?;
@@ -39,11 +40,17 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
             }
-            (plan, provider)
+            // The spec is the one planned (checked above): its outputs are printed after.
+            let outputs = match &plan.spec {
+                Some(source) => super::load(std::path::Path::new(&source.path))?.outputs,
+                None => Vec::new(),
+            };
+            (plan, provider, outputs)
         }
     };
+    let provider = std::sync::Arc::new(provider);
     super::execute::run(
-        std::sync::Arc::new(provider),
+        std::sync::Arc::clone(&provider),
         &plan,
         super::execute::Tuning {
             parallelism: args.parallelism.into(),
@@ -53,6 +60,10 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
         |_| {},
     )
     .await?;
+    // No state file: what apply made is read back from AWS for the outputs.
+    let live = super::discover(&*provider, &plan.environment).await?;
+    printer::out(&outputs::private_keys_written(&plan, &live));
+    printer::out(&outputs::text(&outputs::resolve(&outputs, &live)));
     Ok(ExitStatus::Success)
 }
 

@@ -4,9 +4,11 @@ pub mod apply;
 pub mod destroy;
 pub mod execute;
 pub mod graph;
+pub mod output;
 pub mod plan;
 pub mod report;
 pub mod schema;
+pub mod show;
 pub mod validate;
 pub mod verify_record;
 
@@ -15,7 +17,9 @@ use std::path::Path;
 use recon_aws::AwsProvider;
 use std::sync::Arc;
 
-use recon_model::{Kind, LiveResource, LookedUp, Silence, Spec, SpecSource, Value, sha256_hex};
+use recon_model::{
+    Action, Kind, LiveResource, LookedUp, Plan, Silence, Spec, SpecSource, Value, sha256_hex,
+};
 use recon_provider::{DiscoverError, ErrorKind, LookupError, Provider, discover_all, lookup_all};
 
 use crate::CliError;
@@ -24,6 +28,8 @@ use crate::error::{DiscoverFailure, LookupFailure};
 /// A spec read and checked, with what reviewing it needs.
 pub struct Loaded {
     pub spec: Spec,
+    /// `outputs:`, to read from the live resources after apply.
+    pub outputs: Vec<(String, Value)>,
     pub source: SpecSource,
     pub silences: Vec<Silence>,
     pub positions: recon_spec::Positions,
@@ -48,6 +54,7 @@ pub fn load(path: &Path) -> Result<Loaded, CliError> {
     read_public_key_files(&mut spec, path)?;
     Ok(Loaded {
         spec,
+        outputs: parsed.outputs,
         source,
         silences: parsed.silences,
         positions: parsed.positions,
@@ -117,6 +124,34 @@ pub fn warn_missing_private_keys(spec: &Spec, live: &[LiveResource]) {
     }
 }
 
+/// A key pair the plan creates writes its private key to a new file, and never over an existing
+/// one: a file left by an earlier key pair (an environment destroyed and applied again) would
+/// fail the apply half-way, after other changes. Refuse the plan before any change instead.
+pub fn check_private_key_files_free(spec: &Spec, plan: &Plan) -> Result<(), CliError> {
+    for change in &plan.changes {
+        if change.address.kind != Kind::KeyPair
+            || !matches!(change.action, Action::Create | Action::Replace)
+        {
+            continue;
+        }
+        let file = spec
+            .resources
+            .iter()
+            .find(|r| r.address == change.address)
+            .and_then(|r| r.attrs.get("private_key_file"))
+            .and_then(Value::as_str);
+        if let Some(file) = file
+            && Path::new(file).exists()
+        {
+            return Err(CliError::PrivateKeyFileExists {
+                address: change.address.to_string(),
+                file: file.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Finds the spec's lookups (read-only) and returns the spec with every reference to them
 /// replaced by what they found, and the record of it for the plan. A lookup that finds nothing
 /// stops here, before any change, with a diagnostic at the lookup in the spec.
@@ -139,7 +174,15 @@ pub async fn resolve_lookups<P: Provider>(
                 .collect();
             Ok((spec.with_lookups(&found), record))
         }
-        Err(errors) => Err(lookups_failed(source, errors)),
+        Err(errors) => {
+            for e in &errors {
+                let doing = format!("looking up `{}`", e.address);
+                if let Some(stop) = crate::fault::stop(&e.source, &doing) {
+                    return Err(stop);
+                }
+            }
+            Err(lookups_failed(source, errors))
+        }
     }
 }
 
@@ -173,7 +216,7 @@ fn lookups_failed(source: &SpecSource, errors: Vec<LookupError>) -> CliError {
                 span: recon_spec::locate(&file, &e.address),
                 address: e.address.to_string(),
                 message: crate::error::error_chain(&e.source),
-                src: miette::NamedSource::new(&source.path, Arc::clone(&text)),
+                src: recon_spec::ShownSource::new(&source.path, &text),
                 help,
             }
         })
@@ -182,9 +225,10 @@ fn lookups_failed(source: &SpecSource, errors: Vec<LookupError>) -> CliError {
 }
 
 pub async fn aws(region: &str) -> Result<AwsProvider, CliError> {
-    AwsProvider::new(region)
-        .await
-        .map_err(|e| CliError::Aws(Box::new(e)))
+    AwsProvider::new(region).await.map_err(|e| {
+        crate::fault::stop(&e, "preparing the first AWS call")
+            .unwrap_or_else(|| CliError::Aws(Box::new(e)))
+    })
 }
 
 /// Every live resource of the environment, of every kind: one describe per kind, concurrently.
@@ -198,6 +242,14 @@ pub async fn discover<P: Provider>(
 }
 
 pub fn discover_failed(environment: &str, errors: Vec<DiscoverError>) -> CliError {
+    for e in &errors {
+        if let DiscoverError::Kind { kind, source } = e {
+            let doing = format!("listing the `{kind}` resources of environment `{environment}`");
+            if let Some(stop) = crate::fault::stop(source, &doing) {
+                return stop;
+            }
+        }
+    }
     CliError::Discover {
         environment: environment.to_owned(),
         causes: errors.into_iter().map(DiscoverFailure::from).collect(),

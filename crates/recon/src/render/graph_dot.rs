@@ -14,7 +14,9 @@ pub fn render(g: &Graph) -> String {
         "// recon graph: environment `{}` ({}). Edges run from a dependency to its dependent;",
         g.environment, g.region
     );
-    out.push_str("// dashed ones are kind order (KindDef::after), not written in the spec.\n");
+    out.push_str(
+        "// dashed ones are the order AWS needs between kinds, not written in the spec.\n",
+    );
     out.push_str("digraph recon {\n");
     out.push_str("  rankdir=TB;\n");
     out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\"];\n");
@@ -68,7 +70,7 @@ mod tests {
         let g = build(&tests::spec(), Some(&tests::plan())).unwrap();
         insta::assert_snapshot!(super::render(&g), @r##"
             // recon graph: environment `demo` (us-east-1). Edges run from a dependency to its dependent;
-            // dashed ones are kind order (KindDef::after), not written in the spec.
+            // dashed ones are the order AWS needs between kinds, not written in the spec.
             digraph recon {
               rankdir=TB;
               node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];

@@ -18,7 +18,9 @@ pub fn render(g: &Graph) -> String {
         "  %% recon graph: environment `{}` ({}). Arrows run from a dependency to its dependent;",
         g.environment, g.region
     );
-    out.push_str("  %% dotted ones are kind order (KindDef::after), not written in the spec.\n");
+    out.push_str(
+        "  %% dotted ones are the order AWS needs between kinds, not written in the spec.\n",
+    );
     if g.edges.iter().any(|e| e.kind == EdgeKind::Uses) {
         out.push_str("  %% Plain lines: one refers to the other, but the plan orders nothing between them.\n");
     }
@@ -112,7 +114,7 @@ mod tests {
         insta::assert_snapshot!(super::render(&g), @r#"
             flowchart TD
               %% recon graph: environment `demo` (us-east-1). Arrows run from a dependency to its dependent;
-              %% dotted ones are kind order (KindDef::after), not written in the spec.
+              %% dotted ones are the order AWS needs between kinds, not written in the spec.
               %% Plain lines: one refers to the other, but the plan orders nothing between them.
               vpc_main["vpc.main<br/>vpc (no change)"]
               internet_gateway_main["internet_gateway.main<br/>internet_gateway (no change)"]

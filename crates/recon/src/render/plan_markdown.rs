@@ -36,6 +36,8 @@ pub struct Warning {
     pub id: String,
     /// The resource it is about, if any.
     pub address: Option<String>,
+    /// Where in the spec (1-based line), if known.
+    pub line: Option<usize>,
     pub message: String,
 }
 
@@ -71,14 +73,95 @@ pub fn render(plan: &Plan, warnings: &[Warning]) -> String {
         for (action, title) in ACTIONS {
             table(&mut out, plan, action, title);
         }
-        diffs(&mut out, plan);
+        diffs(&mut out, plan, &Names::of(plan));
     }
     lookups(&mut out, plan);
     warnings_section(&mut out, warnings);
     if !plan.is_empty() {
-        details(&mut out, plan);
+        details(&mut out, plan, &Names::of(plan));
     }
     out
+}
+
+/// The footer: where the plan was saved, its digest, and the command that applies exactly it.
+pub fn footer(path: &str, sha256: &str) -> String {
+    let short = sha256.get(..12).unwrap_or(sha256);
+    let apply = if path == ".recon/plan.json" {
+        "recon apply".to_owned()
+    } else {
+        format!("recon apply --plan {path}")
+    };
+    format!(
+        "\n---\n\nPlan saved to `{}` (sha256 `{short}`). To carry out exactly this plan: `{}`\n",
+        cell(path),
+        cell(&apply)
+    )
+}
+
+/// Who the AWS ids in a plan are: diffs show `security_group.bastion`, not `sg-0abe…`.
+struct Names {
+    by_id: std::collections::BTreeMap<String, String>,
+    /// Addresses whose id is only known after apply (created or replaced).
+    new: std::collections::BTreeSet<String>,
+}
+
+impl Names {
+    fn of(plan: &Plan) -> Self {
+        let mut by_id: std::collections::BTreeMap<String, String> = plan
+            .known
+            .values()
+            .map(|l| (l.id.clone(), l.address.to_string()))
+            .collect();
+        for c in &plan.changes {
+            if let Some(id) = &c.id {
+                by_id.insert(id.clone(), c.address.to_string());
+            }
+        }
+        for l in &plan.lookups {
+            by_id.insert(l.id.clone(), l.address.to_string());
+        }
+        let new = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+            .map(|c| c.address.to_string())
+            .collect();
+        Names { by_id, new }
+    }
+
+    /// A value as the text renderer shows it, ids and references as addresses.
+    fn show(&self, v: &Value) -> String {
+        match v {
+            Value::String(s) => match self.by_id.get(s) {
+                Some(address) => address.clone(),
+                None => format!("{s:?}"),
+            },
+            Value::Ref(r) if r.attr == "id" => {
+                let address = r.address.to_string();
+                if self.new.contains(&address) {
+                    format!("{address} (new, known after apply)")
+                } else {
+                    address
+                }
+            }
+            Value::List(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|i| self.show(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Value::Map(m) => format!(
+                "{{ {} }}",
+                m.iter()
+                    .map(|(k, v)| format!("{k} = {}", self.show(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 fn count(plan: &Plan, action: Action) -> usize {
@@ -172,7 +255,7 @@ fn cell(text: &str) -> String {
 }
 
 /// The attribute diffs of updates and replacements.
-fn diffs(out: &mut String, plan: &Plan) {
+fn diffs(out: &mut String, plan: &Plan, names: &Names) {
     let changed: Vec<&Change> = plan
         .changes
         .iter()
@@ -186,7 +269,7 @@ fn diffs(out: &mut String, plan: &Plan) {
         let mut body = String::new();
         let _ = writeln!(body, "# {}{}: {}", c.address, id_suffix(c), verb(c));
         for d in &c.diffs {
-            diff_lines(&mut body, d);
+            diff_lines(&mut body, d, names);
         }
         let _ = write!(out, "\n{}", fenced("diff", &body));
     }
@@ -207,7 +290,8 @@ fn id_suffix(c: &Change) -> String {
         .unwrap_or_default()
 }
 
-fn diff_lines(out: &mut String, d: &AttrDiff) {
+fn diff_lines(out: &mut String, d: &AttrDiff, names: &Names) {
+    let show = |v: &Value| names.show(v);
     let forces = if d.forces_replacement {
         "  # forces replacement"
     } else {
@@ -220,16 +304,16 @@ fn diff_lines(out: &mut String, d: &AttrDiff) {
             for (k, b) in before {
                 match after.get(k) {
                     None => {
-                        let _ = writeln!(out, "-     {k} = {b}");
+                        let _ = writeln!(out, "-     {k} = {}", show(b));
                     }
                     Some(a) if a != b => {
-                        let _ = writeln!(out, "-     {k} = {b}\n+     {k} = {a}");
+                        let _ = writeln!(out, "-     {k} = {}\n+     {k} = {}", show(b), show(a));
                     }
                     Some(_) => {}
                 }
             }
             for (k, a) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
-                let _ = writeln!(out, "+     {k} = {a}");
+                let _ = writeln!(out, "+     {k} = {}", show(a));
             }
             let _ = writeln!(out, "  }}");
         }
@@ -238,22 +322,22 @@ fn diff_lines(out: &mut String, d: &AttrDiff) {
             let after = after.as_ref().map_or(&[][..], Value::as_list);
             let _ = writeln!(out, "  {name} = [{forces}");
             for gone in before.iter().filter(|b| !after.contains(b)) {
-                let _ = writeln!(out, "-     {gone},");
+                let _ = writeln!(out, "-     {},", show(gone));
             }
             for kept in before.iter().filter(|b| after.contains(b)) {
-                let _ = writeln!(out, "      {kept},");
+                let _ = writeln!(out, "      {},", show(kept));
             }
             for new in after.iter().filter(|a| !before.contains(a)) {
-                let _ = writeln!(out, "+     {new},");
+                let _ = writeln!(out, "+     {},", show(new));
             }
             let _ = writeln!(out, "  ]");
         }
         (before, after) => {
             if let Some(b) = before {
-                let _ = writeln!(out, "- {name} = {b}{forces}");
+                let _ = writeln!(out, "- {name} = {}{forces}", show(b));
             }
             if let Some(a) = after {
-                let _ = writeln!(out, "+ {name} = {a}{forces}");
+                let _ = writeln!(out, "+ {name} = {}{forces}", show(a));
             }
         }
     }
@@ -288,17 +372,20 @@ fn warnings_section(out: &mut String, warnings: &[Warning]) {
         return;
     }
     for w in warnings {
+        // The message names the resource already, most often: say it once.
         let about = w
             .address
             .as_deref()
+            .filter(|a| !w.message.contains(a))
             .map(|a| format!("`{a}`: "))
             .unwrap_or_default();
-        let _ = writeln!(out, "- {about}{} (`{}`)", w.message, w.id);
+        let line = w.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        let _ = writeln!(out, "- {line}{about}{} (`{}`)", w.message, w.id);
     }
 }
 
 /// Every attribute of every change, collapsed.
-fn details(out: &mut String, plan: &Plan) {
+fn details(out: &mut String, plan: &Plan, names: &Names) {
     out.push_str("\n<details><summary>Every attribute of every change</summary>\n");
     for c in &plan.changes {
         let mut body = String::new();
@@ -306,12 +393,12 @@ fn details(out: &mut String, plan: &Plan) {
         match c.action {
             Action::Create => {
                 if let Some(after) = &c.after {
-                    attr_lines(&mut body, c, after, "+");
+                    attr_lines(&mut body, c, after, "+", names);
                 }
             }
             Action::Delete => {
                 if let Some(before) = &c.before {
-                    attr_lines(&mut body, c, before, "-");
+                    attr_lines(&mut body, c, before, "-", names);
                 }
             }
             Action::Update | Action::Replace => {
@@ -319,13 +406,13 @@ fn details(out: &mut String, plan: &Plan) {
                 let after = c.after.as_ref().unwrap_or(&empty);
                 for (name, value) in ordered(c, after) {
                     match c.diffs.iter().find(|d| d.field == name) {
-                        Some(d) => diff_lines(&mut body, d),
-                        None => value_lines(&mut body, " ", name, value),
+                        Some(d) => diff_lines(&mut body, d, names),
+                        None => value_lines(&mut body, " ", name, value, names),
                     }
                 }
                 // Fields the spec no longer gives (only in `before`).
                 for d in c.diffs.iter().filter(|d| !after.contains_key(&d.field)) {
-                    diff_lines(&mut body, d);
+                    diff_lines(&mut body, d, names);
                 }
             }
         }
@@ -344,30 +431,30 @@ fn ordered<'a>(c: &Change, attrs: &'a Attrs) -> Vec<(&'a str, &'a Value)> {
         .collect()
 }
 
-fn attr_lines(out: &mut String, c: &Change, attrs: &Attrs, sign: &str) {
+fn attr_lines(out: &mut String, c: &Change, attrs: &Attrs, sign: &str, names: &Names) {
     for (name, value) in ordered(c, attrs) {
-        value_lines(out, sign, name, value);
+        value_lines(out, sign, name, value, names);
     }
 }
 
-fn value_lines(out: &mut String, sign: &str, name: &str, value: &Value) {
+fn value_lines(out: &mut String, sign: &str, name: &str, value: &Value, names: &Names) {
     match value {
         Value::List(items) if !items.is_empty() => {
             let _ = writeln!(out, "{sign} {name} = [");
             for item in items {
-                let _ = writeln!(out, "{sign}     {item},");
+                let _ = writeln!(out, "{sign}     {},", names.show(item));
             }
             let _ = writeln!(out, "{sign} ]");
         }
         Value::Map(m) if !m.is_empty() => {
             let _ = writeln!(out, "{sign} {name} = {{");
             for (k, v) in m {
-                let _ = writeln!(out, "{sign}     {k} = {v}");
+                let _ = writeln!(out, "{sign}     {k} = {}", names.show(v));
             }
             let _ = writeln!(out, "{sign} }}");
         }
         _ => {
-            let _ = writeln!(out, "{sign} {name} = {value}");
+            let _ = writeln!(out, "{sign} {name} = {}", names.show(value));
         }
     }
 }
@@ -513,11 +600,19 @@ resources:
             Warning {
                 id: "ssh-open-to-world".into(),
                 address: Some("security_group.web".into()),
+                line: None,
                 message: "SSH is open to 0.0.0.0/0".into(),
+            },
+            Warning {
+                id: "net/admin-port-open".into(),
+                address: Some("security_group.web".into()),
+                line: Some(12),
+                message: "`security_group.web` admits SSH (22) from the whole internet".into(),
             },
             Warning {
                 id: "no-backups".into(),
                 address: None,
+                line: None,
                 message: "nothing in the spec is backed up".into(),
             },
         ];
@@ -525,6 +620,28 @@ resources:
         let text = render(&plan, &warnings);
         assert_eq!(text, render(&plan, &warnings), "byte-stable");
         insta::assert_snapshot!("plan_markdown", text);
+    }
+
+    #[test]
+    fn diffs_name_resources_by_address_and_warnings_by_line() {
+        let warnings = [Warning {
+            id: "net/admin-port-open".into(),
+            address: Some("security_group.web".into()),
+            line: Some(12),
+            message: "`security_group.web` admits SSH (22) from the whole internet".into(),
+        }];
+        let text = render(&plan(), &warnings);
+        assert!(!text.contains("\"vpc-1\""), "no raw ids in values:\n{text}");
+        assert!(text.contains("vpc = vpc.main"), "{text}");
+        assert!(
+            text.contains("- line 12: `security_group.web` admits SSH (22) from the whole internet (`net/admin-port-open`)"),
+            "the address once, with the line:\n{text}"
+        );
+        assert_eq!(
+            super::footer(".recon/plan.json", "abcdef0123456789"),
+            "\n---\n\nPlan saved to `.recon/plan.json` (sha256 `abcdef012345`). To carry out exactly this plan: `recon apply`\n"
+        );
+        assert!(super::footer("out/p.json", "ab").contains("`recon apply --plan out/p.json`"));
     }
 
     #[test]

@@ -53,10 +53,15 @@ pub fn render(review: &Review, positions: &Positions) -> String {
 
 /// The review's warnings and silenced findings (with their reasons) as the Markdown plan's
 /// warnings section lists them.
-pub fn for_markdown(review: &Review) -> Vec<super::plan_markdown::Warning> {
+pub fn for_markdown(review: &Review, positions: &Positions) -> Vec<super::plan_markdown::Warning> {
     let warning = |f: &recon_review::Finding, message: String| super::plan_markdown::Warning {
         id: f.rule.to_owned(),
         address: Some(f.address.to_string()),
+        line: Some(
+            positions
+                .region(positions.span(&f.address, &f.path))
+                .start_line,
+        ),
         message,
     };
     review

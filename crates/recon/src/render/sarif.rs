@@ -7,7 +7,7 @@
 //! findings are results too, with an `inSource` suppression whose justification is the reason.
 
 use recon_review::{ALL, Finding, META, Review, Rule};
-use recon_spec::Positions;
+use recon_spec::{Code, Positions, SpecErrors};
 use serde_json::{Value, json};
 
 pub const SCHEMA: &str =
@@ -71,6 +71,55 @@ fn result(rules: &[&Rule], positions: &Positions, f: &Finding, reason: Option<&s
     result
 }
 
+/// The SARIF log of a spec that did not parse: each diagnostic a result at its region, its
+/// code (`recon::spec::unknown_field`) as the rule, so a typo shows inline like a finding.
+pub fn render_spec_errors(errors: &SpecErrors) -> Value {
+    let codes: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| errors.diagnostics.iter().any(|d| d.code == *c))
+        .collect();
+    let rules: Vec<Value> = codes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.to_string(),
+                "shortDescription": { "text": format!("The spec does not parse: {}", c.name().replace('_', " ")) },
+                "defaultConfiguration": { "level": "error" },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = errors
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let r = d.region();
+            let text = match &d.help {
+                Some(help) => format!("{} ({help})", d.message),
+                None => d.message.clone(),
+            };
+            json!({
+                "ruleId": d.code.to_string(),
+                "ruleIndex": codes.iter().position(|c| *c == d.code),
+                "level": "error",
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri(&errors.file) },
+                        "region": {
+                            "startLine": r.start_line,
+                            "startColumn": r.start_column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column,
+                        },
+                    },
+                }],
+            })
+        })
+        .collect();
+    log(json!(rules), results)
+}
+
 /// The SARIF log of one spec's review.
 pub fn render(review: &Review, positions: &Positions) -> Value {
     let rules: Vec<&Rule> = ALL.iter().chain(META).copied().collect();
@@ -85,10 +134,18 @@ pub fn render(review: &Review, positions: &Positions) -> Value {
                 .map(|s| result(&rules, positions, &s.finding, Some(&s.reason))),
         )
         .collect();
+    log(
+        json!(rules.iter().map(|r| rule(r)).collect::<Vec<_>>()),
+        results,
+    )
+}
+
+/// One run of recon with these rules and results.
+fn log(rules: Value, results: Vec<Value>) -> Value {
     let mut driver = json!({
         "name": "recon",
         "version": env!("CARGO_PKG_VERSION"),
-        "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
+        "rules": rules,
     });
     if !HOME.is_empty() {
         driver["informationUri"] = json!(HOME);

@@ -1,0 +1,168 @@
+//! The SDK's configuration for recon: region checked, timeouts set, retries that stop on faults
+//! of the environment, and credentials resolved once up front so that their absence is one
+//! clear error instead of one per call.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_ec2::config::Region;
+use recon_provider::{ErrorKind, Fault, FaultCause, ProviderError};
+
+use crate::DEFAULT_MAX_ATTEMPTS;
+use crate::faults::{NoRetryOnEnvironmentFaults, chain_text};
+
+/// How long to wait for a TCP (and TLS) connection to the endpoint, unless
+/// `RECON_CONNECT_TIMEOUT` says otherwise: the SDK's own default, enough for any reachable
+/// region.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3_100);
+
+/// How long to wait for an answer once connected, unless `RECON_READ_TIMEOUT` says otherwise.
+/// AWS answers describes and creates in a few seconds; without this bound an endpoint that
+/// accepts and never answers would hold recon forever.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The longest wait for credentials from the whole chain (profile, SSO, instance role).
+const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SDK configuration for `region`.
+///
+/// # Guarantees
+/// - An unknown region is refused before anything is read or sent.
+/// - Connect and read timeouts are always set ([`DEFAULT_CONNECT_TIMEOUT`],
+///   [`DEFAULT_READ_TIMEOUT`], or `RECON_CONNECT_TIMEOUT` / `RECON_READ_TIMEOUT`, humantime
+///   durations such as `5s`).
+/// - Credentials are resolved once: none at all is a [`FaultCause::NoCredentials`] fault.
+pub(crate) async fn load(region: &str) -> Result<SdkConfig, ProviderError> {
+    if region.trim().is_empty() {
+        return Err(ProviderError::new(
+            ErrorKind::Invalid,
+            "no AWS region given",
+        ));
+    }
+    if !recon_model::regions::is_known(region) {
+        return Err(ProviderError::new(
+            ErrorKind::Invalid,
+            format!("`{region}` is not an AWS region"),
+        ));
+    }
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(duration_from_env(
+            "RECON_CONNECT_TIMEOUT",
+            DEFAULT_CONNECT_TIMEOUT,
+        )?)
+        .read_timeout(duration_from_env(
+            "RECON_READ_TIMEOUT",
+            DEFAULT_READ_TIMEOUT,
+        )?)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .timeout_config(timeouts);
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+        loader =
+            loader.retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
+    }
+    let config = loader.load().await;
+    check_credentials(&config).await?;
+    Ok(config)
+}
+
+/// Resolves the credentials once (the SDK caches them for the calls that follow).
+async fn check_credentials(config: &SdkConfig) -> Result<(), ProviderError> {
+    let fault = |cause: FaultCause, detail: String| {
+        tracing::debug!(%detail, "credentials");
+        Err(ProviderError::new(ErrorKind::Other, cause.to_string())
+            .with_fault(Fault::new(cause, "loading credentials")))
+    };
+    let Some(provider) = config.credentials_provider() else {
+        return fault(FaultCause::NoCredentials, "no credentials provider".into());
+    };
+    match tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e @ CredentialsError::CredentialsNotLoaded(_))) => {
+            fault(FaultCause::NoCredentials, chain_text(&e))
+        }
+        Ok(Err(e)) => {
+            let detail = chain_text(&e);
+            fault(FaultCause::CredentialsUnusable(innermost(&e)), detail)
+        }
+        Err(_) => fault(
+            FaultCause::CredentialsUnusable(format!(
+                "no answer from the credential sources within {}s",
+                CREDENTIALS_TIMEOUT.as_secs()
+            )),
+            "timed out".into(),
+        ),
+    }
+}
+
+/// The deepest source's words: the one that says what is wrong ("the SSO session has expired").
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    last.to_string()
+}
+
+fn duration_from_env(var: &str, default: Duration) -> Result<Duration, ProviderError> {
+    match std::env::var(var) {
+        Err(_) => Ok(default),
+        Ok(text) => humantime::parse_duration(text.trim()).map_err(|e| {
+            ProviderError::new(
+                ErrorKind::Invalid,
+                format!("{var}=`{text}` is not a duration such as `5s` or `1m`: {e}"),
+            )
+        }),
+    }
+}
+
+/// The EC2 client with recon's retry rule.
+pub(crate) fn ec2(config: &SdkConfig) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config)
+            .retry_classifier(NoRetryOnEnvironmentFaults)
+            .build(),
+    )
+}
+
+/// The KMS client with recon's retry rule.
+pub(crate) fn kms(config: &SdkConfig) -> aws_sdk_kms::Client {
+    aws_sdk_kms::Client::from_conf(
+        aws_sdk_kms::config::Builder::from(config)
+            .retry_classifier(NoRetryOnEnvironmentFaults)
+            .build(),
+    )
+}
+
+/// The EFS client with recon's retry rule.
+pub(crate) fn efs(config: &SdkConfig) -> aws_sdk_efs::Client {
+    aws_sdk_efs::Client::from_conf(
+        aws_sdk_efs::config::Builder::from(config)
+            .retry_classifier(NoRetryOnEnvironmentFaults)
+            .build(),
+    )
+}
+
+/// The Auto Scaling client with recon's retry rule.
+pub(crate) fn autoscaling(config: &SdkConfig) -> aws_sdk_autoscaling::Client {
+    aws_sdk_autoscaling::Client::from_conf(
+        aws_sdk_autoscaling::config::Builder::from(config)
+            .retry_classifier(NoRetryOnEnvironmentFaults)
+            .build(),
+    )
+}
+
+/// The classic ELB client with recon's retry rule.
+pub(crate) fn elb(config: &SdkConfig) -> aws_sdk_elasticloadbalancing::Client {
+    aws_sdk_elasticloadbalancing::Client::from_conf(
+        aws_sdk_elasticloadbalancing::config::Builder::from(config)
+            .retry_classifier(NoRetryOnEnvironmentFaults)
+            .build(),
+    )
+}
