@@ -391,7 +391,7 @@ fn a_new_template_version_replaces_an_instance_that_follows_it() {
         ~ launch_template.web
             instance_type: "t3.micro" -> "t3.large"
         -/+ instance.follows (`launch_template_version` forces replacement) [live uses: launch_template.web]
-            launch_template_version: "1" -> (known after apply: "${launch_template.web.latest_version}") (forces replacement)
+            launch_template_version: "1" -> (known after apply: launch_template.web.latest_version) (forces replacement)
         Plan: 1 to add, 1 to change, 1 to destroy.
     "#);
 }
