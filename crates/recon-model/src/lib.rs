@@ -11,6 +11,7 @@
 pub mod address;
 pub mod diff;
 pub mod kinds;
+pub mod limits;
 pub mod lookup;
 pub mod plan;
 pub mod resource;

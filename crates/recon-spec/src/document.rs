@@ -164,6 +164,9 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
     };
     let lookups = crate::lookups::convert(cx, declared_lookups);
     let resources = resources(cx, declared, environment.as_deref());
+    if let Some(region) = &region {
+        crate::zones::check(cx, region, &resources);
+    }
 
     let (Some(environment), Some(region), Some(tags)) = (environment, region, tags) else {
         return None;

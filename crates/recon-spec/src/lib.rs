@@ -43,6 +43,7 @@ mod position;
 mod suggest;
 mod values;
 mod yaml;
+mod zones;
 
 #[cfg(test)]
 mod tests;

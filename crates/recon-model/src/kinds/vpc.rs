@@ -6,7 +6,10 @@
 //! `route_table` with `main: true` takes over the main association.
 
 use crate::address::Kind;
-use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
+use crate::kinds::cidr_of;
+use crate::limits::prefix_problem;
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -45,5 +48,13 @@ pub static DEF: KindDef = KindDef {
     ],
     attributes: &["id"],
     after: &[],
-    check: no_checks,
+    check,
 };
+
+/// AWS takes VPC blocks from /16 (65,536 addresses) to /28 (16).
+fn check(vpc: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+    cidr_of(vpc)
+        .and_then(|cidr| prefix_problem("VPC", &vpc.address, cidr))
+        .into_iter()
+        .collect()
+}
