@@ -11,6 +11,8 @@ use recon_model::{
 use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
 use tokio::time::{Instant, sleep};
 
+mod recover;
+
 use crate::token::idempotency_token;
 use crate::types::{Event, ExecConfig, ExecError, Step, error_chain};
 
@@ -379,12 +381,7 @@ pub(crate) async fn create_step<P: Provider>(
         token: &token,
     };
     let grace = ctx.config.not_found_grace;
-    let created = match ctx
-        .with_retries(RETRY_CREATE_UPDATE, grace, || {
-            ctx.provider.create(request.clone())
-        })
-        .await
-    {
+    let created = match ctx.create_once(&request).await {
         Ok(c) => c,
         Err(e) => return StepRun::failed(e, Effect::Keep),
     };

@@ -15,7 +15,7 @@ mod fresh;
 
 use std::future::Future;
 
-pub use discover::{DiscoverError, discover_all};
+pub use discover::{DiscoverError, discover_all, duplicate_address, is_duplicate, keeper};
 pub use error::{ErrorKind, ProviderError};
 pub use fresh::{FreshError, check_fresh};
 use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};

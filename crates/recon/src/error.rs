@@ -145,7 +145,7 @@ pub enum CliError {
     },
 }
 
-/// One kind whose discovery failed, or two resources claiming one address.
+/// One kind whose discovery failed.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{message}")]
 pub struct DiscoverFailure {
@@ -156,15 +156,9 @@ pub struct DiscoverFailure {
 
 impl From<DiscoverError> for DiscoverFailure {
     fn from(e: DiscoverError) -> Self {
-        let help = match &e {
-            DiscoverError::Duplicate { .. } => Some(
-                "a crash between a create and its retry can leave two; delete the one nothing uses (by its id), then plan again".to_owned(),
-            ),
-            DiscoverError::Kind { .. } => None,
-        };
         DiscoverFailure {
             message: error_chain(&e),
-            help,
+            help: None,
         }
     }
 }
