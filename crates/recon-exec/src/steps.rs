@@ -11,6 +11,8 @@ use recon_model::{
 use recon_provider::{CreateRequest, ErrorKind, Provider, ProviderError, UpdateRequest};
 use tokio::time::{Instant, sleep};
 
+mod recover;
+
 use crate::token::idempotency_token;
 use recon_plan::Step;
 
@@ -381,12 +383,7 @@ pub(crate) async fn create_step<P: Provider>(
         token: &token,
     };
     let grace = ctx.config.not_found_grace;
-    let created = match ctx
-        .with_retries(RETRY_CREATE_UPDATE, grace, || {
-            ctx.provider.create(request.clone())
-        })
-        .await
-    {
+    let created = match ctx.create_once(&request).await {
         Ok(c) => c,
         Err(e) => return StepRun::failed(e, Effect::Keep),
     };

@@ -56,7 +56,7 @@ fn injected(kind: ErrorKind, resource: Kind) -> ProviderError {
         ErrorKind::Throttled => "RequestLimitExceeded",
         ErrorKind::Invalid => "InvalidParameterValue",
         ErrorKind::NotOwned => "NotOwned",
-        ErrorKind::Other => "InternalError",
+        ErrorKind::Ambiguous | ErrorKind::Other => "InternalError",
     };
     error(kind, code, "injected by the test")
 }

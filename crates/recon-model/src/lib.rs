@@ -12,6 +12,7 @@ pub mod address;
 pub mod diff;
 pub mod facts;
 pub mod kinds;
+pub mod limits;
 pub mod lookup;
 pub mod plan;
 pub mod regions;

@@ -31,7 +31,9 @@ pub fn plan_destroy(
             diffs: vec![],
             depends_on: vec![],
             live_depends_on: ids.dependencies_of(r),
-            reason: None,
+            reason: crate::planner::claimed_address(r).map(|claimed| {
+                format!("a duplicate of `{claimed}` (a second live resource with its tags)")
+            }),
         })
         .collect();
     changes.sort_by(|a, b| a.address.cmp(&b.address));

@@ -121,7 +121,12 @@ pub fn plan(
                 diffs: vec![],
                 depends_on: vec![],
                 live_depends_on: ids.dependencies_of(current),
-                reason: Some("not in the spec".into()),
+                reason: Some(match claimed_address(current) {
+                    Some(claimed) => format!(
+                        "a duplicate of `{claimed}` (a second live resource with its tags); the one in use is kept"
+                    ),
+                    None => "not in the spec".into(),
+                }),
             });
         }
     }
@@ -197,4 +202,11 @@ impl<'a> IdIndex<'a> {
         out.dedup();
         out
     }
+}
+
+/// The address a live resource's `recon:id` tag claims when discovery found it as a duplicate
+/// of another (and gave it an address of its own).
+pub(crate) fn claimed_address(live: &LiveResource) -> Option<&str> {
+    live.tag(recon_model::tags::ID)
+        .filter(|claimed| *claimed != live.address.to_string())
 }

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -16,17 +16,16 @@ pub enum DiscoverError {
         #[source]
         source: ProviderError,
     },
-    #[error(
-        "Two live resources claim the address `{address}`: {}",
-        ids.join(", ")
-    )]
-    Duplicate { address: Address, ids: Vec<String> },
 }
 
 /// Discovers every kind concurrently (one paginated describe each) and checks the answer:
-/// ownership tags equal to `environment` (resources without are dropped: fail closed), and no
-/// two live resources with one address (a crash between a token-less create and its retry can
-/// do that; recon refuses to guess which one is real).
+/// ownership tags equal to `environment` (resources without are dropped: fail closed).
+///
+/// Two live resources with one address (a lost answer to a create, two applies at once) are
+/// not a dead end: one keeps the address ([`keeper`]) and each other one is returned under an
+/// address of its own, `<name>-duplicate-<n>` (n from 1, in id order), which no spec names, so
+/// that `plan` deletes it and `destroy` deletes all of them. Its `recon:id` tag still says the
+/// address it claims.
 ///
 /// Returns the resources in address order.
 ///
@@ -72,21 +71,80 @@ pub async fn discover_all<P: Provider>(
             Err(source) => errors.push(DiscoverError::Kind { kind, source }),
         }
     }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let all: Vec<&LiveResource> = by_address.values().flatten().collect();
+    // Settled: the resources whose address no other claims, then each keeper as it is chosen,
+    // in kind order (a VPC before its subnets), so keepers refer to keepers.
+    let mut settled: BTreeSet<&str> = by_address
+        .values()
+        .filter(|found| found.len() == 1)
+        .map(|found| found[0].id.as_str())
+        .collect();
     let mut live = Vec::new();
-    for (address, mut found) in by_address {
-        if found.len() > 1 {
-            found.sort_by(|a, b| a.id.cmp(&b.id));
-            errors.push(DiscoverError::Duplicate {
-                address,
-                ids: found.into_iter().map(|r| r.id).collect(),
-            });
-        } else {
-            live.extend(found);
+    let mut duplicates = Vec::new();
+    for found in by_address.values() {
+        if let [one] = found.as_slice() {
+            live.push(one.clone());
+            continue;
+        }
+        let keep = keeper(found, &all, &settled);
+        settled.insert(keep.id.as_str());
+        let mut others: Vec<&LiveResource> = found.iter().filter(|r| r.id != keep.id).collect();
+        others.sort_by(|a, b| a.id.cmp(&b.id));
+        live.push(keep.clone());
+        for (n, other) in others.into_iter().enumerate() {
+            let mut renamed = other.clone();
+            renamed.address = duplicate_address(&other.address, n + 1);
+            duplicates.push(renamed);
         }
     }
-    if errors.is_empty() {
-        Ok(live)
-    } else {
-        Err(errors)
-    }
+    live.extend(duplicates);
+    live.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(live)
+}
+
+/// Of several live resources claiming one address, the one to keep: the one the settled rest
+/// of the environment refers to most (by id); then the one that refers most to settled
+/// resources (a subnet in the VPC that was kept); then the lowest id. AWS reports no creation
+/// time for most kinds, so "the oldest" cannot be told for all of them.
+pub fn keeper<'a>(
+    found: &'a [LiveResource],
+    all: &[&LiveResource],
+    settled: &BTreeSet<&str>,
+) -> &'a LiveResource {
+    let uses = |r: &LiveResource| {
+        all.iter()
+            .filter(|o| o.id != r.id && settled.contains(o.id.as_str()))
+            .flat_map(|o| o.referenced_ids())
+            .filter(|(kinds, id)| *id == r.id && kinds.contains(&r.address.kind))
+            .count()
+    };
+    let refers = |r: &LiveResource| {
+        r.referenced_ids()
+            .into_iter()
+            .filter(|(_, id)| settled.contains(id))
+            .count()
+    };
+    let score = |r: &LiveResource| (uses(r), refers(r));
+    found
+        .iter()
+        .max_by(|a, b| score(a).cmp(&score(b)).then_with(|| b.id.cmp(&a.id)))
+        .expect("at least one resource")
+}
+
+/// The address a duplicate is planned under: `<name>-duplicate-<n>`, the name shortened so the
+/// whole stays a valid name.
+pub fn duplicate_address(address: &Address, n: usize) -> Address {
+    let suffix = format!("-duplicate-{n}");
+    let room = 64usize.saturating_sub(suffix.len());
+    let name: String = address.name.chars().take(room).collect();
+    Address::new(address.kind, format!("{name}{suffix}"))
+}
+
+/// Whether a live resource was found as a duplicate: its `recon:id` tag claims another address.
+pub fn is_duplicate(live: &LiveResource) -> Option<&str> {
+    live.tag(tags::ID)
+        .filter(|claimed| *claimed != live.address.to_string())
 }

@@ -17,6 +17,10 @@ pub enum ErrorKind {
     Invalid,
     /// The resource is not owned by this environment: recon will not touch it.
     NotOwned,
+    /// No usable answer came (a dropped connection, a timeout, a 5xx): the request may or may
+    /// not have taken effect. A create must look for what it may have made before trying
+    /// again.
+    Ambiguous,
     /// Anything else.
     Other,
 }
@@ -31,6 +35,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Throttled => "throttled",
             ErrorKind::Invalid => "invalid request",
             ErrorKind::NotOwned => "not owned",
+            ErrorKind::Ambiguous => "no answer",
             ErrorKind::Other => "error",
         })
     }

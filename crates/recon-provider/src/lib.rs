@@ -18,7 +18,7 @@ use std::future::Future;
 
 use futures::future::try_join_all;
 
-pub use discover::{DiscoverError, discover_all};
+pub use discover::{DiscoverError, discover_all, duplicate_address, is_duplicate, keeper};
 pub use error::{ErrorKind, ProviderError};
 pub use fault::{Fault, FaultCause};
 pub use fresh::{FreshError, check_fresh};

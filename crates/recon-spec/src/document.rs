@@ -173,6 +173,9 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
     if let Some((_, y)) = seen.get("outputs") {
         cx.outputs = crate::outputs::convert(cx, y);
     }
+    if let Some(region) = &region {
+        crate::zones::check(cx, region, &resources);
+    }
 
     let (Some(environment), Some(region), Some(tags)) = (environment, region, tags) else {
         return None;

@@ -45,6 +45,7 @@ mod shown;
 mod suggest;
 mod values;
 mod yaml;
+mod zones;
 
 #[cfg(test)]
 mod tests;

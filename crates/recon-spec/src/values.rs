@@ -373,9 +373,29 @@ impl Cx<'_> {
                 self.push(d);
                 continue;
             }
+            if let Some(why) = recon_model::limits::control_problem(&k) {
+                let d = self.diag(
+                    Code::InvalidValue,
+                    key.label_span(self.text),
+                    format!("{}: tag key `{}`: {why}", res.show(path), k.escape_debug()),
+                    "control character",
+                );
+                self.push(d.help("write the key on one line, without control characters"));
+                continue;
+            }
             path.push(k.clone());
             res.spans.insert(path.clone(), value.label_span(self.text));
             match value.scalar_text(self.text) {
+                Some(v) if recon_model::limits::control_problem(&v).is_some() => {
+                    let why = recon_model::limits::control_problem(&v).unwrap_or_default();
+                    let d = self.diag(
+                        Code::InvalidValue,
+                        value.label_span(self.text),
+                        format!("{}: {why}", res.show(path)),
+                        "control character",
+                    );
+                    self.push(d.help("write the value on one line, without control characters"));
+                }
                 Some(v) if v.chars().count() <= 256 => {
                     tags.insert(k, v);
                 }
@@ -453,6 +473,23 @@ impl Cx<'_> {
 
     fn cidr(&mut self, res: &Res, y: &Yaml, path: &[String], s: &str) -> Option<Value> {
         match s.parse::<Ipv4Net>() {
+            // Only the canonical spelling: `010.0.0.0/16` reads as 10.0.0.0/16 here, but other
+            // tools read leading zeros as octal, and AWS refuses them.
+            Ok(net) if net.trunc() == net && net.to_string() != s => {
+                let d = self.diag(
+                    Code::InvalidCidr,
+                    y.span,
+                    format!(
+                        "{}: `{s}` is not written as AWS writes CIDR blocks",
+                        res.show(path)
+                    ),
+                    "not in canonical form",
+                );
+                self.push(d.help(format!(
+                    "write `{net}`: decimal numbers without leading zeros"
+                )));
+                None
+            }
             Ok(net) if net.trunc() == net => Some(Value::String(net.to_string())),
             Ok(net) => {
                 let d = self.diag(

@@ -207,7 +207,7 @@ pub enum CliError {
     },
 }
 
-/// One kind whose discovery failed, or two resources claiming one address.
+/// One kind whose discovery failed.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{message}")]
 pub struct DiscoverFailure {
@@ -219,9 +219,6 @@ pub struct DiscoverFailure {
 impl From<DiscoverError> for DiscoverFailure {
     fn from(e: DiscoverError) -> Self {
         let help = match &e {
-            DiscoverError::Duplicate { .. } => Some(
-                "a crash between a create and its retry can leave two; delete the one nothing uses (by its id), then plan again".to_owned(),
-            ),
             DiscoverError::Kind { source, .. } => source.fault.as_deref().map(crate::fault::what_to_do),
         };
         DiscoverFailure {

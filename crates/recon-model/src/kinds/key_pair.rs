@@ -62,6 +62,20 @@ fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
         .and_then(Value::as_str)
         .unwrap_or("ed25519");
     let mut problems = Vec::new();
+    for field in ["public_key_file", "private_key_file"] {
+        if let Some(path) = key.attrs.get(field).and_then(Value::as_str)
+            && let Some((what, help)) = crate::limits::path_problem(path)
+        {
+            problems.push(
+                Problem::at(
+                    &[field],
+                    format!("`{field}` of `{}` {what}", key.address),
+                    "must be a relative path inside its folder",
+                )
+                .help(help),
+            );
+        }
+    }
     if public.is_some() && public_file {
         problems.push(
             Problem::at(

@@ -163,8 +163,36 @@ fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
         .get("key_spec")
         .is_none_or(|s| s == &Value::str("SYMMETRIC_DEFAULT"));
     let rotation = key.attrs.get("enable_key_rotation") != Some(&Value::Bool(false));
+    let mut problems = Vec::new();
+    if let Some(alias) = key.attrs.get("alias").and_then(Value::as_str)
+        && let Some((what, help)) = crate::limits::kms_alias_problem(alias)
+    {
+        problems.push(
+            Problem::at(
+                &["alias"],
+                format!("the alias of KMS key `{}` is {what}", key.address),
+                "AWS refuses this alias",
+            )
+            .help(help),
+        );
+    }
+    if let Some(why) = key
+        .attrs
+        .get("description")
+        .and_then(Value::as_str)
+        .and_then(crate::limits::control_problem)
+    {
+        problems.push(
+            Problem::at(
+                &["description"],
+                format!("the description of KMS key `{}`: {why}", key.address),
+                "not allowed in a description",
+            )
+            .help("write it on one line, without control characters"),
+        );
+    }
     if !symmetric && rotation {
-        return vec![
+        problems.push(
             Problem::at(
                 &["enable_key_rotation"],
                 format!(
@@ -174,9 +202,9 @@ fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
                 "automatic rotation needs `key_spec: SYMMETRIC_DEFAULT`",
             )
             .help("add `enable_key_rotation: false`"),
-        ];
+        );
     }
-    Vec::new()
+    problems
 }
 
 #[cfg(test)]

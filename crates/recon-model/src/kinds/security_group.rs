@@ -118,6 +118,23 @@ pub static DEF: KindDef = KindDef {
 
 fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
     let mut problems = Vec::new();
+    let description = |path: &[&str], what: &str, text: &str| {
+        crate::limits::ec2_description_problem(text).map(|why| {
+            Problem::at(
+                path,
+                format!("the description of {what}: {why}"),
+                "AWS refuses this description",
+            )
+            .help("use up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*")
+        })
+    };
+    if let Some(text) = group.attrs.get("description").and_then(Value::as_str) {
+        problems.extend(description(
+            &["description"],
+            &format!("`{}`", group.address),
+            text,
+        ));
+    }
     for (field, peer) in [("ingress", "from"), ("egress", "to")] {
         let rules = group
             .attrs
@@ -129,6 +146,10 @@ fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
             let index = i.to_string();
             let protocol = rule.get("protocol").and_then(Value::as_str).unwrap_or("");
             let ports = rule.get("ports").and_then(Value::as_str).unwrap_or("all");
+            if let Some(text) = rule.get("description").and_then(Value::as_str) {
+                let what = format!("{field} rule {i} of `{}`", group.address);
+                problems.extend(description(&[field, &index, "description"], &what, text));
+            }
             match (protocol, ports) {
                 ("tcp" | "udp", "all") => problems.push(
                     Problem::at(

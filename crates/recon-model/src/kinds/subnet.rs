@@ -8,6 +8,7 @@
 use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::kinds::{cidr_of, referenced_cidr};
+use crate::limits::prefix_problem;
 use crate::resource::DesiredResource;
 use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
@@ -69,6 +70,8 @@ fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
     let Some(own) = cidr_of(subnet) else {
         return problems;
     };
+    // AWS takes subnet blocks from /16 to /28, like VPC blocks.
+    problems.extend(prefix_problem("subnet", &subnet.address, own));
     if let Some((vpc, vpc_cidr)) = referenced_cidr(subnet, "vpc", others)
         && !vpc_cidr.contains(&own)
     {

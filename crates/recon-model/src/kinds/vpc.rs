@@ -7,7 +7,10 @@
 
 use crate::facts::AwsFacts;
 use crate::address::Kind;
-use crate::schema::{Field, KindDef, Presence, Type, Update, no_checks};
+use crate::kinds::cidr_of;
+use crate::limits::prefix_problem;
+use crate::resource::DesiredResource;
+use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -46,7 +49,7 @@ pub static DEF: KindDef = KindDef {
     ],
     attributes: &["id"],
     after: &[],
-    check: no_checks,
+    check,
     aws: AwsFacts {
         // CreateVpc takes neither: ModifyVpcAttribute sets them, one per call.
         set_after_create: &[
@@ -56,3 +59,11 @@ pub static DEF: KindDef = KindDef {
         ..AwsFacts::simple("vpc", &["InvalidVpcID.NotFound"])
     },
 };
+
+/// AWS takes VPC blocks from /16 (65,536 addresses) to /28 (16).
+fn check(vpc: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+    cidr_of(vpc)
+        .and_then(|cidr| prefix_problem("VPC", &vpc.address, cidr))
+        .into_iter()
+        .collect()
+}
