@@ -51,9 +51,7 @@ async fn the_first_kind_independent_fault_ends_discovery_with_one_error() {
     .expect("discovery must not wait for the other kinds once the endpoint refused");
     let errors = result.expect_err("the fault is an error");
     assert_eq!(errors.len(), 1, "{errors:?}");
-    let DiscoverError::Kind { kind, source } = &errors[0] else {
-        panic!("{errors:?}")
-    };
+    let DiscoverError::Kind { kind, source } = &errors[0];
     assert_eq!(*kind, Kind::Vpc);
     assert_eq!(
         source.fault.as_ref().map(|f| &f.cause),

@@ -219,7 +219,9 @@ pub struct DiscoverFailure {
 impl From<DiscoverError> for DiscoverFailure {
     fn from(e: DiscoverError) -> Self {
         let help = match &e {
-            DiscoverError::Kind { source, .. } => source.fault.as_deref().map(crate::fault::what_to_do),
+            DiscoverError::Kind { source, .. } => {
+                source.fault.as_deref().map(crate::fault::what_to_do)
+            }
         };
         DiscoverFailure {
             message: error_chain(&e),

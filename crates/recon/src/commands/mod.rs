@@ -242,12 +242,10 @@ pub async fn discover<P: Provider>(
 }
 
 pub fn discover_failed(environment: &str, errors: Vec<DiscoverError>) -> CliError {
-    for e in &errors {
-        if let DiscoverError::Kind { kind, source } = e {
-            let doing = format!("listing the `{kind}` resources of environment `{environment}`");
-            if let Some(stop) = crate::fault::stop(source, &doing) {
-                return stop;
-            }
+    for DiscoverError::Kind { kind, source } in &errors {
+        let doing = format!("listing the `{kind}` resources of environment `{environment}`");
+        if let Some(stop) = crate::fault::stop(source, &doing) {
+            return stop;
         }
     }
     CliError::Discover {
