@@ -446,42 +446,8 @@ fn to_found(group: &AutoScalingGroup) -> Found {
 
 // ---- the kind ----------------------------------------------------------------------------------
 
-/// `autoscaling_group`'s [`AwsKind`](super::AwsKind): the functions above, on the Auto Scaling client.
-pub(crate) struct Calls;
-
-impl super::AwsKind for Calls {
-    const KIND: recon_model::Kind = recon_model::Kind::AutoscalingGroup;
-
-    async fn discover(
-        c: &crate::clients::Clients,
-        environment: &str,
-    ) -> Result<Vec<Found>, ProviderError> {
-        discover(&c.autoscaling, environment).await
-    }
-
-    async fn read(c: &crate::clients::Clients, id: &str) -> Result<Option<Found>, ProviderError> {
-        read(&c.autoscaling, id).await
-    }
-
-    async fn create(
-        c: &crate::clients::Clients,
-        request: &CreateRequest<'_>,
-    ) -> Result<Found, ProviderError> {
-        create(&c.autoscaling, request).await
-    }
-
-    async fn update(
-        c: &crate::clients::Clients,
-        current: &Found,
-        request: &UpdateRequest<'_>,
-    ) -> Result<(), ProviderError> {
-        update(&c.autoscaling, current, request).await
-    }
-
-    async fn delete(c: &crate::clients::Clients, current: &Found) -> Result<(), ProviderError> {
-        delete(&c.autoscaling, current).await
-    }
-}
+// `autoscaling_group`'s [`AwsKind`](super::AwsKind): the functions above, on the Auto Scaling client.
+super::aws_kind_calls!(AutoscalingGroup, autoscaling);
 
 #[cfg(test)]
 mod tests {

@@ -58,3 +58,55 @@ pub(crate) trait AwsKind {
         Ok(())
     }
 }
+
+/// A kind module's `Calls`: its [`AwsKind`], handing each call to the module's own functions
+/// (`discover`, `read`, `create`, `update`, `delete`) with the SDK client `$client` of
+/// [`Clients`]. Items after the client (an `after_gone`) are added to the impl as they are.
+macro_rules! aws_kind_calls {
+    ($kind:ident, $client:ident $(, $($extra:tt)*)?) => {
+        pub(crate) struct Calls;
+
+        impl super::AwsKind for Calls {
+            const KIND: recon_model::Kind = recon_model::Kind::$kind;
+
+            async fn discover(
+                c: &crate::clients::Clients,
+                environment: &str,
+            ) -> Result<Vec<Found>, ProviderError> {
+                discover(&c.$client, environment).await
+            }
+
+            async fn read(
+                c: &crate::clients::Clients,
+                id: &str,
+            ) -> Result<Option<Found>, ProviderError> {
+                read(&c.$client, id).await
+            }
+
+            async fn create(
+                c: &crate::clients::Clients,
+                request: &CreateRequest<'_>,
+            ) -> Result<Found, ProviderError> {
+                create(&c.$client, request).await
+            }
+
+            async fn update(
+                c: &crate::clients::Clients,
+                current: &Found,
+                request: &UpdateRequest<'_>,
+            ) -> Result<(), ProviderError> {
+                update(&c.$client, current, request).await
+            }
+
+            async fn delete(
+                c: &crate::clients::Clients,
+                current: &Found,
+            ) -> Result<(), ProviderError> {
+                delete(&c.$client, current).await
+            }
+
+            $($($extra)*)?
+        }
+    };
+}
+pub(crate) use aws_kind_calls;

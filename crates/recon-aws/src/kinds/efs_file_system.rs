@@ -342,39 +342,5 @@ pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Opt
 
 // ---- the kind ----------------------------------------------------------------------------------
 
-/// `efs_file_system`'s [`AwsKind`](super::AwsKind): the functions above, on the EFS client.
-pub(crate) struct Calls;
-
-impl super::AwsKind for Calls {
-    const KIND: recon_model::Kind = recon_model::Kind::EfsFileSystem;
-
-    async fn discover(
-        c: &crate::clients::Clients,
-        environment: &str,
-    ) -> Result<Vec<Found>, ProviderError> {
-        discover(&c.efs, environment).await
-    }
-
-    async fn read(c: &crate::clients::Clients, id: &str) -> Result<Option<Found>, ProviderError> {
-        read(&c.efs, id).await
-    }
-
-    async fn create(
-        c: &crate::clients::Clients,
-        request: &CreateRequest<'_>,
-    ) -> Result<Found, ProviderError> {
-        create(&c.efs, request).await
-    }
-
-    async fn update(
-        c: &crate::clients::Clients,
-        current: &Found,
-        request: &UpdateRequest<'_>,
-    ) -> Result<(), ProviderError> {
-        update(&c.efs, current, request).await
-    }
-
-    async fn delete(c: &crate::clients::Clients, current: &Found) -> Result<(), ProviderError> {
-        delete(&c.efs, current).await
-    }
-}
+// `efs_file_system`'s [`AwsKind`](super::AwsKind): the functions above, on the EFS client.
+super::aws_kind_calls!(EfsFileSystem, efs);

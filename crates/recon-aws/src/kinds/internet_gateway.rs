@@ -185,39 +185,5 @@ fn to_found(gateway: &InternetGateway) -> Found {
 
 // ---- the kind ----------------------------------------------------------------------------------
 
-/// `internet_gateway`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-pub(crate) struct Calls;
-
-impl super::AwsKind for Calls {
-    const KIND: recon_model::Kind = recon_model::Kind::InternetGateway;
-
-    async fn discover(
-        c: &crate::clients::Clients,
-        environment: &str,
-    ) -> Result<Vec<Found>, ProviderError> {
-        discover(&c.ec2, environment).await
-    }
-
-    async fn read(c: &crate::clients::Clients, id: &str) -> Result<Option<Found>, ProviderError> {
-        read(&c.ec2, id).await
-    }
-
-    async fn create(
-        c: &crate::clients::Clients,
-        request: &CreateRequest<'_>,
-    ) -> Result<Found, ProviderError> {
-        create(&c.ec2, request).await
-    }
-
-    async fn update(
-        c: &crate::clients::Clients,
-        current: &Found,
-        request: &UpdateRequest<'_>,
-    ) -> Result<(), ProviderError> {
-        update(&c.ec2, current, request).await
-    }
-
-    async fn delete(c: &crate::clients::Clients, current: &Found) -> Result<(), ProviderError> {
-        delete(&c.ec2, current).await
-    }
-}
+// `internet_gateway`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
+super::aws_kind_calls!(InternetGateway, ec2);

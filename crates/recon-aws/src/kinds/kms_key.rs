@@ -593,42 +593,8 @@ pub(crate) fn to_found(
 
 // ---- the kind ----------------------------------------------------------------------------------
 
-/// `kms_key`'s [`AwsKind`](super::AwsKind): the functions above, on the KMS client.
-pub(crate) struct Calls;
-
-impl super::AwsKind for Calls {
-    const KIND: recon_model::Kind = recon_model::Kind::KmsKey;
-
-    async fn discover(
-        c: &crate::clients::Clients,
-        environment: &str,
-    ) -> Result<Vec<Found>, ProviderError> {
-        discover(&c.kms, environment).await
-    }
-
-    async fn read(c: &crate::clients::Clients, id: &str) -> Result<Option<Found>, ProviderError> {
-        read(&c.kms, id).await
-    }
-
-    async fn create(
-        c: &crate::clients::Clients,
-        request: &CreateRequest<'_>,
-    ) -> Result<Found, ProviderError> {
-        create(&c.kms, request).await
-    }
-
-    async fn update(
-        c: &crate::clients::Clients,
-        current: &Found,
-        request: &UpdateRequest<'_>,
-    ) -> Result<(), ProviderError> {
-        update(&c.kms, current, request).await
-    }
-
-    async fn delete(c: &crate::clients::Clients, current: &Found) -> Result<(), ProviderError> {
-        delete(&c.kms, current).await
-    }
-}
+// `kms_key`'s [`AwsKind`](super::AwsKind): the functions above, on the KMS client.
+super::aws_kind_calls!(KmsKey, kms);
 
 #[cfg(test)]
 mod tests {

@@ -483,44 +483,12 @@ fn to_found(lb: &LoadBalancerDescription, tags: &BTreeMap<String, String>) -> Fo
 
 // ---- the kind ----------------------------------------------------------------------------------
 
-/// `load_balancer`'s [`AwsKind`](super::AwsKind): the functions above, on the classic ELB client.
-/// Its delete is done only once the ELB's network interfaces are released (on EC2).
-pub(crate) struct Calls;
-
-impl super::AwsKind for Calls {
-    const KIND: recon_model::Kind = recon_model::Kind::LoadBalancer;
-
-    async fn discover(
-        c: &crate::clients::Clients,
-        environment: &str,
-    ) -> Result<Vec<Found>, ProviderError> {
-        discover(&c.elb, environment).await
-    }
-
-    async fn read(c: &crate::clients::Clients, id: &str) -> Result<Option<Found>, ProviderError> {
-        read(&c.elb, id).await
-    }
-
-    async fn create(
-        c: &crate::clients::Clients,
-        request: &CreateRequest<'_>,
-    ) -> Result<Found, ProviderError> {
-        create(&c.elb, request).await
-    }
-
-    async fn update(
-        c: &crate::clients::Clients,
-        current: &Found,
-        request: &UpdateRequest<'_>,
-    ) -> Result<(), ProviderError> {
-        update(&c.elb, current, request).await
-    }
-
-    async fn delete(c: &crate::clients::Clients, current: &Found) -> Result<(), ProviderError> {
-        delete(&c.elb, current).await
-    }
-
+// `load_balancer`'s [`AwsKind`](super::AwsKind): the functions above, on the classic ELB client.
+// Its delete is done only once the ELB's network interfaces are released (on EC2).
+super::aws_kind_calls!(
+    LoadBalancer,
+    elb,
     async fn after_gone(c: &crate::clients::Clients, id: &str) -> Result<(), ProviderError> {
         super::elb_interfaces::release(&c.ec2, id).await
     }
-}
+);

@@ -22,7 +22,7 @@ pub(crate) mod security_group;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
 
-pub(crate) use aws_kind::AwsKind;
+pub(crate) use aws_kind::{AwsKind, aws_kind_calls};
 
 use std::collections::BTreeMap;
 
