@@ -18,11 +18,19 @@ use crate::yaml::{Node, Yaml};
 
 // The keys of the language. `json_schema.rs` describes each one: a key added here needs its
 // schema there (the schema tests fail until it has one).
-pub(crate) const TOP_LEVEL: &[&str] = &["environment", "region", "tags", "lookups", "resources"];
+pub(crate) const TOP_LEVEL: &[&str] = &[
+    "environment",
+    "region",
+    "parameters",
+    "environments",
+    "tags",
+    "lookups",
+    "resources",
+];
 pub(crate) const REQUIRED: &[&str] = &["environment", "region", "resources"];
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// Keys every resource may have besides its kind's fields.
-pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON, REVIEW];
+pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON, crate::expand::FOR_EACH, REVIEW];
 pub(crate) const REVIEW: &str = "review";
 
 /// The schema of a resource's `review:` annotation. Checked like a kind's fields (unknown keys

@@ -37,8 +37,11 @@
 
 mod diagnostic;
 mod document;
+mod expand;
+mod expr;
 mod json_schema;
 mod lookups;
+mod params;
 mod position;
 mod suggest;
 mod values;
@@ -55,6 +58,7 @@ use recon_model::{Silence, Spec};
 
 pub use diagnostic::{Code, SpecDiagnostic, SpecErrors};
 pub use json_schema::json_schema;
+pub use params::Inputs;
 pub use position::{Located, LocatedDiagnostic, Positions, Region};
 
 /// A spec file's name (the path as the user gave it, shown in diagnostics) and its text.
@@ -72,6 +76,18 @@ pub struct Parsed {
     /// Every `review: { silence: [...] }` entry, in file order, each with a non-empty reason.
     pub silences: Vec<Silence>,
     pub positions: Positions,
+    /// Which of the file's environments this is, and its parameter values.
+    pub instance: Instance,
+}
+
+/// Which of a file's environments was read (`--env`), and every parameter's value: what a
+/// saved plan records, so that apply can refuse it once any of them changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Instance {
+    /// The key of `environments:` chosen; `None` for a file without `environments:`.
+    pub env: Option<String>,
+    /// Every parameter's value, by name.
+    pub parameters: BTreeMap<String, serde_json::Value>,
 }
 
 /// Parses and checks a spec: YAML syntax, the schema of every resource, references, each kind's
@@ -91,6 +107,18 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
 /// As [`parse`]; a `review:` annotation is checked like the resource's fields (a missing or
 /// empty `reason` is an error). Whether its `rule` names a rule is not checked here.
 pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
+    parse_with(file, &Inputs::default())
+}
+
+/// [`parse_document`] for one environment of the file and the run's values (`--env`,
+/// `--values`, `--set`): parameters and `${...}` are evaluated and `for_each` is expanded
+/// before the spec is checked.
+///
+/// # Errors
+/// As [`parse`], and: an unknown or missing `--env`, an unknown parameter or an ill-typed value
+/// (in `environments:`, the values file or `--set`, each pointed at where it was written), a
+/// bad expression, or a name AWS requires unique that two environments of the file share.
+pub fn parse_with(file: &SourceFile, inputs: &Inputs) -> Result<Parsed, SpecErrors> {
     let text: Arc<str> = Arc::from(file.text.as_str());
     let source = NamedSource::new(&file.name, Arc::clone(&text));
     let mut cx = values::Cx {
@@ -102,8 +130,22 @@ pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
         positions: BTreeMap::new(),
         silences: Vec::new(),
     };
+    let mut instance = Instance::default();
     let spec = match yaml::parse(&file.text) {
-        Ok(root) => document::check(&mut cx, &root),
+        Ok(root) => match expand::expand(&mut cx, &root, inputs) {
+            Some(expanded) => {
+                instance = Instance {
+                    env: expanded.env,
+                    parameters: expanded
+                        .parameters
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_json()))
+                        .collect(),
+                };
+                document::check(&mut cx, &expanded.root)
+            }
+            None => None,
+        },
         Err(e) => {
             let d = cx.diag(
                 Code::Syntax,
@@ -122,9 +164,10 @@ pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
             spec,
             silences: cx.silences,
             positions: Positions::new(source, cx.positions),
+            instance,
         }),
         _ => {
-            let mut diagnostics = cx.diags;
+            let mut diagnostics = expand::merge_instances(cx.diags);
             diagnostics.sort_by_key(|d| d.span.offset());
             Err(SpecErrors {
                 file: file.name.clone(),
