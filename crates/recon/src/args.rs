@@ -32,10 +32,27 @@ pub enum Command {
     Schema,
 }
 
+/// Which environment of a spec file, and its parameter values.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SpecInputs {
+    /// Which of the file's environments (a key of its `environments:`).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// A YAML file of parameter values (`name: value` per line), over the environment's own.
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// A parameter value, over all others: `--set name=value`, repeatable. The value is read as
+    /// YAML: `--set nat_per_az=false`, `--set 'azs=[us-east-1a, us-east-1b]'`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// `text`: diagnostics on stderr, a summary on stdout. `sarif`: the review findings as a
     /// SARIF 2.1.0 log on stdout, for a code host to show inline in a pull request.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -53,6 +70,8 @@ pub enum Format {
 pub struct PlanArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// Where to save the plan.
     #[arg(short, long, default_value = ".recon/plan.json")]
     pub out: PathBuf,
@@ -90,6 +109,8 @@ impl PlanArgs {
 pub struct GraphArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// `mermaid` (renders in GitHub and GitLab Markdown) or `dot` (Graphviz).
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     pub format: GraphFormat,
@@ -109,6 +130,8 @@ pub enum GraphFormat {
 pub struct ApplyArgs {
     /// A spec to plan and apply after confirmation. Without it, the saved plan is applied.
     pub spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// The saved plan to apply (when no spec is given).
     #[arg(long, default_value = ".recon/plan.json", conflicts_with = "spec")]
     pub plan: PathBuf,
@@ -125,17 +148,24 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["spec", "env"])))]
 pub struct DestroyArgs {
     /// The spec whose environment to destroy. Ownership is by tag, so everything tagged with the
     /// environment is deleted, whether or not the spec names it.
     pub spec: Option<PathBuf>,
-    /// The environment to destroy, instead of a spec.
-    #[arg(long, conflicts_with = "spec", requires = "region")]
-    pub env: Option<String>,
-    /// The region, with `--env`.
+    /// With a spec: which of the file's environments (a key of its `environments:`). Without
+    /// one: the recon environment to destroy (its `recon:env` tag), with `--region`.
     #[arg(long)]
+    pub env: Option<String>,
+    /// The region, with `--env` and no spec.
+    #[arg(long, conflicts_with = "spec", required_unless_present = "spec")]
     pub region: Option<String>,
+    /// With a spec: a YAML file of parameter values.
+    #[arg(long = "values", value_name = "FILE", requires = "spec")]
+    pub values: Option<PathBuf>,
+    /// With a spec: a parameter value, `--set name=value` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", requires = "spec")]
+    pub set: Vec<String>,
     /// Skip the confirmation.
     #[arg(long)]
     pub auto_approve: bool,

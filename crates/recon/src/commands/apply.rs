@@ -11,7 +11,7 @@ use crate::{CliError, ExitStatus, confirm, planfile, printer};
 pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
     let (plan, provider) = match &args.spec {
         Some(spec_path) => {
-            let (loaded, review) = super::load_reviewed(spec_path)?;
+            let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
             let provider = super::aws(&loaded.spec.region).await?;
             let (spec, lookups) =
                 super::resolve_lookups(&provider, &loaded.spec, &loaded.source).await?;
@@ -30,6 +30,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
         None => {
             let plan = planfile::load(&args.plan)?;
             check_spec_unchanged(&plan)?;
+            super::stale_values::check(&plan, &args.inputs)?;
             let provider = super::aws(&plan.region).await?;
             check_fresh(&provider, &plan).await.map_err(|e| match e {
                 FreshError::Stale { environment } => CliError::StaleLive { environment },

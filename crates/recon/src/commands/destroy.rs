@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use recon_model::Kind;
 
-use crate::args::DestroyArgs;
+use crate::args::{DestroyArgs, SpecInputs};
 use crate::error::error_chain;
 use crate::render::plan_text;
 use crate::teardown::{self, Outcome, Record, Recorder, Status, Sweep};
@@ -15,12 +15,17 @@ use crate::{CliError, ExitStatus, confirm, printer};
 
 pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     let (environment, region, source) = match (&args.spec, args.env, args.region) {
-        (Some(path), _, _) => {
-            let (spec, source) = super::load_spec(path)?;
+        (Some(path), env, _) => {
+            let inputs = SpecInputs {
+                env,
+                values: args.values,
+                set: args.set,
+            };
+            let (spec, source) = super::load_spec(path, &inputs)?;
             (spec.environment, spec.region, Some(source))
         }
         (None, Some(env), Some(region)) => (env, region, None),
-        _ => unreachable!("clap requires a spec or --env with --region"),
+        _ => unreachable!("clap requires a spec, or --env with --region"),
     };
     let provider = Arc::new(super::aws(&region).await?);
     let live = super::discover(&*provider, &environment).await?;

@@ -5,7 +5,7 @@ use crate::render::{review_text, sarif};
 use crate::{CliError, ExitStatus, printer, review};
 
 pub async fn run(args: ValidateArgs) -> Result<ExitStatus, CliError> {
-    let loaded = super::load(&args.spec)?;
+    let loaded = super::load(&args.spec, &args.inputs)?;
     let found = recon_review::review(&loaded.spec, &loaded.silences);
     if args.format == Format::Sarif {
         let log = sarif::render(&found, &loaded.positions);
