@@ -27,6 +27,9 @@ pub(crate) struct Expanded {
     /// The `environments:` key chosen with `--env`, if the file has `environments:`.
     pub env: Option<String>,
     pub parameters: BTreeMap<String, Pv>,
+    /// Values whose expression failed (and was reported): the checker's findings about them
+    /// would only repeat the mistake.
+    pub failed: Vec<SourceSpan>,
 }
 
 /// Names AWS requires unique per account and region, by kind and field: two environments of
@@ -46,6 +49,7 @@ pub(crate) fn expand(cx: &mut Cx<'_>, root: &Yaml, inputs: &Inputs) -> Option<Ex
             root: root.clone(),
             env: None,
             parameters: BTreeMap::new(),
+            failed: Vec::new(),
         });
     };
     let find = |name: &str| {
@@ -66,7 +70,7 @@ pub(crate) fn expand(cx: &mut Cx<'_>, root: &Yaml, inputs: &Inputs) -> Option<Ex
     // A wrong declaration or value stops here (this runs first, so any finding is one of
     // those): what it would expand to is not worth checking.
     let (env, values) = resolved.filter(|_| cx.diags.is_empty())?;
-    let expanded = write_out(cx, root, env.as_deref(), &values, &declared);
+    let (expanded, failed) = write_out(cx, root, env.as_deref(), &values, &declared);
 
     // The other environments of the file, expanded quietly: their recon environments and the
     // names AWS wants unique must differ from this one's.
@@ -86,6 +90,7 @@ pub(crate) fn expand(cx: &mut Cx<'_>, root: &Yaml, inputs: &Inputs) -> Option<Ex
         root: expanded,
         env,
         parameters: values,
+        failed,
     })
 }
 
@@ -126,7 +131,7 @@ fn other_env(
         top: root.span,
     };
     let (env, values) = params::resolve(&mut quiet, params, declared, Some(&envs), &inputs, &anchors)?;
-    Some(write_out(&mut quiet, root, env.as_deref(), &values, declared))
+    Some(write_out(&mut quiet, root, env.as_deref(), &values, declared).0)
 }
 
 /// The recon environment and the unique names of an expanded tree, with where each is.
@@ -220,16 +225,16 @@ fn within(cx: &mut Cx<'_>, mine: &Names) {
     }
 }
 
-/// The tree for one environment and its values.
+/// The tree for one environment and its values, and the spans of values that failed.
 fn write_out(
     cx: &mut Cx<'_>,
     root: &Yaml,
     env: Option<&str>,
     values: &BTreeMap<String, Pv>,
     declared: &[String],
-) -> Yaml {
+) -> (Yaml, Vec<SourceSpan>) {
     let Node::Map(entries) = &root.node else {
-        return root.clone();
+        return (root.clone(), Vec::new());
     };
     let mut w = Walker {
         cx,
@@ -237,6 +242,7 @@ fn write_out(
         params: values,
         declared,
         instances: BTreeMap::new(),
+        failed: Vec::new(),
     };
     let resources = entries
         .iter()
@@ -280,10 +286,11 @@ fn write_out(
         };
         out.push((k.clone(), v));
     }
-    Yaml {
+    let root = Yaml {
         span: root.span,
         node: Node::Map(out),
-    }
+    };
+    (root, w.failed)
 }
 
 struct Walker<'w, 'c, 't> {
@@ -293,6 +300,7 @@ struct Walker<'w, 'c, 't> {
     declared: &'t [String],
     /// Each `for_each` resource's key as written (`subnet.public`) and its instance keys.
     instances: BTreeMap<String, Vec<String>>,
+    failed: Vec<SourceSpan>,
 }
 
 impl Walker<'_, '_, '_> {
@@ -496,7 +504,11 @@ impl Walker<'_, '_, '_> {
             self.cx.push(d.help(format!(
                 "`[*]` lists the instances of a resource with `for_each`; refer to a single resource as `{base}`"
             )));
-            return None;
+            self.failed.push(y.span);
+            return Some(Yaml {
+                span: y.span,
+                node: Node::Seq(Vec::new()),
+            });
         };
         Some(Yaml {
             span: y.span,
@@ -563,6 +575,7 @@ impl Walker<'_, '_, '_> {
         }
         out.push_str(rest);
         if !ok {
+            self.failed.push(y.span);
             return y.clone();
         }
         let node = match whole {
@@ -628,11 +641,18 @@ pub(crate) fn merge_instances(
     let mut out: Vec<(crate::SpecDiagnostic, String, usize)> = Vec::new();
     for d in diags {
         let key = without_keys(&d.message);
-        match out
-            .iter_mut()
-            .find(|(o, k, _)| o.code == d.code && o.span == d.span && o.file() == d.file() && *k == key)
-        {
-            Some((_, _, more)) if key != d.message => *more += 1,
+        let instance = key != d.message;
+        // Instances of one template: the same problem at the same place, whatever the
+        // instance's own values (`found "us-east-1b"`) make of the message.
+        let same = |o: &crate::SpecDiagnostic, k: &String| {
+            o.code == d.code
+                && o.span == d.span
+                && o.file() == d.file()
+                && o.label == d.label
+                && (*k == key || (instance && *k != o.message))
+        };
+        match out.iter_mut().find(|(o, k, _)| same(o, k)) {
+            Some((_, _, more)) if instance => *more += 1,
             Some(_) => {}
             None => out.push((d, key, 0)),
         }

@@ -287,6 +287,18 @@ fn of_type(ty: &Type) -> Json {
     }
 }
 
+/// A list's item: a mapping may repeat itself with `for_each`.
+fn item(inner: &Type) -> Json {
+    let mut items = of_type(inner);
+    if let Some(properties) = items
+        .get_mut("properties")
+        .and_then(Json::as_object_mut)
+    {
+        properties.insert("for_each".into(), meta_key("for_each"));
+    }
+    items
+}
+
 fn plain_type(ty: &Type) -> Json {
     match ty {
         Type::Bool => json!({ "type": "boolean" }),
@@ -305,16 +317,9 @@ fn plain_type(ty: &Type) -> Json {
             "type": "string",
             "anyOf": [{ "pattern": CIDR }, { "pattern": address_pattern(kinds) }],
         }),
-        Type::List(inner) => {
-            let mut items = of_type(inner);
-            // A list item may repeat itself with `for_each`.
-            if let Some(properties) = items["properties"].as_object_mut() {
-                properties.insert("for_each".into(), meta_key("for_each"));
-            }
-            json!({ "type": "array", "items": items })
-        }
+        Type::List(inner) => json!({ "type": "array", "items": item(inner) }),
         Type::Set(inner) => {
-            json!({ "type": "array", "items": of_type(inner), "uniqueItems": true })
+            json!({ "type": "array", "items": item(inner), "uniqueItems": true })
         }
         Type::Object(fields) => object(fields),
         Type::Tags => json!({ "$ref": "#/$defs/tags" }),

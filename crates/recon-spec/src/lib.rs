@@ -142,7 +142,21 @@ pub fn parse_with(file: &SourceFile, inputs: &Inputs) -> Result<Parsed, SpecErro
                         .map(|(k, v)| (k.clone(), v.to_json()))
                         .collect(),
                 };
-                document::check(&mut cx, &expanded.root)
+                let before = cx.diags.len();
+                let spec = document::check(&mut cx, &expanded.root);
+                // What the checker says of a value whose expression failed only repeats it.
+                let within = |d: &SpecDiagnostic| {
+                    expanded.failed.iter().any(|f| {
+                        d.span.offset() >= f.offset()
+                            && d.span.offset() + d.span.len() <= f.offset() + f.len()
+                    })
+                };
+                let mut i = 0;
+                cx.diags.retain(|d| {
+                    i += 1;
+                    i <= before || !within(d)
+                });
+                spec
             }
             None => None,
         },

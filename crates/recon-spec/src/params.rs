@@ -394,6 +394,10 @@ pub(crate) fn resolve(
 ) -> Option<(Option<String>, BTreeMap<String, Pv>)> {
     let before = cx.diags.len();
     let chosen = choose_env(cx, envs, inputs.env.as_deref(), anchors);
+    if cx.diags.len() > before {
+        // No environment: its values, and so what is missing, are unknown.
+        return None;
+    }
     let mut values: BTreeMap<String, Pv> = params
         .iter()
         .filter_map(|p| Some((p.name.clone(), p.default.clone()?)))
