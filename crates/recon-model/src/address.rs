@@ -262,7 +262,15 @@ mod tests {
         assert_eq!(a.base(), Address::new(Kind::Subnet, "public"));
         assert_eq!(a.to_string(), "subnet.public[us-east-1a]");
         assert!("vpc.main[10.0.0.0/8]".parse::<Address>().is_ok());
-        for bad in ["vpc.a[", "vpc.a[]", "vpc.a[b]c", "vpc.a[*]", "vpc.a[b c]", "vpc.a[b]]", "vpc.[b]"] {
+        for bad in [
+            "vpc.a[",
+            "vpc.a[]",
+            "vpc.a[b]c",
+            "vpc.a[*]",
+            "vpc.a[b c]",
+            "vpc.a[b]]",
+            "vpc.[b]",
+        ] {
             assert!(bad.parse::<Address>().is_err(), "{bad}");
         }
         assert_eq!(Address::new(Kind::Vpc, "main").key(), None);

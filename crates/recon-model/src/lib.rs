@@ -24,8 +24,7 @@ pub use diff::{AttrDiff, diff_attrs};
 pub use lookup::{Lookup, LookupDef};
 pub use plan::{
     Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,
-    ValuesSource,
-    fingerprint, sha256_hex,
+    ValuesSource, fingerprint, sha256_hex,
 };
 pub use resource::{Attrs, DesiredResource, LiveResource, LiveState, Spec};
 pub use review::Silence;

@@ -12,7 +12,9 @@ fn inputs(env: &str) -> Inputs {
 #[test]
 fn review_findings_point_at_the_template() {
     let name = "specs/platform.yaml";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(name);
     let file = SourceFile {
         name: name.into(),
         text: std::fs::read_to_string(path).unwrap(),
@@ -30,9 +32,7 @@ fn review_findings_point_at_the_template() {
         .iter()
         .find(|f| f.address.to_string().starts_with("subnet.private["))
         .expect("a finding on a private subnet");
-    let span = parsed
-        .positions
-        .span(&finding.address, &finding.path);
+    let span = parsed.positions.span(&finding.address, &finding.path);
     let region = parsed.positions.region(span);
     let template = file
         .text
@@ -45,4 +45,3 @@ fn review_findings_point_at_the_template() {
         "{region:?}, template at {template}"
     );
 }
-

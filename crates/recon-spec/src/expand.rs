@@ -130,7 +130,8 @@ fn other_env(
         environments: None,
         top: root.span,
     };
-    let (env, values) = params::resolve(&mut quiet, params, declared, Some(&envs), &inputs, &anchors)?;
+    let (env, values) =
+        params::resolve(&mut quiet, params, declared, Some(&envs), &inputs, &anchors)?;
     Some(write_out(&mut quiet, root, env.as_deref(), &values, declared).0)
 }
 
@@ -160,7 +161,8 @@ fn names(cx: &Cx<'_>, root: &Yaml) -> Names {
                     continue;
                 };
                 for (key, body) in resources {
-                    let Some(Ok(address)) = key.scalar_text(cx.text).map(|t| t.parse::<Address>()) else {
+                    let Some(Ok(address)) = key.scalar_text(cx.text).map(|t| t.parse::<Address>())
+                    else {
                         continue;
                     };
                     let Node::Map(fields) = &body.node else {
@@ -172,7 +174,11 @@ fn names(cx: &Cx<'_>, root: &Yaml) -> Names {
                                 && let Node::Str(s) = &fv.node
                                 && !s.contains("${")
                             {
-                                out.unique.push((s.clone(), fv.span, format!("{kind} `{address}`'s `{field}`")));
+                                out.unique.push((
+                                    s.clone(),
+                                    fv.span,
+                                    format!("{kind} `{address}`'s `{field}`"),
+                                ));
                             }
                         }
                     }
@@ -219,7 +225,11 @@ fn within(cx: &mut Cx<'_>, mine: &Names) {
                 format!("{what} is `{name}`, already used in this environment: AWS requires it unique in the account and region"),
                 "used again",
             );
-            let d = if first == span { d } else { d.also(*first, "first used here") };
+            let d = if first == span {
+                d
+            } else {
+                d.also(*first, "first used here")
+            };
             cx.push(d.help("make it differ per instance, e.g. with `${each.key}`"));
         }
     }
@@ -315,7 +325,12 @@ impl Walker<'_, '_, '_> {
 
     /// The elements of a mapping's `for_each`, if it has one: `(key, value)` in order. For a
     /// resource (`resource`), each key must be fit for an address; problems are reported.
-    fn for_each(&mut self, body: &Yaml, each: Option<&Each>, resource: bool) -> Option<Vec<(String, Pv)>> {
+    fn for_each(
+        &mut self,
+        body: &Yaml,
+        each: Option<&Each>,
+        resource: bool,
+    ) -> Option<Vec<(String, Pv)>> {
         let Node::Map(entries) = &body.node else {
             return None;
         };
@@ -355,7 +370,9 @@ impl Walker<'_, '_, '_> {
                     format!("for_each: expected a list or a mapping, found {found}"),
                     "not a list or a mapping",
                 );
-                self.cx.push(d.help("write `for_each: ${param.azs}` (a list parameter), or a list such as `[a, b]`"));
+                self.cx.push(d.help(
+                    "write `for_each: ${param.azs}` (a list parameter), or a list such as `[a, b]`",
+                ));
                 return Some(Vec::new());
             }
         };
@@ -378,7 +395,8 @@ impl Walker<'_, '_, '_> {
                     format!("for_each: `{key}` is listed twice"),
                     "a key twice",
                 );
-                self.cx.push(d.help("each instance needs its own key: remove the duplicate"));
+                self.cx
+                    .push(d.help("each instance needs its own key: remove the duplicate"));
                 return Some(Vec::new());
             }
             seen.push(key);
@@ -387,7 +405,13 @@ impl Walker<'_, '_, '_> {
     }
 
     /// One entry of `resources:`, as itself or as one entry per `for_each` element.
-    fn resource(&mut self, key: &Yaml, body: &Yaml, keys: Option<&[(String, Pv)]>, out: &mut Vec<(Yaml, Yaml)>) {
+    fn resource(
+        &mut self,
+        key: &Yaml,
+        body: &Yaml,
+        keys: Option<&[(String, Pv)]>,
+        out: &mut Vec<(Yaml, Yaml)>,
+    ) {
         let Some(keys) = keys else {
             out.push((key.clone(), self.node(body, None)));
             return;
@@ -558,7 +582,11 @@ impl Walker<'_, '_, '_> {
                         let d = self.cx.diag(
                             Code::BadTemplate,
                             span,
-                            format!("`${{{}}}` is {}, which cannot be part of a text", src.trim(), v.describe()),
+                            format!(
+                                "`${{{}}}` is {}, which cannot be part of a text",
+                                src.trim(),
+                                v.describe()
+                            ),
                             "not text",
                         );
                         self.cx.push(d.help("write it alone as the whole value, e.g. `for_each: ${param.azs}`, or pick one item (`param.azs[0]`)"));
@@ -635,9 +663,7 @@ fn to_node(v: &Pv, span: SourceSpan) -> Yaml {
 
 /// A mistake in a `for_each` template is found once per instance, at the same place: keep the
 /// first (its message names that instance) and say how many more share it.
-pub(crate) fn merge_instances(
-    diags: Vec<crate::SpecDiagnostic>,
-) -> Vec<crate::SpecDiagnostic> {
+pub(crate) fn merge_instances(diags: Vec<crate::SpecDiagnostic>) -> Vec<crate::SpecDiagnostic> {
     let mut out: Vec<(crate::SpecDiagnostic, String, usize)> = Vec::new();
     for d in diags {
         let key = without_keys(&d.message);

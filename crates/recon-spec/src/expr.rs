@@ -255,10 +255,12 @@ impl<'s> Parser<'s> {
             while self.s.get(self.i).is_some_and(u8::is_ascii_digit) {
                 self.i += 1;
             }
-            return self.src[start..self.i]
-                .parse()
-                .map(Pv::Int)
-                .map_err(|_| err(format!("`{}` is not a number", &self.src[start..self.i]), "write a whole number"));
+            return self.src[start..self.i].parse().map(Pv::Int).map_err(|_| {
+                err(
+                    format!("`{}` is not a number", &self.src[start..self.i]),
+                    "write a whole number",
+                )
+            });
         }
         if c == b'\'' || c == b'"' {
             self.i += 1;
@@ -417,7 +419,10 @@ fn call(name: &str, args: &[Pv]) -> Result<Pv, ExprError> {
             const USAGE: &str = "cidrsubnet(prefix, newbits, netnum)";
             arity(3, USAGE)?;
             let net = cidr_arg(name, &args[0])?;
-            let (newbits, netnum) = (int_arg(name, "newbits", &args[1])?, int_arg(name, "netnum", &args[2])?);
+            let (newbits, netnum) = (
+                int_arg(name, "newbits", &args[1])?,
+                int_arg(name, "netnum", &args[2])?,
+            );
             cidrsubnet(net, newbits, netnum).map(|n| Pv::Str(n.to_string()))
         }
         "cidrhost" => {
@@ -445,7 +450,10 @@ fn call(name: &str, args: &[Pv]) -> Result<Pv, ExprError> {
                     "pass a list, e.g. `slice(param.azs, 0, 1)`",
                 ));
             };
-            let (start, end) = (int_arg(name, "start", &args[1])?, int_arg(name, "end", &args[2])?);
+            let (start, end) = (
+                int_arg(name, "start", &args[1])?,
+                int_arg(name, "end", &args[2])?,
+            );
             let len = items.len() as i64;
             if !(0 <= start && start <= end && end <= len) {
                 return Err(err(
@@ -459,10 +467,7 @@ fn call(name: &str, args: &[Pv]) -> Result<Pv, ExprError> {
             format!("unknown function `{other}`"),
             match crate::suggest::closest(other, FUNCTIONS.iter().copied()) {
                 Some(c) => format!("did you mean `{c}`?"),
-                None => format!(
-                    "the functions are {}",
-                    crate::values::all_of(FUNCTIONS)
-                ),
+                None => format!("the functions are {}", crate::values::all_of(FUNCTIONS)),
             },
         )),
     }
@@ -471,7 +476,10 @@ fn call(name: &str, args: &[Pv]) -> Result<Pv, ExprError> {
 fn cidr_arg(function: &str, v: &Pv) -> Result<Ipv4Net, ExprError> {
     let Pv::Str(s) = v else {
         return Err(err(
-            format!("`{function}` needs a CIDR block first, found {}", v.describe()),
+            format!(
+                "`{function}` needs a CIDR block first, found {}",
+                v.describe()
+            ),
             "pass a block such as `param.cidr` or `'10.0.0.0/16'`",
         ));
     };
@@ -487,7 +495,10 @@ fn int_arg(function: &str, what: &str, v: &Pv) -> Result<i64, ExprError> {
     match v {
         Pv::Int(i) => Ok(*i),
         other => Err(err(
-            format!("`{function}`: `{what}` must be a whole number, found {}", other.describe()),
+            format!(
+                "`{function}`: `{what}` must be a whole number, found {}",
+                other.describe()
+            ),
             "pass a number, `each.index`, or an `int` parameter",
         )),
     }
@@ -512,8 +523,13 @@ pub(crate) fn cidrsubnet(net: Ipv4Net, newbits: i64, netnum: i64) -> Result<Ipv4
     let count = 1i64 << newbits;
     if !(0..count).contains(&netnum) {
         return Err(err(
-            format!("`cidrsubnet`: {net} has {count} blocks of /{prefix}; block {netnum} is not one of them"),
-            format!("use a block number from 0 to {}, or more new bits", count - 1),
+            format!(
+                "`cidrsubnet`: {net} has {count} blocks of /{prefix}; block {netnum} is not one of them"
+            ),
+            format!(
+                "use a block number from 0 to {}, or more new bits",
+                count - 1
+            ),
         ));
     }
     let base = u32::from(net.network());
@@ -530,7 +546,10 @@ pub(crate) fn cidrhost(net: Ipv4Net, hostnum: i64) -> Result<Ipv4Addr, ExprError
     if !(0..size).contains(&n) {
         return Err(err(
             format!("`cidrhost`: {net} has {size} addresses; host {hostnum} is not one of them"),
-            format!("use a host number from 0 to {} (or -1 for the last)", size - 1),
+            format!(
+                "use a host number from 0 to {} (or -1 for the last)",
+                size - 1
+            ),
         ));
     }
     Ok(Ipv4Addr::from(u32::from(net.network()) + n as u32))
@@ -545,7 +564,10 @@ mod tests {
             ("cidr".to_owned(), Pv::Str("10.1.0.0/16".into())),
             (
                 "azs".to_owned(),
-                Pv::List(vec![Pv::Str("us-east-1a".into()), Pv::Str("us-east-1b".into())]),
+                Pv::List(vec![
+                    Pv::Str("us-east-1a".into()),
+                    Pv::Str("us-east-1b".into()),
+                ]),
             ),
             ("per_az".to_owned(), Pv::Bool(false)),
         ]);
@@ -600,7 +622,10 @@ mod tests {
             value("cidrsubnet(cidrsubnet(param.cidr, 4, 1), 4, 2)"),
             Pv::Str("10.1.18.0/24".into())
         );
-        assert_eq!(value("cidrhost('10.0.0.0/24', 10)"), Pv::Str("10.0.0.10".into()));
+        assert_eq!(
+            value("cidrhost('10.0.0.0/24', 10)"),
+            Pv::Str("10.0.0.10".into())
+        );
         assert_eq!(
             value("if(param.per_az, each.key, param.azs[0])"),
             Pv::Str("us-east-1a".into())
@@ -624,8 +649,14 @@ mod tests {
         let e = |src: &str| scope_eval(src).unwrap_err();
         assert_eq!(e("param.cdir").help, "did you mean `param.cidr`?");
         assert_eq!(e("param.port").message, "parameter `port` has no value");
-        assert_eq!(e("cidrsubnet(param.cidr, 8)").message, "`cidrsubnet` takes 3 arguments, found 2");
-        assert_eq!(e("cidrsubnt(param.cidr, 8, 1)").help, "did you mean `cidrsubnet`?");
+        assert_eq!(
+            e("cidrsubnet(param.cidr, 8)").message,
+            "`cidrsubnet` takes 3 arguments, found 2"
+        );
+        assert_eq!(
+            e("cidrsubnt(param.cidr, 8, 1)").help,
+            "did you mean `cidrsubnet`?"
+        );
         assert!(e("each.name").message.contains("no `name`"));
         assert!(e("param.azs[5]").message.contains("outside"));
         assert!(e("slice(param.azs, 1, 3)").message.contains("not within"));

@@ -290,10 +290,7 @@ fn of_type(ty: &Type) -> Json {
 /// A list's item: a mapping may repeat itself with `for_each`.
 fn item(inner: &Type) -> Json {
     let mut items = of_type(inner);
-    if let Some(properties) = items
-        .get_mut("properties")
-        .and_then(Json::as_object_mut)
-    {
+    if let Some(properties) = items.get_mut("properties").and_then(Json::as_object_mut) {
         properties.insert("for_each".into(), meta_key("for_each"));
     }
     items

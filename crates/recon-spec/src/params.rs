@@ -122,8 +122,13 @@ fn check_type(ty: &str, items: Option<&str>, v: &Pv) -> Result<(), String> {
 fn check_cidr(s: &str) -> Result<(), String> {
     match s.parse::<Ipv4Net>() {
         Ok(net) if net.trunc() == net => Ok(()),
-        Ok(net) => Err(format!("`{s}` has host bits set (did you mean {}?)", net.trunc())),
-        Err(_) => Err(format!("`{s}` is not an IPv4 CIDR block such as `10.0.0.0/16`")),
+        Ok(net) => Err(format!(
+            "`{s}` has host bits set (did you mean {}?)",
+            net.trunc()
+        )),
+        Err(_) => Err(format!(
+            "`{s}` is not an IPv4 CIDR block such as `10.0.0.0/16`"
+        )),
     }
 }
 
@@ -154,14 +159,24 @@ pub(crate) fn declare(cx: &mut Cx<'_>, y: &Yaml) -> Vec<Param> {
         let name = key.scalar_text(cx.text).unwrap_or_default();
         if let Some(first) = out.iter().find(|p| p.name == name) {
             let d = cx
-                .diag(Code::DuplicateKey, key.span, format!("duplicate parameter `{name}`"), "declared again here")
+                .diag(
+                    Code::DuplicateKey,
+                    key.span,
+                    format!("duplicate parameter `{name}`"),
+                    "declared again here",
+                )
                 .also(first.span, "first declared here")
                 .help("a parameter is declared once; remove one of them");
             cx.push(d);
             continue;
         }
         if !valid_param_name(&name) {
-            let d = cx.diag(Code::InvalidValue, key.span, format!("invalid parameter name `{name}`"), "not a parameter name");
+            let d = cx.diag(
+                Code::InvalidValue,
+                key.span,
+                format!("invalid parameter name `{name}`"),
+                "not a parameter name",
+            );
             cx.push(d.help("use lower-case letters, digits and `_`, starting with a letter (it is written `${param.name}`)"));
             continue;
         }
@@ -177,21 +192,36 @@ fn param(cx: &mut Cx<'_>, name: &str, key: &Yaml, body: &Yaml) -> Option<Param> 
         let d = cx.diag(
             Code::WrongType,
             body.label_span(cx.text),
-            format!("parameter `{name}`: expected a mapping with `type`, found {}", body.describe()),
+            format!(
+                "parameter `{name}`: expected a mapping with `type`, found {}",
+                body.describe()
+            ),
             "expected a mapping",
         );
-        cx.push(d.help(format!("write `{name}: {{ type: string }}` ({})", one_of(TYPES))));
+        cx.push(d.help(format!(
+            "write `{name}: {{ type: string }}` ({})",
+            one_of(TYPES)
+        )));
         return None;
     };
     let before = cx.diags.len();
-    let get = |k: &str| entries.iter().find(|(key, _)| key.node == Node::Str(k.into()));
+    let get = |k: &str| {
+        entries
+            .iter()
+            .find(|(key, _)| key.node == Node::Str(k.into()))
+    };
     for (k, _) in entries {
         let field = k.scalar_text(cx.text).unwrap_or_default();
         if !PARAM_KEYS.contains(&field.as_str()) {
             let help = closest(&field, PARAM_KEYS.iter().copied())
                 .map(|c| format!("did you mean `{c}`?"))
                 .unwrap_or_else(|| format!("a parameter has {}", all_of(PARAM_KEYS)));
-            let d = cx.diag(Code::UnknownField, k.span, format!("unknown field `{field}` in parameter `{name}`"), "unknown field");
+            let d = cx.diag(
+                Code::UnknownField,
+                k.span,
+                format!("unknown field `{field}` in parameter `{name}`"),
+                "unknown field",
+            );
             cx.push(d.help(help));
         }
     }
@@ -207,7 +237,10 @@ fn param(cx: &mut Cx<'_>, name: &str, key: &Yaml, body: &Yaml) -> Option<Param> 
         let d = cx.diag(
             Code::InvalidEnum,
             y.label_span(cx.text),
-            format!("parameter `{name}`: {field} `{s}` is not one of {}", one_of(words)),
+            format!(
+                "parameter `{name}`: {field} `{s}` is not one of {}",
+                one_of(words)
+            ),
             "not a valid choice",
         );
         cx.push(d.help(help));
@@ -215,14 +248,24 @@ fn param(cx: &mut Cx<'_>, name: &str, key: &Yaml, body: &Yaml) -> Option<Param> 
     };
     let Some(ty) = word(cx, "type", TYPES) else {
         if get("type").is_none() {
-            let d = cx.diag(Code::MissingField, key.span, format!("parameter `{name}` has no `type`"), "no `type`");
+            let d = cx.diag(
+                Code::MissingField,
+                key.span,
+                format!("parameter `{name}` has no `type`"),
+                "no `type`",
+            );
             cx.push(d.help(format!("add `type:` {}", one_of(TYPES))));
         }
         return None;
     };
     let items = word(cx, "items", ITEM_TYPES);
     if let Some((k, _)) = get("items").filter(|_| ty != "list") {
-        let d = cx.diag(Code::InvalidValue, k.span, format!("parameter `{name}`: `items` is only for a list"), "not a list");
+        let d = cx.diag(
+            Code::InvalidValue,
+            k.span,
+            format!("parameter `{name}`: `items` is only for a list"),
+            "not a list",
+        );
         cx.push(d.help("remove `items`, or make the parameter `type: list`"));
     }
     let mut allowed = Vec::new();
@@ -234,7 +277,12 @@ fn param(cx: &mut Cx<'_>, name: &str, key: &Yaml, body: &Yaml) -> Option<Param> 
                     match v.as_ref().map(|v| check_type(&ty, items.as_deref(), v)) {
                         Some(Ok(())) => allowed.extend(v),
                         Some(Err(e)) => {
-                            let d = cx.diag(Code::WrongType, item.label_span(cx.text), format!("parameter `{name}`: allowed value: {e}"), "wrong type");
+                            let d = cx.diag(
+                                Code::WrongType,
+                                item.label_span(cx.text),
+                                format!("parameter `{name}`: allowed value: {e}"),
+                                "wrong type",
+                            );
                             cx.push(d);
                         }
                         None => {}
@@ -242,7 +290,15 @@ fn param(cx: &mut Cx<'_>, name: &str, key: &Yaml, body: &Yaml) -> Option<Param> 
                 }
             }
             _ => {
-                let d = cx.diag(Code::WrongType, y.label_span(cx.text), format!("parameter `{name}`: `allowed` must be a list, found {}", y.describe()), "expected a list");
+                let d = cx.diag(
+                    Code::WrongType,
+                    y.label_span(cx.text),
+                    format!(
+                        "parameter `{name}`: `allowed` must be a list, found {}",
+                        y.describe()
+                    ),
+                    "expected a list",
+                );
                 cx.push(d.help("write `allowed: [a, b]`"));
             }
         }
@@ -256,40 +312,82 @@ fn param(cx: &mut Cx<'_>, name: &str, key: &Yaml, body: &Yaml) -> Option<Param> 
         span: key.span,
     };
     if let Some((_, y)) = get("default") {
-        let place = Place { source: cx.source.clone(), text: cx.text };
+        let place = Place {
+            source: cx.source.clone(),
+            text: cx.text,
+        };
         p.default = typed(&place, &p, y, "default", &mut cx.diags);
     }
     if let Some((_, y)) = get("description")
         && !matches!(y.node, Node::Str(_))
     {
-        let d = cx.diag(Code::WrongType, y.label_span(cx.text), format!("parameter `{name}`: description: expected text, found {}", y.describe()), "expected text");
+        let d = cx.diag(
+            Code::WrongType,
+            y.label_span(cx.text),
+            format!(
+                "parameter `{name}`: description: expected text, found {}",
+                y.describe()
+            ),
+            "expected text",
+        );
         cx.push(d);
     }
     (cx.diags.len() == before).then_some(p)
 }
 
 /// A value for `p`, checked: its type and its allowed values. `what` says where it came from.
-fn typed(place: &Place<'_>, p: &Param, y: &Yaml, what: &str, diags: &mut Vec<SpecDiagnostic>) -> Option<Pv> {
+fn typed(
+    place: &Place<'_>,
+    p: &Param,
+    y: &Yaml,
+    what: &str,
+    diags: &mut Vec<SpecDiagnostic>,
+) -> Option<Pv> {
     let span = y.label_span(place.text);
     let Some(v) = to_pv(y, place.text) else {
-        let d = diag(place, Code::WrongType, span, format!("parameter `{}` ({what}): no value", p.name), "nothing here");
+        let d = diag(
+            place,
+            Code::WrongType,
+            span,
+            format!("parameter `{}` ({what}): no value", p.name),
+            "nothing here",
+        );
         diags.push(d.help(format!("give a value of type `{}`", p.ty)));
         return None;
     };
     if let Err(e) = check_type(&p.ty, p.items.as_deref(), &v) {
-        let code = if p.ty == "cidr" || p.items.as_deref() == Some("cidr") { Code::InvalidCidr } else { Code::WrongType };
+        let code = if p.ty == "cidr" || p.items.as_deref() == Some("cidr") {
+            Code::InvalidCidr
+        } else {
+            Code::WrongType
+        };
         let mut ty = p.ty.clone();
         if let Some(items) = &p.items {
             ty = format!("list of {items}");
         }
-        let d = diag(place, code, span, format!("parameter `{}` ({what}): {e}", p.name), format!("not a {ty}"));
+        let d = diag(
+            place,
+            code,
+            span,
+            format!("parameter `{}` ({what}): {e}", p.name),
+            format!("not a {ty}"),
+        );
         diags.push(d.help(format!("`{}` is declared `type: {}`", p.name, p.ty)));
         return None;
     }
     if !p.allowed.is_empty() && !p.allowed.contains(&v) {
         let shown: Vec<String> = p.allowed.iter().map(ToString::to_string).collect();
-        let d = diag(place, Code::InvalidEnum, span, format!("parameter `{}` ({what}): {v} is not allowed", p.name), "not an allowed value");
-        diags.push(d.help(format!("the allowed values are {}", all_of(&shown.iter().map(String::as_str).collect::<Vec<_>>()))));
+        let d = diag(
+            place,
+            Code::InvalidEnum,
+            span,
+            format!("parameter `{}` ({what}): {v} is not allowed", p.name),
+            "not an allowed value",
+        );
+        diags.push(d.help(format!(
+            "the allowed values are {}",
+            all_of(&shown.iter().map(String::as_str).collect::<Vec<_>>())
+        )));
         return None;
     }
     Some(v)
@@ -305,9 +403,22 @@ fn valid_env_name(name: &str) -> bool {
 }
 
 /// Reads `environments:`: each environment's values, for parameters that exist.
-pub(crate) fn environments<'y>(cx: &mut Cx<'_>, y: &'y Yaml, params: &[Param], declared: &[String]) -> Vec<Environment<'y>> {
+pub(crate) fn environments<'y>(
+    cx: &mut Cx<'_>,
+    y: &'y Yaml,
+    params: &[Param],
+    declared: &[String],
+) -> Vec<Environment<'y>> {
     let Node::Map(entries) = &y.node else {
-        let d = cx.diag(Code::WrongType, y.label_span(cx.text), format!("environments: expected a mapping of names to values, found {}", y.describe()), "expected a mapping");
+        let d = cx.diag(
+            Code::WrongType,
+            y.label_span(cx.text),
+            format!(
+                "environments: expected a mapping of names to values, found {}",
+                y.describe()
+            ),
+            "expected a mapping",
+        );
         cx.push(d.help("write `environments:` then one `name: { parameter: value }` per line, e.g. `prod: { cidr: 10.0.0.0/16 }`"));
         return Vec::new();
     };
@@ -316,43 +427,86 @@ pub(crate) fn environments<'y>(cx: &mut Cx<'_>, y: &'y Yaml, params: &[Param], d
         let name = key.scalar_text(cx.text).unwrap_or_default();
         if let Some(first) = out.iter().find(|e| e.name == name) {
             let d = cx
-                .diag(Code::DuplicateKey, key.span, format!("duplicate environment `{name}`"), "defined again here")
+                .diag(
+                    Code::DuplicateKey,
+                    key.span,
+                    format!("duplicate environment `{name}`"),
+                    "defined again here",
+                )
                 .also(first.span, "first defined here")
                 .help("each environment is defined once; remove one of them");
             cx.push(d);
             continue;
         }
         if !valid_env_name(&name) {
-            let d = cx.diag(Code::InvalidValue, key.span, format!("invalid environment name `{name}`"), "not an environment name");
+            let d = cx.diag(
+                Code::InvalidValue,
+                key.span,
+                format!("invalid environment name `{name}`"),
+                "not an environment name",
+            );
             cx.push(d.help("use 1 to 24 lower-case letters, digits and `-`, starting with a letter (it becomes part of the `recon:env` tag)"));
             continue;
         }
-        let mut env = Environment { name: name.clone(), span: key.span, values: Vec::new() };
+        let mut env = Environment {
+            name: name.clone(),
+            span: key.span,
+            values: Vec::new(),
+        };
         match &body.node {
             Node::Null => {}
             Node::Map(values) => {
                 for (k, v) in values {
                     let pname = k.scalar_text(cx.text).unwrap_or_default();
                     if let Some((_, first, _)) = env.values.iter().find(|(n, _, _)| *n == pname) {
-                        let d = cx.diag(Code::DuplicateKey, k.span, format!("duplicate key `{pname}` in environment `{name}`"), "given again here")
+                        let d = cx
+                            .diag(
+                                Code::DuplicateKey,
+                                k.span,
+                                format!("duplicate key `{pname}` in environment `{name}`"),
+                                "given again here",
+                            )
                             .also(*first, "first given here")
                             .help("a key may appear once in a mapping; remove one of them");
                         cx.push(d);
                         continue;
                     }
                     if !declared.contains(&pname) {
-                        unknown_param(cx, k.span, &pname, declared, &format!("environment `{name}`"));
+                        unknown_param(
+                            cx,
+                            k.span,
+                            &pname,
+                            declared,
+                            &format!("environment `{name}`"),
+                        );
                         continue;
                     }
                     if let Some(p) = params.iter().find(|p| p.name == pname) {
-                        let place = Place { source: cx.source.clone(), text: cx.text };
-                        typed(&place, p, v, &format!("environment `{name}`"), &mut cx.diags);
+                        let place = Place {
+                            source: cx.source.clone(),
+                            text: cx.text,
+                        };
+                        typed(
+                            &place,
+                            p,
+                            v,
+                            &format!("environment `{name}`"),
+                            &mut cx.diags,
+                        );
                     }
                     env.values.push((pname, k.span, v));
                 }
             }
             _ => {
-                let d = cx.diag(Code::WrongType, body.label_span(cx.text), format!("environment `{name}`: expected a mapping of parameter values, found {}", body.describe()), "expected a mapping");
+                let d = cx.diag(
+                    Code::WrongType,
+                    body.label_span(cx.text),
+                    format!(
+                        "environment `{name}`: expected a mapping of parameter values, found {}",
+                        body.describe()
+                    ),
+                    "expected a mapping",
+                );
                 cx.push(d.help(format!("write `{name}: {{ parameter: value }}`, or `{name}: {{}}` to take every default")));
             }
         }
@@ -362,15 +516,25 @@ pub(crate) fn environments<'y>(cx: &mut Cx<'_>, y: &'y Yaml, params: &[Param], d
 }
 
 fn unknown_param(cx: &mut Cx<'_>, span: SourceSpan, name: &str, declared: &[String], within: &str) {
-    let d = cx.diag(Code::UnknownField, span, format!("unknown parameter `{name}` in {within}"), "not a parameter");
+    let d = cx.diag(
+        Code::UnknownField,
+        span,
+        format!("unknown parameter `{name}` in {within}"),
+        "not a parameter",
+    );
     cx.push(d.help(unknown_help(name, declared)));
 }
 
 fn unknown_help(name: &str, declared: &[String]) -> String {
     match closest(name, declared.iter().map(String::as_str)) {
         Some(c) => format!("did you mean `{c}`?"),
-        None if declared.is_empty() => "this file declares no parameters: declare it under `parameters:`".to_owned(),
-        None => format!("the parameters are {}", all_of(&declared.iter().map(String::as_str).collect::<Vec<_>>())),
+        None if declared.is_empty() => {
+            "this file declares no parameters: declare it under `parameters:`".to_owned()
+        }
+        None => format!(
+            "the parameters are {}",
+            all_of(&declared.iter().map(String::as_str).collect::<Vec<_>>())
+        ),
     }
 }
 
@@ -418,16 +582,27 @@ pub(crate) fn resolve(
     }
     for p in params {
         if !values.contains_key(&p.name) {
-            let whose = chosen.map_or("this run".to_owned(), |e| format!("environment `{}`", e.name));
-            let d = cx.diag(Code::MissingField, p.span, format!("parameter `{}` has no value for {whose}", p.name), "no value");
+            let whose = chosen.map_or("this run".to_owned(), |e| {
+                format!("environment `{}`", e.name)
+            });
+            let d = cx.diag(
+                Code::MissingField,
+                p.span,
+                format!("parameter `{}` has no value for {whose}", p.name),
+                "no value",
+            );
             let help = match chosen {
-                Some(e) => format!("give it in `environments: {}:`, give it a `default`, or pass `--set {}=<value>`", e.name, p.name),
+                Some(e) => format!(
+                    "give it in `environments: {}:`, give it a `default`, or pass `--set {}=<value>`",
+                    e.name, p.name
+                ),
                 None => format!("give it a `default`, or pass `--set {}=<value>`", p.name),
             };
             cx.push(d.help(help));
         }
     }
-    let failed = cx.diags.len() > before || (envs.is_some_and(|e| !e.is_empty()) && chosen.is_none());
+    let failed =
+        cx.diags.len() > before || (envs.is_some_and(|e| !e.is_empty()) && chosen.is_none());
     (!failed).then(|| (chosen.map(|e| e.name.clone()), values))
 }
 
@@ -437,17 +612,35 @@ fn choose_env<'e, 'y>(
     wanted: Option<&str>,
     anchors: &Anchors,
 ) -> Option<&'e Environment<'y>> {
-    let names: Vec<&str> = envs.unwrap_or_default().iter().map(|e| e.name.as_str()).collect();
+    let names: Vec<&str> = envs
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
     match (envs, wanted) {
         (None, None) => None,
         (None, Some(w)) => {
-            let d = cx.diag(Code::InvalidValue, anchors.top, format!("`--env {w}`: this file defines one environment, it has no `environments:`"), "no `environments:` in this file");
-            cx.push(d.help("leave out `--env`, or add `environments:` with one entry per environment"));
+            let d = cx.diag(
+                Code::InvalidValue,
+                anchors.top,
+                format!(
+                    "`--env {w}`: this file defines one environment, it has no `environments:`"
+                ),
+                "no `environments:` in this file",
+            );
+            cx.push(
+                d.help("leave out `--env`, or add `environments:` with one entry per environment"),
+            );
             None
         }
         (Some(_), None) => {
             let span = anchors.environments.unwrap_or(anchors.top);
-            let d = cx.diag(Code::MissingField, span, "this file defines several environments: choose one with `--env`", "the environments");
+            let d = cx.diag(
+                Code::MissingField,
+                span,
+                "this file defines several environments: choose one with `--env`",
+                "the environments",
+            );
             cx.push(d.help(format!("pass `--env` with {}", one_of(&names))));
             None
         }
@@ -458,7 +651,12 @@ fn choose_env<'e, 'y>(
                 let help = closest(w, names.iter().copied())
                     .map(|c| format!("did you mean `--env {c}`?"))
                     .unwrap_or_else(|| format!("this file defines {}", all_of(&names)));
-                let d = cx.diag(Code::InvalidValue, span, format!("`--env {w}`: this file defines no environment `{w}`"), "the environments");
+                let d = cx.diag(
+                    Code::InvalidValue,
+                    span,
+                    format!("`--env {w}`: this file defines no environment `{w}`"),
+                    "the environments",
+                );
                 cx.push(d.help(help));
             }
             found
@@ -466,13 +664,28 @@ fn choose_env<'e, 'y>(
     }
 }
 
-fn values_file(cx: &mut Cx<'_>, params: &[Param], declared: &[String], file: &SourceFile, values: &mut BTreeMap<String, Pv>) {
+fn values_file(
+    cx: &mut Cx<'_>,
+    params: &[Param],
+    declared: &[String],
+    file: &SourceFile,
+    values: &mut BTreeMap<String, Pv>,
+) {
     let text: Arc<str> = Arc::from(file.text.as_str());
-    let place = Place { source: NamedSource::new(&file.name, Arc::clone(&text)), text: &file.text };
+    let place = Place {
+        source: NamedSource::new(&file.name, Arc::clone(&text)),
+        text: &file.text,
+    };
     let root = match yaml::parse(&file.text) {
         Ok(root) => root,
         Err(e) => {
-            let d = diag(&place, Code::Syntax, e.span, format!("invalid YAML: {}", e.message), "here");
+            let d = diag(
+                &place,
+                Code::Syntax,
+                e.span,
+                format!("invalid YAML: {}", e.message),
+                "here",
+            );
             cx.push(d);
             return;
         }
@@ -481,7 +694,16 @@ fn values_file(cx: &mut Cx<'_>, params: &[Param], declared: &[String], file: &So
         Node::Map(entries) => entries.as_slice(),
         Node::Null => &[],
         _ => {
-            let d = diag(&place, Code::WrongType, root.label_span(&file.text), format!("a values file is a mapping of parameter names to values, found {}", root.describe()), "expected a mapping");
+            let d = diag(
+                &place,
+                Code::WrongType,
+                root.label_span(&file.text),
+                format!(
+                    "a values file is a mapping of parameter names to values, found {}",
+                    root.describe()
+                ),
+                "expected a mapping",
+            );
             cx.push(d.help("write one `name: value` per line"));
             return;
         }
@@ -489,7 +711,13 @@ fn values_file(cx: &mut Cx<'_>, params: &[Param], declared: &[String], file: &So
     for (k, v) in entries {
         let name = k.scalar_text(&file.text).unwrap_or_default();
         let Some(p) = params.iter().find(|p| p.name == name) else {
-            let d = diag(&place, Code::UnknownField, k.span, format!("unknown parameter `{name}` in the values file"), "not a parameter");
+            let d = diag(
+                &place,
+                Code::UnknownField,
+                k.span,
+                format!("unknown parameter `{name}` in the values file"),
+                "not a parameter",
+            );
             cx.push(d.help(unknown_help(&name, declared)));
             continue;
         };
@@ -500,16 +728,37 @@ fn values_file(cx: &mut Cx<'_>, params: &[Param], declared: &[String], file: &So
 }
 
 /// `--set name=value`: the diagnostic shows the argument itself.
-fn set_arg(cx: &mut Cx<'_>, params: &[Param], declared: &[String], arg: &str, values: &mut BTreeMap<String, Pv>) {
+fn set_arg(
+    cx: &mut Cx<'_>,
+    params: &[Param],
+    declared: &[String],
+    arg: &str,
+    values: &mut BTreeMap<String, Pv>,
+) {
     let text: Arc<str> = Arc::from(arg);
-    let place = Place { source: NamedSource::new("--set", Arc::clone(&text)), text: arg };
+    let place = Place {
+        source: NamedSource::new("--set", Arc::clone(&text)),
+        text: arg,
+    };
     let Some((name, value)) = arg.split_once('=') else {
-        let d = diag(&place, Code::Syntax, (0, arg.len()).into(), format!("`--set {arg}`: expected `name=value`"), "no `=`");
+        let d = diag(
+            &place,
+            Code::Syntax,
+            (0, arg.len()).into(),
+            format!("`--set {arg}`: expected `name=value`"),
+            "no `=`",
+        );
         cx.push(d.help(format!("write `--set {arg}=<value>`")));
         return;
     };
     let Some(p) = params.iter().find(|p| p.name == name) else {
-        let d = diag(&place, Code::UnknownField, (0, name.len()).into(), format!("`--set`: unknown parameter `{name}`"), "not a parameter");
+        let d = diag(
+            &place,
+            Code::UnknownField,
+            (0, name.len()).into(),
+            format!("`--set`: unknown parameter `{name}`"),
+            "not a parameter",
+        );
         cx.push(d.help(unknown_help(name, declared)));
         return;
     };
@@ -519,14 +768,23 @@ fn set_arg(cx: &mut Cx<'_>, params: &[Param], declared: &[String], arg: &str, va
     let mut y = match yaml::parse(value) {
         Ok(y) => y,
         Err(e) => {
-            let d = diag(&place, Code::Syntax, (offset + e.span.offset(), e.span.len()).into(), format!("`--set {name}`: invalid value: {}", e.message), "here");
+            let d = diag(
+                &place,
+                Code::Syntax,
+                (offset + e.span.offset(), e.span.len()).into(),
+                format!("`--set {name}`: invalid value: {}", e.message),
+                "here",
+            );
             cx.push(d);
             return;
         }
     };
     shift(&mut y, offset);
     let padded = format!("{}{value}", " ".repeat(offset));
-    let place = Place { source: place.source, text: &padded };
+    let place = Place {
+        source: place.source,
+        text: &padded,
+    };
     if let Some(v) = typed(&place, p, &y, "--set", &mut cx.diags) {
         values.insert(name.to_owned(), v);
     }

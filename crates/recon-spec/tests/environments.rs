@@ -29,12 +29,18 @@ fn inputs(env: &str, set: &[&str]) -> Inputs {
 
 fn parse(file: &SourceFile, inputs: &Inputs) -> Parsed {
     recon_spec::parse_with(file, inputs).unwrap_or_else(|e| {
-        panic!("{e}: {:#?}", e.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>())
+        panic!(
+            "{e}: {:#?}",
+            e.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+        )
     })
 }
 
 fn addresses(spec: &Spec) -> Vec<String> {
-    spec.resources.iter().map(|r| r.address.to_string()).collect()
+    spec.resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect()
 }
 
 fn attr<'s>(spec: &'s Spec, address: &str, field: &str) -> &'s Value {
@@ -44,7 +50,9 @@ fn attr<'s>(spec: &'s Spec, address: &str, field: &str) -> &'s Value {
         .iter()
         .find(|r| r.address == address)
         .unwrap_or_else(|| panic!("no {address}"));
-    r.attrs.get(field).unwrap_or_else(|| panic!("{address} has no {field}"))
+    r.attrs
+        .get(field)
+        .unwrap_or_else(|| panic!("{address} has no {field}"))
 }
 
 fn refs(v: &Value) -> Vec<String> {
@@ -92,7 +100,10 @@ fn each_environment_is_its_own_recon_environment() {
         ]
     );
     let s = &staging.spec;
-    assert_eq!(attr(s, "vpc.main", "cidr_block"), &Value::str("10.20.0.0/16"));
+    assert_eq!(
+        attr(s, "vpc.main", "cidr_block"),
+        &Value::str("10.20.0.0/16")
+    );
     assert_eq!(
         attr(s, "subnet.public[us-east-1b]", "cidr_block"),
         &Value::str("10.20.1.0/24")
@@ -112,15 +123,29 @@ fn each_environment_is_its_own_recon_environment() {
     );
     assert_eq!(
         attr(s, "nat_gateway.az[us-east-1b]", "subnet"),
-        &Value::Ref(recon_model::Reference::id("subnet.public[us-east-1b]".parse().unwrap()))
+        &Value::Ref(recon_model::Reference::id(
+            "subnet.public[us-east-1b]".parse().unwrap()
+        ))
     );
     // The database admits the port from each client block: one rule per block.
     let ingress = attr(s, "security_group.database", "ingress").as_list();
     assert_eq!(ingress.len(), 1);
     assert_eq!(ingress[0].as_map().unwrap()["ports"], Value::str("5432"));
-    assert_eq!(ingress[0].as_map().unwrap()["from"], Value::str("10.20.0.0/16"));
-    assert_eq!(attr(&prod.spec, "security_group.database", "ingress").as_list().len(), 2);
-    assert!(attr(&dev.spec, "security_group.database", "ingress").as_list().is_empty());
+    assert_eq!(
+        ingress[0].as_map().unwrap()["from"],
+        Value::str("10.20.0.0/16")
+    );
+    assert_eq!(
+        attr(&prod.spec, "security_group.database", "ingress")
+            .as_list()
+            .len(),
+        2
+    );
+    assert!(
+        attr(&dev.spec, "security_group.database", "ingress")
+            .as_list()
+            .is_empty()
+    );
 
     // The run's values are recorded, for the plan.
     assert_eq!(staging.instance.env.as_deref(), Some("staging"));
@@ -128,7 +153,10 @@ fn each_environment_is_its_own_recon_environment() {
         staging.instance.parameters["azs"],
         serde_json::json!(["us-east-1a", "us-east-1b"])
     );
-    assert_eq!(staging.instance.parameters["db_port"], serde_json::json!(5432));
+    assert_eq!(
+        staging.instance.parameters["db_port"],
+        serde_json::json!(5432)
+    );
 }
 
 #[test]
@@ -143,12 +171,20 @@ fn dev_shares_one_nat_gateway_and_set_overrides_the_file() {
     let route = &attr(&dev.spec, "route_table.private[us-east-1b]", "routes").as_list()[0];
     assert_eq!(
         route.as_map().unwrap()["nat_gateway"],
-        Value::Ref(recon_model::Reference::id("nat_gateway.az[us-east-1a]".parse().unwrap()))
+        Value::Ref(recon_model::Reference::id(
+            "nat_gateway.az[us-east-1a]".parse().unwrap()
+        ))
     );
 
-    let staging = parse(&file, &inputs("staging", &["nat_per_az=false", "db_port=6432"]));
+    let staging = parse(
+        &file,
+        &inputs("staging", &["nat_per_az=false", "db_port=6432"]),
+    );
     assert_eq!(staging.spec.resources.len(), 13);
-    assert_eq!(staging.instance.parameters["nat_per_az"], serde_json::json!(false));
+    assert_eq!(
+        staging.instance.parameters["nat_per_az"],
+        serde_json::json!(false)
+    );
     let ingress = attr(&staging.spec, "security_group.database", "ingress").as_list();
     assert_eq!(ingress[0].as_map().unwrap()["ports"], Value::str("6432"));
 }
@@ -166,7 +202,10 @@ fn a_values_file_sits_between_the_environment_and_set() {
         set: vec!["db_port=2".into()],
     };
     let prod = parse(&file, &inputs);
-    assert_eq!(attr(&prod.spec, "vpc.main", "cidr_block"), &Value::str("10.99.0.0/16"));
+    assert_eq!(
+        attr(&prod.spec, "vpc.main", "cidr_block"),
+        &Value::str("10.99.0.0/16")
+    );
     assert_eq!(prod.instance.parameters["db_port"], serde_json::json!(2));
 
     let bad = SourceFile {
@@ -215,7 +254,11 @@ fn a_mistake_in_a_template_points_at_its_line_and_names_the_instance() {
 fn without_environments_env_is_refused_and_with_them_required() {
     let file = platform();
     let errors = recon_spec::parse_with(&file, &Inputs::default()).unwrap_err();
-    assert!(errors.diagnostics[0].message.contains("choose one with `--env`"));
+    assert!(
+        errors.diagnostics[0]
+            .message
+            .contains("choose one with `--env`")
+    );
     let errors = recon_spec::parse_with(&file, &inputs("qa", &[])).unwrap_err();
     assert_eq!(
         errors.diagnostics[0].help.as_deref(),

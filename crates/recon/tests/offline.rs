@@ -488,7 +488,11 @@ fn apply_refuses_a_plan_whose_environment_or_values_changed() {
     ws.write_spec("values.yaml", values);
     let stale = |run: &support::Run, what: &str| {
         run.code_is(1);
-        assert!(run.stderr_says("The saved plan is stale"), "{}", run.stderr());
+        assert!(
+            run.stderr_says("The saved plan is stale"),
+            "{}",
+            run.stderr()
+        );
         assert!(run.stderr_says(what), "{what}:\n{}", run.stderr());
         assert!(
             run.stderr_says("recon plan platform.yaml --env staging --values values.yaml"),
@@ -500,19 +504,32 @@ fn apply_refuses_a_plan_whose_environment_or_values_changed() {
     // Another parameter value than the files give today.
     ws.write_spec("plan.json", &platform_plan(&spec, values, 5999));
     let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json"]);
-    stale(&run, "parameter values changed after the plan was made: `db_port` 5999 -> 6000");
+    stale(
+        &run,
+        "parameter values changed after the plan was made: `db_port` 5999 -> 6000",
+    );
 
     // The values file edited after planning.
     ws.write_spec("plan.json", &platform_plan(&spec, values, 6000));
     ws.write_spec("values.yaml", "db_port: 6001\n");
     let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json"]);
-    stale(&run, "the values file `values.yaml` changed after the plan was made");
+    stale(
+        &run,
+        "the values file `values.yaml` changed after the plan was made",
+    );
     ws.write_spec("values.yaml", values);
 
     // Another environment than the plan's.
-    let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json", "--env", "prod"]);
+    let run = offline(
+        ws.path(),
+        &endpoint,
+        &["apply", "--plan", "plan.json", "--env", "prod"],
+    );
     stale(&run, "it was made for `--env staging`, not `--env prod`");
-    assert!(listener.accept().is_err(), "a stale plan made recon contact AWS");
+    assert!(
+        listener.accept().is_err(),
+        "a stale plan made recon contact AWS"
+    );
 
     // The same values: past the check, on to AWS (here, the listener).
     let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json"]);
@@ -527,7 +544,11 @@ fn a_file_of_environments_validates_each_and_graphs_its_instances() {
     let spec = std::fs::read_to_string(repo_root().join("specs/platform.yaml")).unwrap();
     ws.write_spec("platform.yaml", &spec);
     for (env, count) in [("prod", 20), ("staging", 15), ("dev", 10)] {
-        let run = offline(ws.path(), &endpoint, &["validate", "platform.yaml", "--env", env]);
+        let run = offline(
+            ws.path(),
+            &endpoint,
+            &["validate", "platform.yaml", "--env", env],
+        );
         run.success();
         assert!(
             run.stdout().contains(&format!("{count} resources"))
@@ -538,23 +559,45 @@ fn a_file_of_environments_validates_each_and_graphs_its_instances() {
     }
     let run = offline(ws.path(), &endpoint, &["validate", "platform.yaml"]);
     run.code_is(1);
-    assert!(run.stderr_says("choose one with `--env`"), "{}", run.stderr());
+    assert!(
+        run.stderr_says("choose one with `--env`"),
+        "{}",
+        run.stderr()
+    );
     let run = offline(
         ws.path(),
         &endpoint,
-        &["validate", "platform.yaml", "--env", "dev", "--set", "nat=false"],
+        &[
+            "validate",
+            "platform.yaml",
+            "--env",
+            "dev",
+            "--set",
+            "nat=false",
+        ],
     );
     run.code_is(1);
     assert!(run.stderr_says("--set:1:1"), "{}", run.stderr());
-    assert!(run.stderr_says("did you mean `nat_per_az`?"), "{}", run.stderr());
+    assert!(
+        run.stderr_says("did you mean `nat_per_az`?"),
+        "{}",
+        run.stderr()
+    );
 
-    let run = offline(ws.path(), &endpoint, &["graph", "platform.yaml", "--env", "staging"]);
+    let run = offline(
+        ws.path(),
+        &endpoint,
+        &["graph", "platform.yaml", "--env", "staging"],
+    );
     run.success();
     let out = run.stdout();
     assert!(
         out.contains("subnet_public_us_east_1a_[\"subnet.public[us-east-1a]<br/>subnet\"]"),
         "{out}"
     );
-    assert!(out.contains("subnet_public_us_east_1b_ --> route_table_public"), "{out}");
+    assert!(
+        out.contains("subnet_public_us_east_1b_ --> route_table_public"),
+        "{out}"
+    );
     assert!(listener.accept().is_err(), "recon contacted AWS");
 }

@@ -27,10 +27,22 @@ async fn snapshot(env: &str) -> Vec<String> {
     for v in c.describe_vpcs().filters(f()).send().await.unwrap().vpcs() {
         out.push(format!("{v:?}"));
     }
-    for s in c.describe_subnets().filters(f()).send().await.unwrap().subnets() {
+    for s in c
+        .describe_subnets()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+    {
         out.push(format!("{s:?}"));
     }
-    let igws = c.describe_internet_gateways().filters(f()).send().await.unwrap();
+    let igws = c
+        .describe_internet_gateways()
+        .filters(f())
+        .send()
+        .await
+        .unwrap();
     for g in igws.internet_gateways() {
         out.push(format!("{g:?}"));
     }
@@ -38,11 +50,24 @@ async fn snapshot(env: &str) -> Vec<String> {
     for t in tables.route_tables() {
         out.push(format!("{t:?}"));
     }
-    for a in c.describe_addresses().filters(f()).send().await.unwrap().addresses() {
+    for a in c
+        .describe_addresses()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .addresses()
+    {
         out.push(format!("{a:?}"));
     }
     // moto ignores tag filters on NAT gateways: filter here.
-    for n in c.describe_nat_gateways().send().await.unwrap().nat_gateways() {
+    for n in c
+        .describe_nat_gateways()
+        .send()
+        .await
+        .unwrap()
+        .nat_gateways()
+    {
         if n.tags()
             .iter()
             .any(|t| t.key() == Some("recon:env") && t.value() == Some(env))
@@ -50,7 +75,12 @@ async fn snapshot(env: &str) -> Vec<String> {
             out.push(format!("{n:?}"));
         }
     }
-    let groups = c.describe_security_groups().filters(f()).send().await.unwrap();
+    let groups = c
+        .describe_security_groups()
+        .filters(f())
+        .send()
+        .await
+        .unwrap();
     for g in groups.security_groups() {
         out.push(format!("{g:?}"));
     }
@@ -108,10 +138,26 @@ async fn three_environments_of_one_file_live_side_by_side() {
     assert_eq!(
         subnets(&env("staging")).await,
         [
-            ("subnet.private[us-east-1a]".into(), "10.20.128.0/24".into(), "us-east-1a".into()),
-            ("subnet.private[us-east-1b]".into(), "10.20.129.0/24".into(), "us-east-1b".into()),
-            ("subnet.public[us-east-1a]".into(), "10.20.0.0/24".into(), "us-east-1a".into()),
-            ("subnet.public[us-east-1b]".into(), "10.20.1.0/24".into(), "us-east-1b".into()),
+            (
+                "subnet.private[us-east-1a]".into(),
+                "10.20.128.0/24".into(),
+                "us-east-1a".into()
+            ),
+            (
+                "subnet.private[us-east-1b]".into(),
+                "10.20.129.0/24".into(),
+                "us-east-1b".into()
+            ),
+            (
+                "subnet.public[us-east-1a]".into(),
+                "10.20.0.0/24".into(),
+                "us-east-1a".into()
+            ),
+            (
+                "subnet.public[us-east-1b]".into(),
+                "10.20.1.0/24".into(),
+                "us-east-1b".into()
+            ),
         ]
     );
     assert_eq!(owned_ids(&env("prod")).await.len(), 20);
@@ -129,11 +175,18 @@ async fn three_environments_of_one_file_live_side_by_side() {
             &format!("{name}.json"),
         ]);
         plan.code_is(0);
-        assert!(plan.stdout().contains("No changes"), "{name}: {}", plan.stdout());
+        assert!(
+            plan.stdout().contains("No changes"),
+            "{name}: {}",
+            plan.stdout()
+        );
     }
 
     // Destroying dev leaves prod and staging exactly as they were.
-    let (prod_before, staging_before) = (snapshot(&env("prod")).await, snapshot(&env("staging")).await);
+    let (prod_before, staging_before) = (
+        snapshot(&env("prod")).await,
+        snapshot(&env("staging")).await,
+    );
     assert_eq!(prod_before.len(), 20);
     ws.recon(&["destroy", "platform.yaml", "--env", "dev", "--auto-approve"])
         .success();
@@ -148,7 +201,15 @@ async fn three_environments_of_one_file_live_side_by_side() {
         "staging: { cidr: 10.20.0.0/16, azs: [us-east-1a, us-east-1b, us-east-1c]",
     );
     ws.write_spec("platform.yaml", &text);
-    let plan = ws.recon(&["plan", "platform.yaml", "--env", "staging", "--json", "-o", "az.json"]);
+    let plan = ws.recon(&[
+        "plan",
+        "platform.yaml",
+        "--env",
+        "staging",
+        "--json",
+        "-o",
+        "az.json",
+    ]);
     plan.success();
     let plan: serde_json::Value = serde_json::from_str(&plan.stdout()).unwrap();
     let mut changes: Vec<(String, String)> = plan["changes"]
@@ -197,7 +258,11 @@ async fn three_environments_of_one_file_live_side_by_side() {
     let refused = ws.recon(&["apply", "--plan", "az.json"]);
     refused.code_is(1);
     assert!(refused.stderr_says("stale"), "{}", refused.stderr());
-    assert_eq!(snapshot(&env("staging")).await, staging_before, "nothing applied");
+    assert_eq!(
+        snapshot(&env("staging")).await,
+        staging_before,
+        "nothing applied"
+    );
 
     for name in ["prod", "staging"] {
         ws.recon(&["destroy", "platform.yaml", "--env", name, "--auto-approve"])
