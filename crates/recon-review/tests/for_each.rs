@@ -30,18 +30,18 @@ fn review_findings_point_at_the_template() {
     let finding = review
         .findings
         .iter()
-        .find(|f| f.address.to_string().starts_with("subnet.private["))
-        .expect("a finding on a private subnet");
+        .find(|f| f.address.to_string().starts_with("route_table.private["))
+        .expect("a finding on a private route table");
     let span = parsed.positions.span(&finding.address, &finding.path);
     let region = parsed.positions.region(span);
     let template = file
         .text
         .lines()
-        .position(|l| l.starts_with("  subnet.private:"))
+        .position(|l| l.starts_with("  route_table.private:"))
         .unwrap()
         + 1;
     assert!(
-        region.start_line >= template && region.start_line < template + 6,
+        region.start_line >= template && region.start_line < template + 8,
         "{region:?}, template at {template}"
     );
 }
