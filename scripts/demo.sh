@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The demo: builds recon and runs validate, plan, apply, plan again (no changes) and destroy
-# against a local moto server, printing each step. Usage: scripts/demo.sh [SPEC]
+# against a local moto server, printing each step. Usage: scripts/demo.sh [SPEC] [ARGS...]
+# ARGS choose the environment of a file that defines several, and its values:
+#   scripts/demo.sh specs/platform.yaml --env staging [--set nat_per_az=false]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/moto.sh
 SPEC="${1:-specs/irb.yaml}"
+shift $(( $# > 0 ? 1 : 0 ))
+ARGS=("$@")
 
 moto_install
 echo "==> Building recon"
@@ -27,11 +31,11 @@ shown() { sed -e "s|$RECON|recon|" -e "s|$ROOT/||" -e "s|$WORK/||"; }
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" | shown; "$@"; }
 [ -n "${NO_COLOR:-}" ] && step() { printf '\n$ %s\n' "$*" | shown; "$@"; }
 
-step "$RECON" validate "$SPEC"
-step "$RECON" plan "$SPEC" --out "$PLAN"
+step "$RECON" validate "$SPEC" "${ARGS[@]}"
+step "$RECON" plan "$SPEC" "${ARGS[@]}" --out "$PLAN"
 step "$RECON" apply --plan "$PLAN"
-step "$RECON" plan "$SPEC" --out "$PLAN" --detailed-exitcode
-step "$RECON" destroy "$SPEC" --auto-approve
+step "$RECON" plan "$SPEC" "${ARGS[@]}" --out "$PLAN" --detailed-exitcode
+step "$RECON" destroy "$SPEC" "${ARGS[@]}" --auto-approve
 echo
 echo "==> Demo finished: planned, applied, re-planned with no changes, destroyed and verified."
 echo "==> What recon wrote (plan, teardown record, any created private key) is in $WORK"

@@ -28,7 +28,7 @@ pub use facts::{AwsFacts, CreateToken, Lifecycle};
 pub use lookup::{Lookup, LookupDef};
 pub use plan::{
     Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,
-    fingerprint, sha256_hex,
+    ValuesSource, fingerprint, sha256_hex,
 };
 pub use resource::{Attrs, DesiredResource, LiveResource, LiveState, Spec};
 pub use review::Silence;

@@ -71,9 +71,29 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
-/// Where the plan came from, to refuse applying it once the world moved on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the plan came from, to refuse applying it once the world moved on: the spec file,
+/// and for a file with several environments or parameters, which environment and what values.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecSource {
+    pub path: String,
+    pub sha256: String,
+    /// The file's environment chosen with `--env` (a key of its `environments:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// Every parameter's value the plan was made with, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    /// The values file given with `--values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<ValuesSource>,
+    /// The `--set name=value` arguments, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<String>,
+}
+
+/// A values file (`--values FILE`) and the digest of its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValuesSource {
     pub path: String,
     pub sha256: String,
 }

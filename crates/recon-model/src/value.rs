@@ -27,13 +27,25 @@ impl Reference {
     }
 
     /// Parses `kind.name` (meaning its id) or `kind.name.attr`.
+    /// An instance key may contain `.` (`vpc.main[10.0.0.0/8].id`): the name ends at its `]`.
     pub fn parse(s: &str) -> Result<Self, crate::AddressError> {
-        let mut parts = s.splitn(3, '.');
-        let (kind, name, attr) = (parts.next(), parts.next(), parts.next());
-        let address: Address = match (kind, name) {
-            (Some(k), Some(n)) => format!("{k}.{n}").parse()?,
-            _ => return Err(crate::AddressError::Shape(s.to_owned())),
+        let Some((kind, rest)) = s.split_once('.') else {
+            return Err(crate::AddressError::Shape(s.to_owned()));
         };
+        let mut depth = 0;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '[' => depth += 1,
+                    ']' => depth -= 1,
+                    _ => {}
+                }
+                c == '.' && depth == 0
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let attr = rest[end..].strip_prefix('.');
+        let address: Address = format!("{kind}.{}", &rest[..end]).parse()?;
         Ok(Reference {
             address,
             attr: attr.unwrap_or("id").to_owned(),

@@ -65,6 +65,11 @@ impl SpecDiagnostic {
         self
     }
 
+    /// The name of the file (or `--set`) the span is in.
+    pub fn file(&self) -> &str {
+        self.source_code.name()
+    }
+
     /// The 1-based line and column (in characters) where the span starts.
     pub fn line_col(&self) -> (usize, usize) {
         let text = self.source_code.inner();

@@ -20,6 +20,8 @@ use crate::yaml::{Node, Yaml};
 pub(crate) const TOP_LEVEL: &[&str] = &[
     "environment",
     "region",
+    "parameters",
+    "environments",
     "tags",
     "lookups",
     "resources",
@@ -28,7 +30,7 @@ pub(crate) const TOP_LEVEL: &[&str] = &[
 pub(crate) const REQUIRED: &[&str] = &["environment", "region", "resources"];
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// Keys every resource may have besides its kind's fields.
-pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON, REVIEW];
+pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON, crate::expand::FOR_EACH, REVIEW];
 pub(crate) const REVIEW: &str = "review";
 
 /// The schema of a resource's `review:` annotation. Checked like a kind's fields (unknown keys

@@ -65,9 +65,32 @@ pub fn json_schema() -> Json {
 fn top_level(key: &str) -> Json {
     match key {
         "environment" => json!({
-            "description": "The environment's name: 1 to 32 lower-case letters, digits and `-`, starting with a letter. Every resource recon creates is tagged `recon:env` with it.",
+            "description": "The environment's name: 1 to 32 lower-case letters, digits and `-`, starting with a letter. Every resource recon creates is tagged `recon:env` with it. In a file with `environments:`, include `${env}` (`platform-${env}`).",
             "type": "string",
-            "pattern": "^[a-z][a-z0-9-]{0,31}$",
+            "anyOf": [{ "pattern": "^[a-z][a-z0-9-]{0,31}$" }, { "pattern": EXPR }],
+        }),
+        "parameters" => json!({
+            "description": "What the file's environments may differ in: each parameter's `type`, and optionally `default`, `description`, `allowed` values and a list's `items` type. Used as `${param.name}`.",
+            "type": ["object", "null"],
+            "propertyNames": { "pattern": "^[a-z][a-z0-9_]{0,63}$" },
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "type": { "enum": crate::params::TYPES },
+                    "description": { "type": "string" },
+                    "default": {},
+                    "allowed": { "type": "array" },
+                    "items": { "enum": crate::params::ITEM_TYPES },
+                },
+                "required": ["type"],
+                "additionalProperties": false,
+            },
+        }),
+        "environments" => json!({
+            "description": "The environments this file defines, each with its parameter values; `recon plan FILE --env NAME` picks one, and `${env}` is its name.",
+            "type": "object",
+            "propertyNames": { "pattern": "^[a-z][a-z0-9-]{0,23}$" },
+            "additionalProperties": { "type": ["object", "null"] },
         }),
         "region" => json!({
             "description": "The AWS region, e.g. `us-east-1` (a region, not a zone like `us-east-1a`).",
@@ -133,6 +156,14 @@ fn meta_key(key: &str) -> Json {
             "items": { "$ref": "#/$defs/address" },
             "uniqueItems": true,
         }),
+        "for_each" => json!({
+            "description": "Makes one resource per item of a list (keyed by the item) or entry of a mapping (keyed by its key): addresses `kind.name[key]`, with `${each.key}`, `${each.value}` and `${each.index}` in its values.",
+            "anyOf": [
+                { "type": "array", "items": { "type": ["string", "number"] } },
+                { "type": "object" },
+                { "type": "string", "pattern": EXPR },
+            ],
+        }),
         "review" => {
             let mut schema = object(&REVIEW_FIELDS);
             schema["description"] = json!(
@@ -146,8 +177,15 @@ fn meta_key(key: &str) -> Json {
     }
 }
 
-/// The name part of an address, as `Address::valid_name` accepts it.
+/// The name part of an address, as `Address::valid_name` accepts it (in a reference, with an
+/// instance key, `[*]` or a `${...}` in brackets).
 const NAME: &str = "[A-Za-z][A-Za-z0-9_-]{0,63}";
+const INSTANCE: &str = "(\\[[^\\]]+\\])?";
+
+/// Text with an expression the parser evaluates before checking the value's type: a parameter,
+/// `env`, `each` or a function (`${param.cidr}`, `${cidrsubnet(...)}`); not a resource's
+/// attribute, which only a text field may hold.
+const EXPR: &str = "\\$\\{\\s*(param|each|env|cidrsubnet|cidrhost|if|slice)\\b";
 
 /// An IPv4 CIDR block: four octets and a prefix length (host bits are the parser's to check).
 const CIDR: &str = "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$";
@@ -162,7 +200,7 @@ fn text() -> Json {
 
 fn address_pattern(kinds: &[Kind]) -> String {
     let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    format!("^({})\\.{NAME}$", names.join("|"))
+    format!("^({})\\.{NAME}{INSTANCE}$", names.join("|"))
 }
 
 fn address_schema(kinds: &[Kind], description: &str) -> Json {
@@ -242,7 +280,29 @@ fn field(f: &Field) -> Json {
     schema
 }
 
+/// A type's schema, or a `${...}` (evaluated before the type is checked), or for a list, one
+/// `kind.name[*]` (every instance of a `for_each` resource).
 fn of_type(ty: &Type) -> Json {
+    let plain = plain_type(ty);
+    match ty {
+        Type::String | Type::Tags | Type::Object(_) => plain,
+        Type::List(_) | Type::Set(_) => json!({
+            "anyOf": [plain, { "type": "string", "pattern": EXPR }, { "type": "string", "pattern": "\\[\\*\\]$" }],
+        }),
+        _ => json!({ "anyOf": [plain, { "type": "string", "pattern": EXPR }] }),
+    }
+}
+
+/// A list's item: a mapping may repeat itself with `for_each`.
+fn item(inner: &Type) -> Json {
+    let mut items = of_type(inner);
+    if let Some(properties) = items.get_mut("properties").and_then(Json::as_object_mut) {
+        properties.insert("for_each".into(), meta_key("for_each"));
+    }
+    items
+}
+
+fn plain_type(ty: &Type) -> Json {
     match ty {
         Type::Bool => json!({ "type": "boolean" }),
         Type::Int { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
@@ -260,9 +320,9 @@ fn of_type(ty: &Type) -> Json {
             "type": "string",
             "anyOf": [{ "pattern": CIDR }, { "pattern": address_pattern(kinds) }],
         }),
-        Type::List(inner) => json!({ "type": "array", "items": of_type(inner) }),
+        Type::List(inner) => json!({ "type": "array", "items": item(inner) }),
         Type::Set(inner) => {
-            json!({ "type": "array", "items": of_type(inner), "uniqueItems": true })
+            json!({ "type": "array", "items": item(inner), "uniqueItems": true })
         }
         Type::Object(fields) => object(fields),
         Type::Tags => json!({ "$ref": "#/$defs/tags" }),

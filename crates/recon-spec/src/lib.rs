@@ -37,9 +37,12 @@
 
 mod diagnostic;
 mod document;
+mod expand;
+mod expr;
 mod json_schema;
 mod lookups;
 mod outputs;
+mod params;
 mod position;
 mod shown;
 mod suggest;
@@ -57,6 +60,7 @@ use recon_model::{Silence, Spec};
 
 pub use diagnostic::{Code, SpecDiagnostic, SpecErrors};
 pub use json_schema::json_schema;
+pub use params::Inputs;
 pub use position::{Located, LocatedDiagnostic, Positions, Region};
 pub use shown::{ShownSource, escape};
 
@@ -77,6 +81,18 @@ pub struct Parsed {
     pub positions: Positions,
     /// `outputs:`, in file order: names and values (templates to resolve on live resources).
     pub outputs: Vec<(String, recon_model::Value)>,
+    /// Which of the file's environments this is, and its parameter values.
+    pub instance: Instance,
+}
+
+/// Which of a file's environments was read (`--env`), and every parameter's value: what a
+/// saved plan records, so that apply can refuse it once any of them changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Instance {
+    /// The key of `environments:` chosen; `None` for a file without `environments:`.
+    pub env: Option<String>,
+    /// Every parameter's value, by name.
+    pub parameters: BTreeMap<String, serde_json::Value>,
 }
 
 /// Parses and checks a spec: YAML syntax, the schema of every resource, references, each kind's
@@ -96,6 +112,18 @@ pub fn parse(file: &SourceFile) -> Result<Spec, SpecErrors> {
 /// As [`parse`]; a `review:` annotation is checked like the resource's fields (a missing or
 /// empty `reason` is an error). Whether its `rule` names a rule is not checked here.
 pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
+    parse_with(file, &Inputs::default())
+}
+
+/// [`parse_document`] for one environment of the file and the run's values (`--env`,
+/// `--values`, `--set`): parameters and `${...}` are evaluated and `for_each` is expanded
+/// before the spec is checked.
+///
+/// # Errors
+/// As [`parse`], and: an unknown or missing `--env`, an unknown parameter or an ill-typed value
+/// (in `environments:`, the values file or `--set`, each pointed at where it was written), a
+/// bad expression, or a name AWS requires unique that two environments of the file share.
+pub fn parse_with(file: &SourceFile, inputs: &Inputs) -> Result<Parsed, SpecErrors> {
     let text: Arc<str> = Arc::from(file.text.as_str());
     let source = ShownSource::new(&file.name, &text);
     let mut cx = values::Cx {
@@ -108,8 +136,36 @@ pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
         silences: Vec::new(),
         outputs: Vec::new(),
     };
+    let mut instance = Instance::default();
     let spec = match yaml::parse(&file.text) {
-        Ok(root) => document::check(&mut cx, &root),
+        Ok(root) => match expand::expand(&mut cx, &root, inputs) {
+            Some(expanded) => {
+                instance = Instance {
+                    env: expanded.env,
+                    parameters: expanded
+                        .parameters
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_json()))
+                        .collect(),
+                };
+                let before = cx.diags.len();
+                let spec = document::check(&mut cx, &expanded.root);
+                // What the checker says of a value whose expression failed only repeats it.
+                let within = |d: &SpecDiagnostic| {
+                    expanded.failed.iter().any(|f| {
+                        d.span.offset() >= f.offset()
+                            && d.span.offset() + d.span.len() <= f.offset() + f.len()
+                    })
+                };
+                let mut i = 0;
+                cx.diags.retain(|d| {
+                    i += 1;
+                    i <= before || !within(d)
+                });
+                spec
+            }
+            None => None,
+        },
         Err(e) => {
             let d = cx.diag(
                 Code::Syntax,
@@ -129,9 +185,10 @@ pub fn parse_document(file: &SourceFile) -> Result<Parsed, SpecErrors> {
             silences: cx.silences,
             outputs: cx.outputs,
             positions: Positions::new(source, cx.positions),
+            instance,
         }),
         _ => {
-            let mut diagnostics = cx.diags;
+            let mut diagnostics = expand::merge_instances(cx.diags);
             diagnostics.sort_by_key(|d| d.span.offset());
             Err(SpecErrors {
                 file: file.name.clone(),

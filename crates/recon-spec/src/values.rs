@@ -46,7 +46,7 @@ pub(crate) struct Res {
     pub refs: Vec<(Address, SourceSpan)>,
 }
 
-impl Cx<'_> {
+impl<'t> Cx<'t> {
     pub fn diag(
         &self,
         code: Code,
@@ -59,6 +59,20 @@ impl Cx<'_> {
 
     pub fn push(&mut self, d: SpecDiagnostic) {
         self.diags.push(d);
+    }
+
+    /// A context on the same file whose findings the caller may drop (to try something out).
+    pub fn scratch(&self) -> Cx<'t> {
+        Cx {
+            text: self.text,
+            source: self.source.clone(),
+            diags: Vec::new(),
+            known: BTreeMap::new(),
+            lookups: BTreeSet::new(),
+            positions: BTreeMap::new(),
+            silences: Vec::new(),
+            outputs: Vec::new(),
+        }
     }
 
     /// Converts `y` to a value of type `ty`, recording spans under `path`.

@@ -168,7 +168,8 @@ impl Yaml {
         let written = || {
             let (start, len) = (self.span.offset(), self.span.len());
             text.get(start..start + len)
-                .filter(|s| !s.is_empty() && !s.contains(['"', '\'', '\n']))
+                // A value put in place of a `${...}` (see `expand`) is not its written text.
+                .filter(|s| !s.is_empty() && !s.contains(['"', '\'', '\n']) && !s.contains("${"))
         };
         match &self.node {
             Node::Str(s) => Some(s.clone()),

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use recon_spec::{Code, SourceFile, SpecErrors};
+use recon_spec::{Code, Inputs, SourceFile, SpecErrors};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -37,12 +37,35 @@ fn render(errors: &SpecErrors) -> String {
     out
 }
 
+/// What a `# with: --env NAME --set a=b` line asks of the run.
+fn inputs(text: &str) -> Inputs {
+    let mut inputs = Inputs::default();
+    let Some(line) = text.lines().find_map(|l| l.strip_prefix("# with: ")) else {
+        return inputs;
+    };
+    let mut words = line.split_whitespace();
+    while let Some(flag) = words.next() {
+        let value = words.next().expect("a value after each flag").to_owned();
+        match flag {
+            "--env" => inputs.env = Some(value),
+            "--set" => inputs.set.push(value),
+            other => panic!("unknown flag {other} in `# with:`"),
+        }
+    }
+    inputs
+}
+
+/// `# expect:`, the description, and `# with:` if there is one.
+fn header_lines(text: &str) -> usize {
+    2 + usize::from(text.lines().any(|l| l.starts_with("# with: ")))
+}
+
 fn parse_err(name: &str, text: &str) -> SpecErrors {
     let file = SourceFile {
         name: name.to_owned(),
         text: text.to_owned(),
     };
-    match recon_spec::parse(&file) {
+    match recon_spec::parse_with(&file, &inputs(text)).map(|p| p.spec) {
         Ok(spec) => panic!("{name} parsed without errors: {spec:#?}"),
         Err(e) => e,
     }
@@ -67,13 +90,15 @@ fn every_bad_spec_is_reported_at_its_mistake() {
         assert_eq!(codes, [expect], "{name}: one mistake, one diagnostic");
         let rendered = render(&errors);
         let (line, col) = errors.diagnostics[0].line_col();
+        // A value given with `--set` is shown in the argument itself.
+        let file = errors.diagnostics[0].file();
         assert!(
-            rendered.contains(&format!("{name}:{line}:{col}")),
+            rendered.contains(&format!("{file}:{line}:{col}")),
             "{name}: no `file:line:col` in\n{rendered}"
         );
         // Points at a value, not at the top of the document (the comment lines).
         assert!(
-            line > 2 || expect == "missing_field",
+            line > header_lines(text) || expect == "missing_field" || file == "--set",
             "{name}: points at line {line}"
         );
         let snapshot = name

@@ -70,7 +70,23 @@ fn every_shipped_spec_validates_and_points_editors_at_the_schema() {
             name: name.to_string(),
             text,
         };
-        recon_spec::parse(&file).unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+        // A file of several environments: each of them.
+        let envs: Vec<Option<String>> = match file.text.split_once("\nenvironments:\n") {
+            Some((_, rest)) => rest
+                .lines()
+                .take_while(|l| l.starts_with("  ") || l.is_empty())
+                .filter_map(|l| l.trim().split_once(':').map(|(k, _)| Some(k.to_owned())))
+                .collect(),
+            None => vec![None],
+        };
+        for env in envs {
+            let inputs = recon_spec::Inputs {
+                env,
+                ..recon_spec::Inputs::default()
+            };
+            recon_spec::parse_with(&file, &inputs)
+                .unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+        }
     }
 }
 

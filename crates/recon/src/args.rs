@@ -48,6 +48,8 @@ pub enum Command {
 pub struct OutputArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// One output, printed alone (its bare value, for scripts).
     pub name: Option<String>,
     /// Print JSON instead of text.
@@ -56,16 +58,11 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
 pub struct ReportArgs {
-    /// The spec of the environment (its review findings are included).
-    pub spec: Option<PathBuf>,
-    /// The environment to report on, instead of a spec.
-    #[arg(long, conflicts_with = "spec", requires = "region")]
-    pub env: Option<String>,
-    /// The region, with `--env`.
-    #[arg(long)]
-    pub region: Option<String>,
+    /// The spec of the environment (its review findings are included), or `--env NAME
+    /// --region R`.
+    #[command(flatten)]
+    pub target: EnvTarget,
     /// Where to write the report (JSON; the Markdown rendering goes beside it with `.md`).
     /// Default: `.recon/report/<environment>-<UTC time>.json`.
     #[arg(long)]
@@ -91,25 +88,98 @@ pub struct VerifyRecordArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
 pub struct ShowArgs {
-    /// The spec whose environment to show (its `environment` and `region`).
-    pub spec: Option<PathBuf>,
-    /// The environment to show, instead of a spec.
-    #[arg(long, conflicts_with = "spec", requires = "region")]
-    pub env: Option<String>,
-    /// The region, with `--env`.
-    #[arg(long, value_parser = known_region)]
-    pub region: Option<String>,
+    /// The spec whose environment to show (its `environment` and `region`), or `--env NAME
+    /// --region R`.
+    #[command(flatten)]
+    pub target: EnvTarget,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The environment a command acts on: a spec (with `--env`, `--values` and `--set` for a file
+/// that defines several), or a recon environment by name (`--env NAME --region R`, no spec).
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["spec", "env"])))]
+pub struct EnvTarget {
+    /// The spec file.
+    pub spec: Option<PathBuf>,
+    /// With a spec: which of the file's environments (a key of its `environments:`). Without
+    /// one: the recon environment (its `recon:env` tag, e.g. `platform-dev`), with `--region`.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// The region, with `--env` and no spec.
+    #[arg(
+        long,
+        conflicts_with = "spec",
+        required_unless_present = "spec",
+        value_parser = known_region
+    )]
+    pub region: Option<String>,
+    /// With a spec: a YAML file of parameter values.
+    #[arg(long = "values", value_name = "FILE", requires = "spec")]
+    pub values: Option<PathBuf>,
+    /// With a spec: a parameter value, `--set name=value` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", requires = "spec")]
+    pub set: Vec<String>,
+}
+
+/// An [`EnvTarget`], decided: a spec and the inputs choosing its environment, or a name.
+pub enum Target {
+    Spec { path: PathBuf, inputs: SpecInputs },
+    Named { env: String, region: String },
+}
+
+impl SpecInputs {
+    /// The inputs a saved plan's spec was read with.
+    pub fn of(source: &recon_model::SpecSource) -> Self {
+        Self {
+            env: source.env.clone(),
+            values: source.values.as_ref().map(|v| PathBuf::from(&v.path)),
+            set: source.set.clone(),
+        }
+    }
+}
+
+impl EnvTarget {
+    pub fn resolve(self) -> Target {
+        match (self.spec, self.env, self.region) {
+            (Some(path), env, _) => Target::Spec {
+                path,
+                inputs: SpecInputs {
+                    env,
+                    values: self.values,
+                    set: self.set,
+                },
+            },
+            (None, Some(env), Some(region)) => Target::Named { env, region },
+            _ => unreachable!("clap requires a spec, or --env with --region"),
+        }
+    }
+}
+
+/// Which environment of a spec file, and its parameter values.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SpecInputs {
+    /// Which of the file's environments (a key of its `environments:`).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// A YAML file of parameter values (`name: value` per line), over the environment's own.
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// A parameter value, over all others: `--set name=value`, repeatable. The value is read as
+    /// YAML: `--set nat_per_az=false`, `--set 'azs=[us-east-1a, us-east-1b]'`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// `text`: diagnostics on stderr, a summary on stdout. `sarif`: the review findings as a
     /// SARIF 2.1.0 log on stdout, for a code host to show inline in a pull request.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -127,6 +197,8 @@ pub enum Format {
 pub struct PlanArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// Where to save the plan.
     #[arg(short, long, default_value = ".recon/plan.json")]
     pub out: PathBuf,
@@ -164,6 +236,8 @@ impl PlanArgs {
 pub struct GraphArgs {
     /// The spec file.
     pub spec: PathBuf,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// `mermaid` (renders in GitHub and GitLab Markdown) or `dot` (Graphviz).
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     pub format: GraphFormat,
@@ -183,6 +257,8 @@ pub enum GraphFormat {
 pub struct ApplyArgs {
     /// A spec to plan and apply after confirmation. Without it, the saved plan is applied.
     pub spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
     /// The saved plan to apply (when no spec is given).
     #[arg(long, default_value = ".recon/plan.json", conflicts_with = "spec")]
     pub plan: PathBuf,
@@ -200,17 +276,11 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["spec", "env"])))]
 pub struct DestroyArgs {
-    /// The spec whose environment to destroy. Ownership is by tag, so everything tagged with the
-    /// environment is deleted, whether or not the spec names it.
-    pub spec: Option<PathBuf>,
-    /// The environment to destroy, instead of a spec.
-    #[arg(long, conflicts_with = "spec", requires = "region")]
-    pub env: Option<String>,
-    /// The region, with `--env`.
-    #[arg(long, value_parser = known_region)]
-    pub region: Option<String>,
+    /// The spec whose environment to destroy, or `--env NAME --region R`. Ownership is by tag,
+    /// so everything tagged with the environment is deleted, whether or not the spec names it.
+    #[command(flatten)]
+    pub target: EnvTarget,
     /// Skip the confirmation.
     #[arg(long)]
     pub auto_approve: bool,

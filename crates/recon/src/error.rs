@@ -131,6 +131,18 @@ pub enum CliError {
     )]
     StaleSpec { spec: String },
 
+    #[error("The saved plan is stale: {change}")]
+    #[diagnostic(
+        code(recon::apply::stale),
+        help("nothing was changed; run `recon plan {spec}{args}` again and review the new plan")
+    )]
+    StaleValues {
+        spec: String,
+        /// The plan's `--env`, `--values` and `--set`, as a command line tail.
+        args: String,
+        change: String,
+    },
+
     #[error(
         "The saved plan is stale: the live resources of environment `{environment}` changed after the plan was made"
     )]

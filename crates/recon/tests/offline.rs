@@ -456,3 +456,154 @@ fn validate_writes_sarif_that_the_schema_accepts() {
         );
     }
 }
+
+/// A saved plan of `specs/platform.yaml --env staging --values values.yaml`, with `db_port`
+/// recorded as `db_port` (the rest as the file gives it).
+fn platform_plan(spec: &str, values: &str, db_port: u16) -> String {
+    serde_json::json!({
+        "format_version": 1,
+        "mode": "apply",
+        "environment": "platform-staging",
+        "region": "us-east-1",
+        "live_fingerprint": "0",
+        "spec": {
+            "path": "platform.yaml",
+            "sha256": recon_model::sha256_hex(spec.as_bytes()),
+            "env": "staging",
+            "parameters": {
+                "azs": ["us-east-1a", "us-east-1b"],
+                "cidr": "10.20.0.0/16",
+                "db_clients": ["10.20.0.0/16"],
+                "db_port": db_port,
+                "nat_per_az": true,
+            },
+            "values": { "path": "values.yaml", "sha256": recon_model::sha256_hex(values.as_bytes()) },
+        },
+        "changes": [],
+    })
+    .to_string()
+}
+
+#[test]
+fn apply_refuses_a_plan_whose_environment_or_values_changed() {
+    let (listener, endpoint) = listener();
+    let ws = Workspace::new("network.yaml", "offline-values");
+    let spec = std::fs::read_to_string(repo_root().join("specs/platform.yaml")).unwrap();
+    let values = "db_port: 6000\n";
+    ws.write_spec("platform.yaml", &spec);
+    ws.write_spec("values.yaml", values);
+    let stale = |run: &support::Run, what: &str| {
+        run.code_is(1);
+        assert!(
+            run.stderr_says("The saved plan is stale"),
+            "{}",
+            run.stderr()
+        );
+        assert!(run.stderr_says(what), "{what}:\n{}", run.stderr());
+        assert!(
+            run.stderr_says("recon plan platform.yaml --env staging --values values.yaml"),
+            "{}",
+            run.stderr()
+        );
+    };
+
+    // Another parameter value than the files give today.
+    ws.write_spec("plan.json", &platform_plan(&spec, values, 5999));
+    let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json"]);
+    stale(
+        &run,
+        "parameter values changed after the plan was made: `db_port` 5999 -> 6000",
+    );
+
+    // The values file edited after planning.
+    ws.write_spec("plan.json", &platform_plan(&spec, values, 6000));
+    ws.write_spec("values.yaml", "db_port: 6001\n");
+    let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json"]);
+    stale(
+        &run,
+        "the values file `values.yaml` changed after the plan was made",
+    );
+    ws.write_spec("values.yaml", values);
+
+    // Another environment than the plan's.
+    let run = offline(
+        ws.path(),
+        &endpoint,
+        &["apply", "--plan", "plan.json", "--env", "prod"],
+    );
+    stale(&run, "it was made for `--env staging`, not `--env prod`");
+    assert!(
+        listener.accept().is_err(),
+        "a stale plan made recon contact AWS"
+    );
+
+    // The same values: past the check, on to AWS (here, the listener).
+    let run = offline(ws.path(), &endpoint, &["apply", "--plan", "plan.json"]);
+    run.code_is(1);
+    assert!(!run.stderr_says("stale"), "{}", run.stderr());
+}
+
+#[test]
+fn a_file_of_environments_validates_each_and_graphs_its_instances() {
+    let (listener, endpoint) = listener();
+    let ws = Workspace::new("network.yaml", "offline-platform");
+    let spec = std::fs::read_to_string(repo_root().join("specs/platform.yaml")).unwrap();
+    ws.write_spec("platform.yaml", &spec);
+    for (env, count) in [("prod", 20), ("staging", 15), ("dev", 10)] {
+        let run = offline(
+            ws.path(),
+            &endpoint,
+            &["validate", "platform.yaml", "--env", env],
+        );
+        run.success();
+        assert!(
+            run.stdout().contains(&format!("{count} resources"))
+                && run.stdout().contains(&format!("`platform-{env}`")),
+            "{}",
+            run.stdout()
+        );
+    }
+    let run = offline(ws.path(), &endpoint, &["validate", "platform.yaml"]);
+    run.code_is(1);
+    assert!(
+        run.stderr_says("choose one with `--env`"),
+        "{}",
+        run.stderr()
+    );
+    let run = offline(
+        ws.path(),
+        &endpoint,
+        &[
+            "validate",
+            "platform.yaml",
+            "--env",
+            "dev",
+            "--set",
+            "nat_per_a=false",
+        ],
+    );
+    run.code_is(1);
+    assert!(run.stderr_says("--set:1:1"), "{}", run.stderr());
+    assert!(
+        run.stderr_says("did you mean `nat_per_az`?"),
+        "{}",
+        run.stderr()
+    );
+
+    let run = offline(
+        ws.path(),
+        &endpoint,
+        &["graph", "platform.yaml", "--env", "staging"],
+    );
+    run.success();
+    let out = run.stdout();
+    assert!(
+        out.contains("subnet_public_us_east_1a_[\"subnet.public[us-east-1a]<br/>subnet\"]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("subnet_public_us_east_1b_ --> route_table_public"),
+        "{out}"
+    );
+    assert!(listener.accept().is_err(), "recon contacted AWS");
+}

@@ -123,12 +123,15 @@ async fn with_data(
 
 // ---- create ------------------------------------------------------------------------------------
 
-/// CreateLaunchTemplate named `<environment>-<name>` with `ClientToken` = the request's token.
+/// CreateLaunchTemplate named `<environment>-<name>` (made valid for AWS) with `ClientToken` = the request's token.
 pub(crate) async fn create(
     client: &Client,
     request: &CreateRequest<'_>,
 ) -> Result<Found, ProviderError> {
-    let name = format!("{}-{}", request.environment, request.address.name);
+    let name = recon_model::kinds::launch_template::derived_name(
+        request.environment,
+        &request.address.name,
+    );
     let data = request_data(request.attrs)?;
     let tags = tags::wanted(request.attrs)?;
     debug!(op = "CreateLaunchTemplate", address = %request.address, name, "aws call");

@@ -137,3 +137,33 @@ pub static DEF: KindDef = KindDef {
         ..AwsFacts::simple("lt", &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateName.NotFoundException"])
     },
 };
+/// The name AWS knows the template by: `<environment>-<name>`, with an instance key's brackets
+/// as parentheses (`platform-dev-web(us-east-1a)`), since AWS allows only letters, digits and
+/// `( ) . - / _` in launch template names; any other character becomes `-`.
+pub fn derived_name(environment: &str, name: &str) -> String {
+    format!("{environment}-{name}")
+        .chars()
+        .map(|c| match c {
+            '[' => '(',
+            ']' => ')',
+            c if c.is_ascii_alphanumeric() || "().-/_".contains(c) => c,
+            _ => '-',
+        })
+        .collect()
+}
+
+
+#[cfg(test)]
+mod derived_name_tests {
+    use super::*;
+
+    #[test]
+    fn derived_names_are_what_aws_accepts() {
+        assert_eq!(derived_name("irb", "compute"), "irb-compute");
+        assert_eq!(
+            derived_name("platform-dev", "web[us-east-1a]"),
+            "platform-dev-web(us-east-1a)"
+        );
+        assert_eq!(derived_name("p", "w[a:b@c]"), "p-w(a-b-c)");
+    }
+}

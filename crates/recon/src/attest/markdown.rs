@@ -37,6 +37,9 @@ pub fn markdown(r: &Report) -> String {
                 None => "none: not in a Git repository".to_owned(),
             };
             let _ = writeln!(out, "| Spec commit | {commit} |");
+            if let Some(inputs) = s.inputs_cell() {
+                let _ = writeln!(out, "| Parameters | {inputs} |");
+            }
         }
         None => {
             let _ = writeln!(out, "| Spec | none (reported by environment name) |");

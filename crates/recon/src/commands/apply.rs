@@ -4,14 +4,14 @@
 use recon_model::{Kind, Plan, sha256_hex};
 use recon_provider::{FreshError, check_fresh};
 
-use crate::args::ApplyArgs;
+use crate::args::{ApplyArgs, SpecInputs};
 use crate::render::{plan_text, review_text};
 use crate::{CliError, ExitStatus, confirm, outputs, planfile, printer};
 
 pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
     let (plan, provider, outputs) = match &args.spec {
         Some(spec_path) => {
-            let (loaded, review) = super::load_reviewed(spec_path)?;
+            let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
             let provider = super::aws(&loaded.spec.region).await?;
             let (spec, lookups) =
                 super::resolve_lookups(&provider, &loaded.spec, &loaded.source).await?;
@@ -31,6 +31,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
         None => {
             let plan = planfile::load(&args.plan)?;
             check_spec_unchanged(&plan)?;
+            super::stale_values::check(&plan, &args.inputs)?;
             let provider = super::aws(&plan.region).await?;
             check_fresh(&provider, &plan).await.map_err(|e| match e {
                 FreshError::Stale { environment } => CliError::StaleLive { environment },
@@ -42,7 +43,10 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             }
             // The spec is the one planned (checked above): its outputs are printed after.
             let outputs = match &plan.spec {
-                Some(source) => super::load(std::path::Path::new(&source.path))?.outputs,
+                Some(source) => {
+                    let inputs = SpecInputs::of(source);
+                    super::load(std::path::Path::new(&source.path), &inputs)?.outputs
+                }
                 None => Vec::new(),
             };
             (plan, provider, outputs)

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use recon_model::Kind;
 
-use crate::args::DestroyArgs;
+use crate::args::{DestroyArgs, Target};
 use crate::error::error_chain;
 use crate::evidence::{RunBy, provenance};
 use crate::render::plan_text;
@@ -16,13 +16,12 @@ use crate::teardown::{self, Outcome, Record, Recorder, Status, Sweep, data, keys
 use crate::{CliError, ExitStatus, confirm, printer};
 
 pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
-    let (environment, region, source) = match (&args.spec, args.env, args.region) {
-        (Some(path), _, _) => {
-            let (spec, source) = super::load_spec(path)?;
+    let (environment, region, source) = match args.target.resolve() {
+        Target::Spec { path, inputs } => {
+            let (spec, source) = super::load_spec(&path, &inputs)?;
             (spec.environment, spec.region, Some(source))
         }
-        (None, Some(env), Some(region)) => (env, region, None),
-        _ => unreachable!("clap requires a spec or --env with --region"),
+        Target::Named { env, region } => (env, region, None),
     };
     let spec = source.as_ref().map(provenance::of);
     let provider = Arc::new(super::aws(&region).await?);

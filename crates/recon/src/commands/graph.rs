@@ -6,7 +6,7 @@ use crate::render::{graph, graph_dot, graph_mermaid};
 use crate::{CliError, ExitStatus, planfile, printer};
 
 pub fn run(args: GraphArgs) -> Result<ExitStatus, CliError> {
-    let (spec, source) = super::load_spec(&args.spec)?;
+    let (spec, source) = super::load_spec(&args.spec, &args.inputs)?;
     let plan = args.plan.as_deref().map(planfile::load).transpose()?;
     if let (Some(plan), Some(path)) = (&plan, &args.plan) {
         if plan.environment != spec.environment {

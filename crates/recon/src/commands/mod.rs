@@ -9,6 +9,7 @@ pub mod plan;
 pub mod report;
 pub mod schema;
 pub mod show;
+mod stale_values;
 pub mod validate;
 pub mod verify_record;
 
@@ -18,11 +19,13 @@ use recon_aws::AwsProvider;
 use std::sync::Arc;
 
 use recon_model::{
-    Action, Kind, LiveResource, LookedUp, Plan, Silence, Spec, SpecSource, Value, sha256_hex,
+    Action, Kind, LiveResource, LookedUp, Plan, Silence, Spec, SpecSource, Value, ValuesSource,
+    sha256_hex,
 };
 use recon_provider::{DiscoverError, ErrorKind, LookupError, Provider, discover_all, lookup_all};
 
 use crate::CliError;
+use crate::args::SpecInputs;
 use crate::error::{DiscoverFailure, LookupFailure};
 
 /// A spec read and checked, with what reviewing it needs.
@@ -35,21 +38,40 @@ pub struct Loaded {
     pub positions: recon_spec::Positions,
 }
 
-/// Reads and checks a spec. Any problem is reported before AWS is contacted.
-pub fn load(path: &Path) -> Result<Loaded, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+/// Reads and checks a spec: the environment `inputs` choose, with their values. Any problem is
+/// reported before AWS is contacted.
+pub fn load(path: &Path, inputs: &SpecInputs) -> Result<Loaded, CliError> {
+    let text = read(path)?;
+    let values = match &inputs.values {
+        Some(p) => Some((p.display().to_string(), read(p)?)),
+        None => None,
+    };
     let source = SpecSource {
         path: path.display().to_string(),
         sha256: sha256_hex(text.as_bytes()),
+        env: inputs.env.clone(),
+        values: values.as_ref().map(|(path, text)| ValuesSource {
+            path: path.clone(),
+            sha256: sha256_hex(text.as_bytes()),
+        }),
+        set: inputs.set.clone(),
+        ..SpecSource::default()
     };
     let file = recon_spec::SourceFile {
         name: source.path.clone(),
         text,
     };
-    let parsed = recon_spec::parse_document(&file)?;
+    let spec_inputs = recon_spec::Inputs {
+        env: inputs.env.clone(),
+        values: values.map(|(name, text)| recon_spec::SourceFile { name, text }),
+        set: inputs.set.clone(),
+    };
+    let parsed = recon_spec::parse_with(&file, &spec_inputs)?;
+    let source = SpecSource {
+        env: parsed.instance.env.clone(),
+        parameters: parsed.instance.parameters.clone(),
+        ..source
+    };
     let mut spec = parsed.spec;
     read_public_key_files(&mut spec, path)?;
     Ok(Loaded {
@@ -61,15 +83,25 @@ pub fn load(path: &Path) -> Result<Loaded, CliError> {
     })
 }
 
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Reads and checks a spec (without reviewing it).
-pub fn load_spec(path: &Path) -> Result<(Spec, SpecSource), CliError> {
-    load(path).map(|l| (l.spec, l.source))
+pub fn load_spec(path: &Path, inputs: &SpecInputs) -> Result<(Spec, SpecSource), CliError> {
+    load(path, inputs).map(|l| (l.spec, l.source))
 }
 
 /// Reads, checks and reviews a spec, for `plan` and `apply`: review errors stop here, before
 /// any AWS call; warnings go to stderr with a one-line summary.
-pub fn load_reviewed(path: &Path) -> Result<(Loaded, recon_review::Review), CliError> {
-    let loaded = load(path)?;
+pub fn load_reviewed(
+    path: &Path,
+    inputs: &SpecInputs,
+) -> Result<(Loaded, recon_review::Review), CliError> {
+    let loaded = load(path, inputs)?;
     let review = recon_review::review(&loaded.spec, &loaded.silences);
     if review.has_errors() {
         return Err(crate::review::failed(&loaded, &review));

@@ -5,7 +5,7 @@ use crate::args::OutputArgs;
 use crate::{CliError, ExitStatus, outputs, printer};
 
 pub async fn run(args: OutputArgs) -> Result<ExitStatus, CliError> {
-    let loaded = super::load(&args.spec)?;
+    let loaded = super::load(&args.spec, &args.inputs)?;
     let wanted: Vec<(String, recon_model::Value)> = match &args.name {
         None => loaded.outputs.clone(),
         Some(name) => {

@@ -7,7 +7,7 @@ use crate::{CliError, ExitStatus, planfile, printer};
 use recon_model::Kind;
 
 pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
-    let (loaded, review) = super::load_reviewed(&args.spec)?;
+    let (loaded, review) = super::load_reviewed(&args.spec, &args.inputs)?;
     let source = loaded.source.clone();
     let provider = super::aws(&loaded.spec.region).await?;
     let (spec, lookups) = super::resolve_lookups(&provider, &loaded.spec, &source).await?;

@@ -4,16 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::args::{ReportArgs, ReportFormat};
+use crate::args::{ReportArgs, ReportFormat, Target};
 use crate::attest::{self, Report};
 use crate::evidence::{RunBy, provenance, seal};
 use crate::teardown::timestamp;
 use crate::{CliError, ExitStatus, printer};
 
 pub async fn run(args: ReportArgs) -> Result<ExitStatus, CliError> {
-    let (environment, region, spec, review) = match (&args.spec, args.env, args.region) {
-        (Some(path), _, _) => {
-            let loaded = super::load(path)?;
+    let (environment, region, spec, review) = match args.target.resolve() {
+        Target::Spec { path, inputs } => {
+            let loaded = super::load(&path, &inputs)?;
             let review = recon_review::review(&loaded.spec, &loaded.silences);
             (
                 loaded.spec.environment.clone(),
@@ -22,8 +22,7 @@ pub async fn run(args: ReportArgs) -> Result<ExitStatus, CliError> {
                 Some(review),
             )
         }
-        (None, Some(env), Some(region)) => (env, region, None, None),
-        _ => unreachable!("clap requires a spec or --env with --region"),
+        Target::Named { env, region } => (env, region, None, None),
     };
     let provider = super::aws(&region).await?;
     let identity = provider

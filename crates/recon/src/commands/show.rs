@@ -1,18 +1,17 @@
 //! `recon show SPEC` or `recon show --env NAME --region R`: what the environment owns now, read
 //! from AWS by its tags. Read-only.
 
-use crate::args::ShowArgs;
+use crate::args::{ShowArgs, Target};
 use crate::render::show;
 use crate::{CliError, ExitStatus, printer};
 
 pub async fn run(args: ShowArgs) -> Result<ExitStatus, CliError> {
-    let (environment, region) = match (&args.spec, args.env, args.region) {
-        (Some(path), _, _) => {
-            let (spec, _) = super::load_spec(path)?;
+    let (environment, region) = match args.target.resolve() {
+        Target::Spec { path, inputs } => {
+            let (spec, _) = super::load_spec(&path, &inputs)?;
             (spec.environment, spec.region)
         }
-        (None, Some(env), Some(region)) => (env, region),
-        _ => unreachable!("clap requires a spec or --env with --region"),
+        Target::Named { env, region } => (env, region),
     };
     let provider = super::aws(&region).await?;
     let live = super::discover(&provider, &environment).await?;

@@ -5,7 +5,7 @@ use crate::render::{review_text, sarif};
 use crate::{CliError, ExitStatus, printer, review};
 
 pub async fn run(args: ValidateArgs) -> Result<ExitStatus, CliError> {
-    let loaded = match super::load(&args.spec) {
+    let loaded = match super::load(&args.spec, &args.inputs) {
         Ok(loaded) => loaded,
         Err(CliError::Spec(errors)) if args.format == Format::Sarif => {
             // Parse errors are results too: a typo shows inline in the pull request.

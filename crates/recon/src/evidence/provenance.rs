@@ -2,10 +2,11 @@
 //! recon read, and, when the spec is in a Git repository, its commit and whether anything was
 //! uncommitted.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use recon_model::SpecSource;
+use recon_model::{SpecSource, ValuesSource};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +19,38 @@ pub struct SpecProvenance {
     /// Absent when the spec is not in a Git repository (or `git` is not installed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitState>,
+    /// Which of the file's environments (`--env`), for a file with `environments:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_environment: Option<String>,
+    /// The values file given with `--values`, and its sha256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<ValuesSource>,
+    /// Every parameter's value the environment was made from, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, serde_json::Value>,
+}
+
+impl SpecProvenance {
+    /// The environment of the file, the values file and the parameters, as one Markdown table
+    /// cell; `None` for a spec without parameters.
+    pub fn inputs_cell(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(env) = &self.file_environment {
+            parts.push(format!("`--env {env}`"));
+        }
+        if let Some(v) = &self.values {
+            parts.push(format!("values from `{}` (sha256 `{}`)", v.path, v.sha256));
+        }
+        if !self.parameters.is_empty() {
+            let values: Vec<String> = self
+                .parameters
+                .iter()
+                .map(|(k, v)| format!("`{k}` = `{v}`"))
+                .collect();
+            parts.push(values.join(", "));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +80,9 @@ pub fn of(source: &SpecSource) -> SpecProvenance {
         absolute_path: absolute.clone(),
         sha256: source.sha256.clone(),
         git: git_state(Path::new(&absolute)),
+        file_environment: source.env.clone(),
+        values: source.values.clone(),
+        parameters: source.parameters.clone(),
     }
 }
 
@@ -123,6 +159,7 @@ mod tests {
         let source = SpecSource {
             path: spec.display().to_string(),
             sha256: "abc".into(),
+            ..SpecSource::default()
         };
         let clean = of(&source);
         let git = clean.git.expect("in a repository");

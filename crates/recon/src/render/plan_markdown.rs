@@ -584,6 +584,7 @@ resources:
         let source = SpecSource {
             path: "specs/demo.yaml".into(),
             sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
+            ..SpecSource::default()
         };
         let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live).unwrap();
         plan.lookups = vec![recon_model::LookedUp {

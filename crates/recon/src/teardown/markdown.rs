@@ -41,6 +41,9 @@ pub fn markdown(r: &Record) -> String {
                 None => "none: the spec is not in a Git repository".to_owned(),
             };
             let _ = writeln!(out, "| Spec commit | {commit} |");
+            if let Some(inputs) = spec.inputs_cell() {
+                let _ = writeln!(out, "| Parameters | {inputs} |");
+            }
         }
         None => {
             let _ = writeln!(out, "| Spec | none (destroyed by environment name) |");
