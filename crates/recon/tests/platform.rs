@@ -182,6 +182,21 @@ async fn three_environments_of_one_file_live_side_by_side() {
         );
     }
 
+    // `output` and `show` read the environment `--env` names, and no other.
+    let vpc_of = |name: &str| {
+        let out = ws.recon(&["output", "platform.yaml", "vpc_id", "--env", name]);
+        out.success();
+        out.stdout().trim().to_owned()
+    };
+    let (prod_vpc, dev_vpc) = (vpc_of("prod"), vpc_of("dev"));
+    assert!(prod_vpc.starts_with("vpc-"), "{prod_vpc}");
+    assert_ne!(prod_vpc, dev_vpc);
+    let show = ws.recon(&["show", "platform.yaml", "--env", "dev", "--json"]);
+    show.success();
+    let shown: serde_json::Value = serde_json::from_str(&show.stdout()).unwrap();
+    assert_eq!(shown["environment"], env("dev"), "{shown:#}");
+    assert!(show.stdout().contains(&dev_vpc) && !show.stdout().contains(&prod_vpc));
+
     // Destroying dev leaves prod and staging exactly as they were.
     let (prod_before, staging_before) = (
         snapshot(&env("prod")).await,
