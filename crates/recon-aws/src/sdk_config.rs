@@ -122,47 +122,34 @@ fn duration_from_env(var: &str, default: Duration) -> Result<Duration, ProviderE
     }
 }
 
-/// The EC2 client with recon's retry rule.
-pub(crate) fn ec2(config: &SdkConfig) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(config)
-            .retry_classifier(NoRetryOnEnvironmentFaults)
-            .build(),
-    )
+/// `pub(crate) fn NAME(config) -> CRATE::Client`: a client built from `config` with recon's
+/// retry rule, one function per service.
+macro_rules! clients_with_retry_rule {
+    ($($(#[$doc:meta])* $name:ident => $sdk:ident;)*) => {$(
+        $(#[$doc])*
+        pub(crate) fn $name(config: &SdkConfig) -> $sdk::Client {
+            $sdk::Client::from_conf(
+                $sdk::config::Builder::from(config)
+                    .retry_classifier(NoRetryOnEnvironmentFaults)
+                    .build(),
+            )
+        }
+    )*};
 }
 
-/// The KMS client with recon's retry rule.
-pub(crate) fn kms(config: &SdkConfig) -> aws_sdk_kms::Client {
-    aws_sdk_kms::Client::from_conf(
-        aws_sdk_kms::config::Builder::from(config)
-            .retry_classifier(NoRetryOnEnvironmentFaults)
-            .build(),
-    )
-}
-
-/// The EFS client with recon's retry rule.
-pub(crate) fn efs(config: &SdkConfig) -> aws_sdk_efs::Client {
-    aws_sdk_efs::Client::from_conf(
-        aws_sdk_efs::config::Builder::from(config)
-            .retry_classifier(NoRetryOnEnvironmentFaults)
-            .build(),
-    )
-}
-
-/// The Auto Scaling client with recon's retry rule.
-pub(crate) fn autoscaling(config: &SdkConfig) -> aws_sdk_autoscaling::Client {
-    aws_sdk_autoscaling::Client::from_conf(
-        aws_sdk_autoscaling::config::Builder::from(config)
-            .retry_classifier(NoRetryOnEnvironmentFaults)
-            .build(),
-    )
-}
-
-/// The classic ELB client with recon's retry rule.
-pub(crate) fn elb(config: &SdkConfig) -> aws_sdk_elasticloadbalancing::Client {
-    aws_sdk_elasticloadbalancing::Client::from_conf(
-        aws_sdk_elasticloadbalancing::config::Builder::from(config)
-            .retry_classifier(NoRetryOnEnvironmentFaults)
-            .build(),
-    )
+clients_with_retry_rule! {
+    /// EC2, with recon's retry rule.
+    ec2 => aws_sdk_ec2;
+    /// KMS, with recon's retry rule.
+    kms => aws_sdk_kms;
+    /// EFS, with recon's retry rule.
+    efs => aws_sdk_efs;
+    /// Auto Scaling, with recon's retry rule.
+    autoscaling => aws_sdk_autoscaling;
+    /// Classic ELB, with recon's retry rule.
+    elb => aws_sdk_elasticloadbalancing;
+    /// STS (who runs recon), with recon's retry rule.
+    sts => aws_sdk_sts;
+    /// AWS Backup (recovery points left behind), with recon's retry rule.
+    backup => aws_sdk_backup;
 }

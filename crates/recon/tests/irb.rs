@@ -262,8 +262,8 @@ async fn irb_applies_with_encrypted_storage_and_destroys_completely() {
     );
 }
 
-/// `recon report` after apply: the bastion is reachable from the internet on 22, and the
-/// file system and compute's volume are encrypted with the spec's key.
+/// `recon report` after apply: the bastion is reachable from the internet on 22, and every
+/// store (the file system, both instances' volumes) is encrypted with the spec's key.
 fn check_report(ws: &Workspace) {
     let run = ws.recon(&["report", "spec.yaml", "--out", "report.json"]);
     run.success();
@@ -288,13 +288,23 @@ fn check_report(ws: &Workspace) {
         !reachable.iter().any(|e| e["address"] == "instance.compute"),
         "{report}"
     );
-    for address in ["efs_file_system.data", "instance.compute"] {
-        let store = report["encryption"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["address"] == address)
-            .unwrap_or_else(|| panic!("{address}: {report}"));
+    // Every store is encrypted with the spec's key: the file system and both root volumes.
+    let stores = report["encryption"].as_array().unwrap();
+    let mut addresses: Vec<&str> = stores
+        .iter()
+        .map(|s| s["address"].as_str().unwrap())
+        .collect();
+    addresses.sort_unstable();
+    assert_eq!(
+        addresses,
+        [
+            "efs_file_system.data",
+            "instance.bastion",
+            "instance.compute"
+        ],
+        "{report}"
+    );
+    for store in stores {
         assert_eq!(store["encrypted"], true, "{store}");
         assert_eq!(store["kms_key_address"], "kms_key.data", "{store}");
     }

@@ -18,7 +18,8 @@ mod retained;
 pub use identity::{CallerIdentity, KeyDeletion};
 pub use retained::{Retained, RetainedKind};
 
-/// The SDK clients only these reads need (the provider's own clients serve the rest).
+/// The SDK clients only these reads need (the provider's own clients serve the rest), with
+/// recon's retry rule like every other.
 #[derive(Clone, Debug)]
 pub(crate) struct Clients {
     pub sts: aws_sdk_sts::Client,
@@ -28,8 +29,8 @@ pub(crate) struct Clients {
 impl Clients {
     pub(crate) fn new(config: &aws_config::SdkConfig) -> Self {
         Clients {
-            sts: aws_sdk_sts::Client::new(config),
-            backup: aws_sdk_backup::Client::new(config),
+            sts: crate::sdk_config::sts(config),
+            backup: crate::sdk_config::backup(config),
         }
     }
 }

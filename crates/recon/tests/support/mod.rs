@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod backup;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -73,10 +75,16 @@ impl Workspace {
 
     /// Runs `recon` in the workspace with no terminal on stdin.
     pub fn recon(&self, args: &[&str]) -> Run {
+        self.recon_with(args, &[])
+    }
+
+    /// [`Self::recon`] with more environment variables (e.g. another service's endpoint).
+    pub fn recon_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = assert_cmd::Command::cargo_bin("recon")
             .unwrap()
             .current_dir(self.path())
             .env("NO_COLOR", "1")
+            .envs(vars.iter().copied())
             .args(args)
             .output()
             .unwrap();
