@@ -11,6 +11,7 @@
 pub mod address;
 pub mod diff;
 pub mod kinds;
+pub mod lifecycle;
 pub mod lookup;
 pub mod plan;
 pub mod resource;
@@ -21,6 +22,7 @@ pub mod value;
 
 pub use address::{Address, AddressError, Kind};
 pub use diff::{AttrDiff, diff_attrs};
+pub use lifecycle::{Adopt, DataLoss, Lifecycle, Moved};
 pub use lookup::{Lookup, LookupDef};
 pub use plan::{
     Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,

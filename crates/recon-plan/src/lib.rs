@@ -9,8 +9,9 @@
 
 mod destroy;
 mod graph;
+mod lifecycle;
 mod planner;
 
 pub use destroy::plan_destroy;
 pub use graph::{Cycle, topological_order};
-pub use planner::{PlanError, plan};
+pub use planner::{PlanError, PlanOptions, plan, plan_with};

@@ -38,6 +38,7 @@
 mod diagnostic;
 mod document;
 mod json_schema;
+mod lifecycle;
 mod lookups;
 mod position;
 mod suggest;
