@@ -197,9 +197,7 @@ mod tests {
 
     #[test]
     fn protection_is_the_tag_set_to_true() {
-        let tags = |v: &str| {
-            Value::Map([(tags::PROTECT.to_owned(), Value::str(v))].into())
-        };
+        let tags = |v: &str| Value::Map([(tags::PROTECT.to_owned(), Value::str(v))].into());
         assert!(is_protected(Some(&tags("true"))));
         assert!(!is_protected(Some(&tags("false"))));
         assert!(!is_protected(None));

@@ -5,9 +5,18 @@ use std::collections::BTreeSet;
 
 use recon_model::lifecycle;
 use recon_model::tags::{ENV, ID};
-use recon_model::{Action, Address, Adopt, Attrs, Change, DataLoss, LiveResource, Moved, Spec, Value};
+use recon_model::{
+    Action, Address, Adopt, Attrs, Change, DataLoss, LiveResource, Moved, Spec, Value,
+};
 
 use crate::planner::{PlanError, PlanOptions};
+
+/// The live resources as the plan sees them, with the moves and adoptions to record.
+pub(crate) struct Seen {
+    pub live: Vec<LiveResource>,
+    pub moved: Vec<Moved>,
+    pub adopted: Vec<Adopt>,
+}
 
 /// The live resources as the plan sees them: moved ones at their new address, adopted ones
 /// added with their ownership tags. Returns them with the moves and adoptions to record.
@@ -15,7 +24,7 @@ pub(crate) fn apply_lifecycle(
     spec: &Spec,
     discovered: &[LiveResource],
     options: &PlanOptions,
-) -> Result<(Vec<LiveResource>, Vec<Moved>, Vec<Adopt>), PlanError> {
+) -> Result<Seen, PlanError> {
     let mut live = discovered.to_vec();
     let mut moved = Vec::new();
     for m in &spec.lifecycle.moved {
@@ -73,7 +82,11 @@ pub(crate) fn apply_lifecycle(
         live.push(r);
     }
     live.sort_by(|a, b| (&a.address, &a.id).cmp(&(&b.address, &b.id)));
-    Ok((live, moved, adopted))
+    Ok(Seen {
+        live,
+        moved,
+        adopted,
+    })
 }
 
 /// Gives each ignored field its live value (or none, when AWS reports none).

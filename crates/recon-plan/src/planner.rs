@@ -23,7 +23,9 @@ pub enum PlanError {
         to: Address,
         id: String,
     },
-    #[error("Cannot adopt {id} as `{address}`: the environment already has `{address}` ({live_id})")]
+    #[error(
+        "Cannot adopt {id} as `{address}`: the environment already has `{address}` ({live_id})"
+    )]
     AdoptTaken {
         address: Address,
         id: String,
@@ -90,7 +92,11 @@ pub fn plan_with(
 ) -> Result<Plan, PlanError> {
     let order = topological_order(&spec.resources).map_err(PlanError::Cycle)?;
     let live_fingerprint = fingerprint(kinds, discovered);
-    let (live, moved, adopted) = crate::lifecycle::apply_lifecycle(spec, discovered, options)?;
+    let crate::lifecycle::Seen {
+        live,
+        moved,
+        adopted,
+    } = crate::lifecycle::apply_lifecycle(spec, discovered, options)?;
     let live = live.as_slice();
     let live_by_address: BTreeMap<&Address, &LiveResource> = live
         .iter()

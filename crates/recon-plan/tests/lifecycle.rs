@@ -12,9 +12,7 @@ fn addr(s: &str) -> Address {
 }
 
 fn parse(resources: &str, extra: &str) -> Spec {
-    let text = format!(
-        "environment: irb\nregion: us-east-1\n{extra}\nresources:\n{resources}"
-    );
+    let text = format!("environment: irb\nregion: us-east-1\n{extra}\nresources:\n{resources}");
     let file = recon_spec::SourceFile {
         name: "spec.yaml".into(),
         text,
@@ -31,7 +29,10 @@ const STORAGE: &str = "  kms_key.data: { deletion_window_days: 7 }
 fn live_as(spec: &Spec, address: &str, at: &str, id: &str, ids: &[(&str, &str)]) -> LiveResource {
     let wanted = spec.get(&addr(address)).unwrap();
     let ids: BTreeMap<&str, &str> = ids.iter().copied().collect();
-    let lookup = |r: &Reference| ids.get(r.address.to_string().as_str()).map(|i| Value::str(*i));
+    let lookup = |r: &Reference| {
+        ids.get(r.address.to_string().as_str())
+            .map(|i| Value::str(*i))
+    };
     let mut attrs: recon_model::Attrs = wanted
         .attrs
         .iter()
@@ -62,7 +63,13 @@ fn a_move_is_a_tag_update_and_then_nothing() {
     let ids = [("kms_key.data", "key-1")];
     let live = vec![
         live_as(&before, "kms_key.data", "kms_key.data", "key-1", &[]),
-        live_as(&before, "efs_file_system.data", "efs_file_system.data", "fs-1", &ids),
+        live_as(
+            &before,
+            "efs_file_system.data",
+            "efs_file_system.data",
+            "fs-1",
+            &ids,
+        ),
     ];
     let renamed = parse(
         &STORAGE.replace("efs_file_system.data", "efs_file_system.study"),
@@ -89,7 +96,13 @@ fn a_move_is_a_tag_update_and_then_nothing() {
     // Once applied (the tags say the new address), the move has nothing left to do.
     let after = vec![
         live[0].clone(),
-        live_as(&renamed, "efs_file_system.study", "efs_file_system.study", "fs-1", &ids),
+        live_as(
+            &renamed,
+            "efs_file_system.study",
+            "efs_file_system.study",
+            "fs-1",
+            &ids,
+        ),
     ];
     let p = plan(&renamed, None, Kind::ALL, &after).unwrap();
     assert!(p.is_empty(), "{:?}", actions(&p));
@@ -113,8 +126,20 @@ fn a_move_needs_its_source_live_and_its_target_free() {
     let ids = [("kms_key.data", "key-1")];
     let live = vec![
         key,
-        live_as(&renamed, "efs_file_system.study", "efs_file_system.data", "fs-1", &ids),
-        live_as(&renamed, "efs_file_system.study", "efs_file_system.study", "fs-2", &ids),
+        live_as(
+            &renamed,
+            "efs_file_system.study",
+            "efs_file_system.data",
+            "fs-1",
+            &ids,
+        ),
+        live_as(
+            &renamed,
+            "efs_file_system.study",
+            "efs_file_system.study",
+            "fs-2",
+            &ids,
+        ),
     ];
     assert!(matches!(
         plan(&renamed, None, Kind::ALL, &live).unwrap_err(),
@@ -130,7 +155,9 @@ fn an_adopted_resource_is_planned_with_its_ownership_tags_and_not_created() {
     );
     let mut found = live_as(&spec, "vpc.main", "vpc.main", "vpc-0abc", &[]);
     // Untagged, as a console-made VPC is.
-    found.attrs.insert("tags".into(), Value::Map(BTreeMap::new()));
+    found
+        .attrs
+        .insert("tags".into(), Value::Map(BTreeMap::new()));
     let options = PlanOptions {
         adopted: vec![found.clone()],
         ..PlanOptions::default()
@@ -229,7 +256,13 @@ fn protected_and_data_bearing_resources_are_called_out() {
     let ids = [("kms_key.data", "key-1")];
     let live = vec![
         live_as(&spec, "kms_key.data", "kms_key.data", "key-1", &[]),
-        live_as(&spec, "efs_file_system.data", "efs_file_system.data", "fs-1", &ids),
+        live_as(
+            &spec,
+            "efs_file_system.data",
+            "efs_file_system.data",
+            "fs-1",
+            &ids,
+        ),
     ];
     assert_eq!(
         live[1].tag(PROTECT),
@@ -283,7 +316,13 @@ fn backups_and_instance_type_change_in_place() {
 ",
         "",
     );
-    let fs = live_as(&spec, "efs_file_system.data", "efs_file_system.data", "fs-1", &[]);
+    let fs = live_as(
+        &spec,
+        "efs_file_system.data",
+        "efs_file_system.data",
+        "fs-1",
+        &[],
+    );
     let vm = live_as(&spec, "instance.compute", "instance.compute", "i-1", &[]);
     let changed = parse(
         "  efs_file_system.data: { backups: false }

@@ -342,10 +342,7 @@ fn resources(
     cx: &mut Cx<'_>,
     declared: Vec<Declared<'_>>,
     environment: Option<&str>,
-) -> (
-    Vec<DesiredResource>,
-    BTreeMap<Address, Vec<String>>,
-) {
+) -> (Vec<DesiredResource>, BTreeMap<Address, Vec<String>>) {
     let mut converted: Vec<Converted> = declared
         .into_iter()
         .map(|(address, key, body)| resource(cx, address, key, body, environment))

@@ -115,7 +115,8 @@ fn top_level(key: &str) -> Json {
         "moved" => {
             let mut item = object(&crate::lifecycle::MOVED_FIELDS);
             item["properties"]["from"] = json!({ "$ref": "#/$defs/address", "description": "The address the resource had." });
-            item["properties"]["to"] = json!({ "$ref": "#/$defs/address", "description": "The address it has now." });
+            item["properties"]["to"] =
+                json!({ "$ref": "#/$defs/address", "description": "The address it has now." });
             json!({
                 "description": "Renames: each live resource at `from` becomes the resource at `to` (same kind) without being replaced.",
                 "type": ["array", "null"],

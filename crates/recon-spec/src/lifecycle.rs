@@ -78,7 +78,10 @@ fn items(
             let d = cx.diag(
                 Code::WrongType,
                 item.label_span(cx.text),
-                format!("{section}[{i}]: expected a mapping, found {}", item.describe()),
+                format!(
+                    "{section}[{i}]: expected a mapping, found {}",
+                    item.describe()
+                ),
                 "expected a mapping",
             );
             cx.push(d.help(format!("write `{example}`")));
@@ -261,7 +264,10 @@ pub(crate) fn protect(
         let d = cx.diag(
             Code::WrongType,
             y.label_span(cx.text),
-            format!("`{address}.{PROTECT}`: expected true or false, found {}", y.describe()),
+            format!(
+                "`{address}.{PROTECT}`: expected true or false, found {}",
+                y.describe()
+            ),
             "expected true or false",
         );
         cx.push(d.help("write `protect: true`"));
@@ -319,7 +325,10 @@ pub(crate) fn ignore_changes(
             let d = cx.diag(
                 Code::WrongType,
                 item.label_span(cx.text),
-                format!("`{address}.{IGNORE_CHANGES}`: expected a field name, found {}", item.describe()),
+                format!(
+                    "`{address}.{IGNORE_CHANGES}`: expected a field name, found {}",
+                    item.describe()
+                ),
                 "expected a field name",
             );
             cx.push(d);

@@ -891,11 +891,10 @@ fn protect_becomes_the_protect_tag_and_ignore_changes_is_kept_aside() {
         Some(&Value::str("true"))
     );
     assert!(
-        s.get(&"vpc.main".parse().unwrap())
+        !s.get(&"vpc.main".parse().unwrap())
             .unwrap()
             .attrs
-            .get("tags")
-            .is_none(),
+            .contains_key("tags"),
         "`protect: false` adds nothing"
     );
     assert_eq!(
