@@ -18,9 +18,13 @@
 //!   reported to the executor.
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
+mod adopt;
 mod errors;
 mod kinds;
+mod lock;
 mod lookup;
+#[cfg(test)]
+mod stub_rest;
 #[cfg(test)]
 mod stub_server;
 mod tags;
@@ -39,6 +43,8 @@ use crate::kinds::{
 use crate::kinds::{autoscaling_group, elb_interfaces, load_balancer};
 use crate::kinds::{efs_file_system, efs_mount_target, kms_key};
 use crate::kinds::{instance, key_pair, launch_template};
+
+pub use lock::{LockHolder, lock_name};
 
 /// SDK attempts per call (standard retry mode) unless `AWS_MAX_ATTEMPTS` says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;

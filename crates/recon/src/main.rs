@@ -48,6 +48,7 @@ fn main() -> ExitCode {
             Command::Destroy(a) => commands::destroy::run(a).await,
             Command::Graph(a) => commands::graph::run(a),
             Command::Schema => commands::schema::run(),
+            Command::Unlock(a) => commands::unlock::run(a).await,
         }
     });
     match result {

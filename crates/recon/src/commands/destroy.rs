@@ -1,6 +1,10 @@
 //! `recon destroy SPEC` or `recon destroy --env NAME --region R`: delete everything the
 //! environment owns (found by tag), verify by a fresh discovery that nothing remains, and write
 //! the teardown record, whether or not every deletion succeeded.
+//!
+//! Protected resources (the `recon:protect` tag) stop it before anything is deleted, whether or
+//! not the spec still names them. The environment's lock is held from the staleness check
+//! until the final sweep.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -32,18 +36,53 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         return Ok(ExitStatus::Success);
     }
     printer::out(&plan_text::render(&plan));
+    super::lifecycle::refuse_protected(&plan, "destroy")?;
     confirm::confirm("destroy all of these resources", args.auto_approve)?;
 
+    let held =
+        super::lock::acquire(&provider, &environment, &region, "destroy", args.lock_wait).await?;
+    held.run(carry_out(
+        provider,
+        plan,
+        live,
+        environment,
+        region,
+        args.record,
+        super::execute::Tuning {
+            parallelism: args.parallelism.into(),
+            retry_for: args.retry_for,
+        },
+    ))
+    .await
+}
+
+/// Deletes, sweeps and records, under the lock.
+async fn carry_out(
+    provider: Arc<recon_aws::AwsProvider>,
+    plan: recon_model::Plan,
+    live: Vec<recon_model::LiveResource>,
+    environment: String,
+    region: String,
+    record_path: Option<std::path::PathBuf>,
+    tuning: super::execute::Tuning,
+) -> Result<ExitStatus, CliError> {
+    recon_provider::check_fresh(&*provider, &plan)
+        .await
+        .map_err(|e| match e {
+            recon_provider::FreshError::Stale { environment } => {
+                CliError::StaleLive { environment }
+            }
+            recon_provider::FreshError::Discover(errors) => {
+                super::discover_failed(&environment, errors)
+            }
+        })?;
     let started = SystemTime::now();
     let recorder = Recorder::new(&plan, &live);
     let observer = recorder.clone();
     let executed = super::execute::run(
         Arc::clone(&provider),
         &plan,
-        super::execute::Tuning {
-            parallelism: args.parallelism.into(),
-            retry_for: args.retry_for,
-        },
+        tuning,
         "Destroy",
         move |event| observer.observe(event),
     )
@@ -84,9 +123,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         resources,
         sweep: sweep.clone(),
     };
-    let path = args
-        .record
-        .unwrap_or_else(|| teardown::default_path(&environment, started));
+    let path = record_path.unwrap_or_else(|| teardown::default_path(&environment, started));
     let md = teardown::write(&record, &path)?;
     printer::line(&format!(
         "Teardown record: {} (and {})",

@@ -4,8 +4,11 @@ pub mod apply;
 pub mod destroy;
 pub mod execute;
 pub mod graph;
+pub mod lifecycle;
+pub mod lock;
 pub mod plan;
 pub mod schema;
+pub mod unlock;
 pub mod validate;
 
 use std::path::Path;
