@@ -21,14 +21,18 @@
 //!   reported to the executor.
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
+mod adopt;
 pub mod audit;
 mod clients;
 mod errors;
 mod faults;
 mod kinds;
+mod lock;
 mod lookup;
 mod registry;
 pub mod sdk_config;
+#[cfg(test)]
+mod stub_rest;
 #[cfg(test)]
 mod stub_server;
 mod tags;
@@ -38,6 +42,8 @@ use recon_provider::{CreateRequest, Provider, ProviderError, UpdateRequest};
 
 use crate::clients::Clients;
 use crate::kinds::{Found, ensure_owned, gone};
+
+pub use lock::{LockHolder, lock_name};
 
 /// SDK attempts per call (standard retry mode) unless `AWS_MAX_ATTEMPTS` says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;

@@ -96,6 +96,7 @@ fn spec(wants: &[Want]) -> Spec {
                 }
             })
             .collect(),
+        lifecycle: Default::default(),
     }
 }
 

@@ -31,6 +31,7 @@ fn spec(wants: &[Want]) -> Spec {
                 }
             })
             .collect(),
+        lifecycle: Default::default(),
     }
 }
 

@@ -42,7 +42,9 @@ impl Default for FakeConfig {
 }
 
 /// The kinds whose lifecycle gives a non-zero duration, with it.
-fn from_lifecycle(duration: fn(&recon_model::Lifecycle) -> Duration) -> BTreeMap<Kind, Duration> {
+fn from_lifecycle(
+    duration: fn(&recon_model::facts::Lifecycle) -> Duration,
+) -> BTreeMap<Kind, Duration> {
     Kind::EVERY
         .iter()
         .map(|k| (*k, duration(&def(*k).aws.lifecycle)))

@@ -82,6 +82,7 @@ async fn lookups_are_found_in_dependency_order_and_substituted() {
             attrs: attrs(&[("vpc", reference("vpc.default"))]),
             depends_on: vec![],
         }],
+        lifecycle: Default::default(),
     };
     let resolved = spec.with_lookups(&found);
     assert!(resolved.lookups.is_empty());

@@ -12,6 +12,7 @@ pub mod address;
 pub mod diff;
 pub mod facts;
 pub mod kinds;
+pub mod lifecycle;
 pub mod limits;
 pub mod lookup;
 pub mod plan;
@@ -24,7 +25,8 @@ pub mod value;
 
 pub use address::{Address, AddressError, Kind};
 pub use diff::{AttrDiff, diff_attrs};
-pub use facts::{AwsFacts, CreateToken, Lifecycle};
+pub use facts::{AwsFacts, CreateToken};
+pub use lifecycle::{Adopt, DataLoss, Lifecycle, Moved};
 pub use lookup::{Lookup, LookupDef};
 pub use plan::{
     Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,

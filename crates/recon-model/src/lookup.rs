@@ -248,6 +248,7 @@ mod tests {
                 ]),
                 depends_on: vec!["vpc.default".parse().unwrap()],
             }],
+            lifecycle: Default::default(),
         };
         let found = BTreeMap::from([
             found("image.al2023", "ami-1"),

@@ -129,6 +129,15 @@ pub struct Plan {
     /// What each of the spec's lookups found (already substituted into `changes`), for review.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lookups: Vec<LookedUp>,
+    /// Renames this plan carries out by rewriting ownership tags (the change is at `to`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<crate::lifecycle::Moved>,
+    /// Existing resources this plan takes over: apply writes their ownership tags first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adopted: Vec<crate::lifecycle::Adopt>,
+    /// The deletes and replacements that lose data, for reviewers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_loss: Vec<crate::lifecycle::DataLoss>,
 }
 
 /// An existing resource a lookup found: recon uses it and never changes it.

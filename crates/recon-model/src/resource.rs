@@ -25,6 +25,9 @@ pub struct Spec {
     pub lookups: Vec<crate::lookup::Lookup>,
     /// In the order of the file.
     pub resources: Vec<DesiredResource>,
+    /// Renames, adoptions and fields left to others.
+    #[serde(default, skip_serializing_if = "crate::lifecycle::Lifecycle::is_empty")]
+    pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
 impl Spec {

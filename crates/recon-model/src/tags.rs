@@ -11,6 +11,10 @@ pub const ENV: &str = "recon:env";
 /// The resource's address within its environment.
 pub const ID: &str = "recon:id";
 pub const NAME: &str = "Name";
+/// `true` on a resource no plan may delete or replace (the spec's `protect: true`). It lives on
+/// the resource, so it holds even for a spec that no longer names the resource, and for
+/// `destroy --env`.
+pub const PROTECT: &str = "recon:protect";
 
 /// Whether a tag key is one AWS manages (`aws:*`), which recon neither sets nor compares.
 pub fn is_aws_managed(key: &str) -> bool {

@@ -37,6 +37,7 @@ pub fn plan_destroy(
         })
         .collect();
     changes.sort_by(|a, b| a.address.cmp(&b.address));
+    let data_loss = crate::lifecycle::data_loss(&changes, live);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         mode: PlanMode::Destroy,
@@ -48,5 +49,8 @@ pub fn plan_destroy(
         unchanged: vec![],
         known: Default::default(),
         lookups: Vec::new(),
+        moved: Vec::new(),
+        adopted: Vec::new(),
+        data_loss,
     }
 }

@@ -12,12 +12,13 @@
 
 mod destroy;
 mod graph;
+mod lifecycle;
 mod planner;
 mod scope;
 mod steps;
 
 pub use destroy::plan_destroy;
 pub use graph::{Cycle, topological_order};
-pub use planner::{PlanError, plan};
+pub use planner::{PlanError, PlanOptions, plan, plan_with};
 pub use scope::{may_interact, vpc_scopes};
 pub use steps::{Step, StepGraph, StepNode, Why};

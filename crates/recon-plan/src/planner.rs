@@ -15,6 +15,38 @@ use crate::graph::{Cycle, topological_order};
 pub enum PlanError {
     #[error("Dependency cycle: {0}")]
     Cycle(Cycle),
+    #[error("Cannot move `{from}` to `{to}`: nothing live is at `{from}` (nor at `{to}`)")]
+    MoveFromMissing { from: Address, to: Address },
+    #[error("Cannot move `{from}` to `{to}`: `{to}` is already live ({id})")]
+    MoveTargetTaken {
+        from: Address,
+        to: Address,
+        id: String,
+    },
+    #[error(
+        "Cannot adopt {id} as `{address}`: the environment already has `{address}` ({live_id})"
+    )]
+    AdoptTaken {
+        address: Address,
+        id: String,
+        live_id: String,
+    },
+    #[error("Cannot replace `{0}`: it is not live (it would be created anyway)")]
+    ReplaceNotLive(Address),
+    #[error("Cannot target `{0}`: the spec has no such resource and nothing live has that address")]
+    UnknownTarget(Address),
+}
+
+/// What `plan` does beyond diffing the spec against the live resources.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Existing resources the spec adopts (`adopt:`), read by id, with the address they are
+    /// adopted as. Their ownership tags are added by the planner.
+    pub adopted: Vec<LiveResource>,
+    /// Live resources to replace even though nothing forces it (`--replace`).
+    pub replace: Vec<Address>,
+    /// Plan only these resources and what they depend on (`--target`); empty means all.
+    pub target: Vec<Address>,
 }
 
 /// Plans the changes that make `live` (this environment's resources, found by tag) match `spec`.
@@ -36,7 +68,36 @@ pub fn plan(
     kinds: &[Kind],
     live: &[LiveResource],
 ) -> Result<Plan, PlanError> {
+    plan_with(spec, source, kinds, live, &PlanOptions::default())
+}
+
+/// [`plan`], with the spec's `moved:`, `adopt:` and `ignore_changes:` and the options.
+///
+/// # Guarantees
+/// - The live fingerprint is of `live` as discovered, before moves and adoptions, so apply's
+///   staleness check compares like with like.
+/// - A move (`from` live, `to` not) plans the resource at `to` against the live one: an update
+///   of its tags (its `recon:id`), never a create and a delete. A move whose `to` is already
+///   live and whose `from` is not has been carried out: nothing to do.
+/// - An adopted resource is planned as if it carried its ownership tags already; the plan
+///   lists it in `adopted` so apply writes those tags first.
+/// - A field in a resource's `ignore_changes` takes its live value: it never causes a change.
+/// - With targets, only changes to the targets and what they depend on (in the spec) remain.
+pub fn plan_with(
+    spec: &Spec,
+    source: Option<SpecSource>,
+    kinds: &[Kind],
+    discovered: &[LiveResource],
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
     let order = topological_order(&spec.resources).map_err(PlanError::Cycle)?;
+    let live_fingerprint = fingerprint(kinds, discovered);
+    let crate::lifecycle::Seen {
+        live,
+        moved,
+        adopted,
+    } = crate::lifecycle::apply_lifecycle(spec, discovered, options)?;
+    let live = live.as_slice();
     let live_by_address: BTreeMap<&Address, &LiveResource> = live
         .iter()
         .filter(|r| r.state != LiveState::Deleting)
@@ -53,7 +114,13 @@ pub fn plan(
         let def = recon_model::kinds::def(wanted.address.kind);
         attrs.retain(|name, _| !def.is_intent(name));
         attrs.insert("tags".into(), to_value(&desired_tags(spec, wanted)));
-        let resolved = resolve(&attrs, &actions, &live_by_address);
+        let mut resolved = resolve(&attrs, &actions, &live_by_address);
+        if let (Some(ignored), Some(current)) = (
+            spec.lifecycle.ignore_changes.get(&wanted.address),
+            live_by_address.get(&wanted.address),
+        ) {
+            crate::lifecycle::keep_live(&mut resolved, &current.attrs, ignored);
+        }
         let depends_on = wanted.dependencies();
         let address = wanted.address.clone();
         let Some(current) = live_by_address.get(&address) else {
@@ -80,6 +147,11 @@ pub fn plan(
             .collect();
         let (action, reason) = if failed {
             (Action::Replace, Some("failed on the AWS side".to_owned()))
+        } else if options.replace.contains(&address) {
+            (
+                Action::Replace,
+                Some("replacement requested (`--replace`)".to_owned()),
+            )
         } else if !forcing.is_empty() {
             let fields = forcing
                 .iter()
@@ -130,8 +202,18 @@ pub fn plan(
             });
         }
     }
+    for r in &options.replace {
+        if !live_by_address.contains_key(r) {
+            return Err(PlanError::ReplaceNotLive(r.clone()));
+        }
+    }
+    if !options.target.is_empty() {
+        let keep = crate::lifecycle::targeted(spec, live, &options.target)?;
+        changes.retain(|c| keep.contains(&c.address));
+    }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     unchanged.sort();
+    let data_loss = crate::lifecycle::data_loss(&changes, live);
 
     let known = live_by_address
         .iter()
@@ -145,11 +227,14 @@ pub fn plan(
         environment: spec.environment.clone(),
         region: spec.region.clone(),
         spec: source,
-        live_fingerprint: fingerprint(kinds, live),
+        live_fingerprint,
         changes,
         unchanged,
         known,
         lookups: Vec::new(),
+        moved,
+        adopted,
+        data_loss,
     })
 }
 

@@ -43,6 +43,7 @@ fn spec(resources: Vec<DesiredResource>) -> Spec {
         tags: BTreeMap::from([("project".into(), "p1".into())]),
         lookups: vec![],
         resources,
+        lifecycle: Default::default(),
     }
 }
 

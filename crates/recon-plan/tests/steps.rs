@@ -67,6 +67,7 @@ fn two_vpcs() -> Spec {
         tags: BTreeMap::new(),
         lookups: vec![],
         resources,
+        lifecycle: Default::default(),
     }
 }
 

@@ -26,11 +26,19 @@ pub(crate) const TOP_LEVEL: &[&str] = &[
     "lookups",
     "resources",
     "outputs",
+    "moved",
+    "adopt",
 ];
 pub(crate) const REQUIRED: &[&str] = &["environment", "region", "resources"];
 pub(crate) const DEPENDS_ON: &str = "depends_on";
 /// Keys every resource may have besides its kind's fields.
-pub(crate) const RESOURCE_META: &[&str] = &[DEPENDS_ON, crate::expand::FOR_EACH, REVIEW];
+pub(crate) const RESOURCE_META: &[&str] = &[
+    DEPENDS_ON,
+    crate::expand::FOR_EACH,
+    REVIEW,
+    crate::lifecycle::PROTECT,
+    crate::lifecycle::IGNORE_CHANGES,
+];
 pub(crate) const REVIEW: &str = "review";
 
 /// The schema of a resource's `review:` annotation. Checked like a kind's fields (unknown keys
@@ -65,6 +73,8 @@ static SILENCE_FIELDS: [Field; 2] = [
 struct Converted {
     resource: DesiredResource,
     res: Res,
+    /// Its `ignore_changes:` fields.
+    ignore: Vec<String>,
     /// Whether its own values had no problem (its kind's checks only run then, so one mistake
     /// is not reported twice).
     clean: bool,
@@ -171,13 +181,21 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
         None => Vec::new(),
     };
     let lookups = crate::lookups::convert(cx, declared_lookups);
-    let resources = resources(cx, declared, environment.as_deref());
+    let (resources, ignore_changes) = resources(cx, declared, environment.as_deref());
     if let Some((_, y)) = seen.get("outputs") {
         cx.outputs = crate::outputs::convert(cx, y);
     }
     if let Some(region) = &region {
         crate::zones::check(cx, region, &resources);
     }
+    let moved = match seen.get("moved") {
+        Some((_, y)) => crate::lifecycle::moved(cx, y),
+        None => Vec::new(),
+    };
+    let adopt = match seen.get("adopt") {
+        Some((_, y)) => crate::lifecycle::adopt(cx, y),
+        None => Vec::new(),
+    };
 
     let (Some(environment), Some(region), Some(tags)) = (environment, region, tags) else {
         return None;
@@ -188,6 +206,11 @@ pub(crate) fn check(cx: &mut Cx<'_>, root: &Yaml) -> Option<Spec> {
         tags,
         lookups,
         resources,
+        lifecycle: recon_model::Lifecycle {
+            moved,
+            adopt,
+            ignore_changes,
+        },
     })
 }
 
@@ -342,7 +365,7 @@ fn resources(
     cx: &mut Cx<'_>,
     declared: Vec<Declared<'_>>,
     environment: Option<&str>,
-) -> Vec<DesiredResource> {
+) -> (Vec<DesiredResource>, BTreeMap<Address, Vec<String>>) {
     let mut converted: Vec<Converted> = declared
         .into_iter()
         .map(|(address, key, body)| resource(cx, address, key, body, environment))
@@ -366,7 +389,12 @@ fn resources(
         cx.positions
             .insert(c.resource.address.clone(), c.res.spans.clone());
     }
-    converted.into_iter().map(|c| c.resource).collect()
+    let ignore = converted
+        .iter()
+        .filter(|c| !c.ignore.is_empty())
+        .map(|c| (c.resource.address.clone(), c.ignore.clone()))
+        .collect();
+    (converted.into_iter().map(|c| c.resource).collect(), ignore)
 }
 
 fn bad_address(cx: &mut Cx<'_>, span: SourceSpan, text: &str, error: &AddressError) {
@@ -417,6 +445,7 @@ fn resource(
     res.spans.insert(Vec::new(), key.span);
     let mut attrs = BTreeMap::new();
     let mut depends_on = Vec::new();
+    let mut ignore = Vec::new();
     match &body.node {
         Node::Null => {}
         Node::Map(entries) => {
@@ -441,6 +470,17 @@ fn resource(
                 .find(|(k, _)| k.node == Node::Str(REVIEW.into()))
             {
                 review(cx, &mut res, &address, k, v);
+            }
+            let meta = |name: &str| {
+                entries
+                    .iter()
+                    .find(|(k, _)| k.node == Node::Str(name.into()))
+            };
+            if let Some((k, v)) = meta(crate::lifecycle::PROTECT) {
+                crate::lifecycle::protect(cx, &mut res, &address, k, v, &mut attrs);
+            }
+            if let Some((k, v)) = meta(crate::lifecycle::IGNORE_CHANGES) {
+                ignore = crate::lifecycle::ignore_changes(cx, &mut res, &address, k, v);
             }
         }
         _ => {
@@ -479,6 +519,7 @@ fn resource(
     Converted {
         resource,
         res,
+        ignore,
         clean: cx.diags.len() == before,
     }
 }

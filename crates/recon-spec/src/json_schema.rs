@@ -141,6 +141,26 @@ fn top_level(key: &str) -> Json {
             "patternProperties": { "^[a-z][a-z0-9_]*$": { "type": "string" } },
             "additionalProperties": false,
         }),
+        "moved" => {
+            let mut item = object(&crate::lifecycle::MOVED_FIELDS);
+            item["properties"]["from"] = json!({ "$ref": "#/$defs/address", "description": "The address the resource had." });
+            item["properties"]["to"] =
+                json!({ "$ref": "#/$defs/address", "description": "The address it has now." });
+            json!({
+                "description": "Renames: each live resource at `from` becomes the resource at `to` (same kind) without being replaced.",
+                "type": ["array", "null"],
+                "items": item,
+            })
+        }
+        "adopt" => {
+            let mut item = object(&crate::lifecycle::ADOPT_FIELDS);
+            item["properties"]["address"] = json!({ "$ref": "#/$defs/address", "description": "The resource in `resources:` that describes it." });
+            json!({
+                "description": "Existing resources that no recon environment owns, taken over by their AWS id.",
+                "type": ["array", "null"],
+                "items": item,
+            })
+        }
         other => panic!(
             "no JSON Schema for the top-level key `{other}`: add an arm to `top_level` in crates/recon-spec/src/json_schema.rs"
         ),
@@ -171,6 +191,16 @@ fn meta_key(key: &str) -> Json {
             );
             schema
         }
+        "protect" => json!({
+            "description": "`true`: no plan may delete or replace this resource (the `recon:protect` tag on it). Lift it with an apply of `protect: false`.",
+            "type": "boolean",
+        }),
+        "ignore_changes" => json!({
+            "description": "Fields recon leaves as they are in AWS (someone else manages them).",
+            "type": "array",
+            "items": { "type": "string" },
+            "uniqueItems": true,
+        }),
         other => panic!(
             "no JSON Schema for the resource key `{other}`: add an arm to `meta_key` in crates/recon-spec/src/json_schema.rs"
         ),

@@ -40,6 +40,7 @@ mod document;
 mod expand;
 mod expr;
 mod json_schema;
+mod lifecycle;
 mod lookups;
 mod outputs;
 mod params;

@@ -926,3 +926,67 @@ fn two_mount_targets_of_one_file_system_in_one_zone_are_refused() {
         "{HEAD}{base}  efs_mount_target.two: {{ file_system: efs_file_system.data, subnet: subnet.b }}\n"
     ));
 }
+
+// ---- lifecycle: protect, ignore_changes, moved, adopt -----------------------------------------
+
+#[test]
+fn protect_becomes_the_protect_tag_and_ignore_changes_is_kept_aside() {
+    let s = ok(&spec(
+        "  efs_file_system.data: { protect: true, ignore_changes: [throughput_mode] }\n  vpc.main: { cidr_block: 10.0.0.0/16, protect: false }\n",
+    ));
+    let tags = attr(&s, "efs_file_system.data", "tags");
+    assert_eq!(
+        tags.as_map().unwrap().get("recon:protect"),
+        Some(&Value::str("true"))
+    );
+    assert!(
+        !s.get(&"vpc.main".parse().unwrap())
+            .unwrap()
+            .attrs
+            .contains_key("tags"),
+        "`protect: false` adds nothing"
+    );
+    assert_eq!(
+        s.lifecycle.ignore_changes[&"efs_file_system.data".parse::<Address>().unwrap()],
+        ["throughput_mode"]
+    );
+}
+
+#[test]
+fn lifecycle_mistakes_point_at_the_value() {
+    let (d, at) = one_err(&spec(
+        "  efs_file_system.data: { ignore_changes: [throughput_mod] }\n",
+    ));
+    assert_eq!(d.code, Code::UnknownField);
+    assert_eq!(at, "throughput_mod");
+    assert_eq!(d.help.as_deref(), Some("did you mean `throughput_mode`?"));
+
+    let (d, at) = one_err(&spec(
+        "  vpc.v: { cidr_block: 10.0.0.0/16 }\n  subnet.a: { vpc: vpc.v, cidr_block: 10.0.1.0/24 }\n  efs_file_system.data: {}\n  efs_mount_target.data: { file_system: efs_file_system.data, subnet: subnet.a, protect: true }\n",
+    ));
+    assert_eq!(d.code, Code::InvalidValue);
+    assert_eq!(at, "true");
+}
+
+#[test]
+fn moved_and_adopt_are_checked_against_the_resources() {
+    let text = "environment: test\nregion: us-east-1\nmoved:\n  - { from: vpc.old, to: vpc.main }\nadopt:\n  - { address: vpc.main, id: vpc-0abc }\nresources:\n  vpc.main: { cidr_block: 10.0.0.0/16 }\n";
+    let s = ok(text);
+    assert_eq!(s.lifecycle.moved[0].from, "vpc.old".parse().unwrap());
+    assert_eq!(s.lifecycle.adopt[0].id, "vpc-0abc");
+
+    // `to` must be a resource of the spec.
+    let (d, at) = one_err(&text.replace("to: vpc.main", "to: vpc.mian"));
+    assert_eq!(d.code, Code::DanglingReference, "{d:?}");
+    assert_eq!(at, "vpc.mian");
+    // `from` must be gone from the spec.
+    let (d, at) = one_err(&text.replace(
+        "resources:\n",
+        "resources:\n  vpc.old: { cidr_block: 10.1.0.0/16 }\n",
+    ));
+    assert_eq!(d.code, Code::InvalidValue);
+    assert_eq!(at, "vpc.old");
+    // Same kind only.
+    let (d, _) = one_err(&text.replace("from: vpc.old", "from: subnet.old"));
+    assert_eq!(d.code, Code::WrongKind);
+}

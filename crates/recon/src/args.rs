@@ -42,6 +42,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print the spec's `outputs:`, read from the live resources (all, or the one NAME).
     Output(OutputArgs),
+    /// Break an environment's apply lock, left behind by a run that was killed.
+    Unlock(UnlockArgs),
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +176,36 @@ pub struct SpecInputs {
     pub set: Vec<String>,
 }
 
+/// An address given on the command line (`--target`, `--replace`).
+fn address(s: &str) -> Result<recon_model::Address, String> {
+    s.parse::<recon_model::Address>()
+        .map_err(|e| format!("{e} (write `kind.name`, e.g. `efs_file_system.data`)"))
+}
+
+/// `--target` and `--replace`, shared by `plan` and `apply SPEC`.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Plan only this resource and what it depends on (repeatable).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub target: Vec<recon_model::Address>,
+    /// Replace this resource even though nothing forces it (repeatable).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub replace: Vec<recon_model::Address>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// The environment whose lock to break.
+    #[arg(long)]
+    pub env: String,
+    /// The environment's region.
+    #[arg(long, value_parser = known_region)]
+    pub region: String,
+    /// Skip the confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The spec file.
@@ -212,6 +244,11 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Plan the deletion of everything the environment owns; `recon apply` carries it out.
+    #[arg(long, conflicts_with_all = ["target", "replace"])]
+    pub destroy: bool,
+    #[command(flatten)]
+    pub selection: Selection,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -273,6 +310,12 @@ pub struct ApplyArgs {
     /// become available, or between retries) holds no slot.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// How long to wait for another apply or destroy of the environment to finish (e.g.
+    /// `5m`); 0 fails at once, naming who holds the lock.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub lock_wait: Duration,
+    #[command(flatten)]
+    pub selection: Selection,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +344,10 @@ pub struct DestroyArgs {
     /// gone, or between retries) holds no slot.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// How long to wait for another apply or destroy of the environment to finish; 0 fails
+    /// at once, naming who holds the lock.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub lock_wait: Duration,
 }
 
 /// A region AWS has, checked offline (as a spec's `region` is).

@@ -87,7 +87,7 @@ pub enum CliError {
     },
 
     #[error(transparent)]
-    #[diagnostic(code(recon::plan::cycle))]
+    #[diagnostic(code(recon::plan))]
     Plan(#[from] recon_plan::PlanError),
 
     #[error("No saved plan at `{}`", path.display())]
@@ -175,6 +175,64 @@ pub enum CliError {
     #[error("Could not verify that environment `{environment}` is gone: {error}")]
     #[diagnostic(help("run `recon destroy` again to re-check"))]
     SweepFailed { environment: String, error: String },
+
+    #[error(
+        "Refusing to {action}: the plan would delete or replace {} protected resource{}: {}",
+        resources.len(),
+        if resources.len() == 1 { "" } else { "s" },
+        resources.join(", ")
+    )]
+    #[diagnostic(
+        code(recon::protected),
+        help(
+            "nothing was changed. Protection is the `recon:protect` tag on the resource. To lift it, set `protect: false` on the resource in the spec (add the block back if it is gone) and apply: the plan shows it as a change of its tags. Then plan the deletion again"
+        )
+    )]
+    Protected {
+        action: &'static str,
+        resources: Vec<String>,
+    },
+
+    #[error("Environment `{environment}` is locked by {holder}")]
+    #[diagnostic(
+        code(recon::locked),
+        help(
+            "another apply or destroy of this environment is running: wait for it (or pass `--lock-wait 10m`). If that run was killed, check nothing is running, then `recon unlock --env {environment} --region {region}`"
+        )
+    )]
+    Locked {
+        environment: String,
+        region: String,
+        holder: String,
+    },
+
+    #[error("Could not take or release the lock of environment `{environment}`")]
+    Lock {
+        environment: String,
+        #[source]
+        source: Box<recon_provider::ProviderError>,
+    },
+
+    #[error("Cannot adopt {id} as `{address}`")]
+    #[diagnostic(help(
+        "adopt only resources that no recon environment owns, by their AWS id; nothing was changed"
+    ))]
+    Adopt {
+        address: String,
+        id: String,
+        #[source]
+        source: Box<recon_provider::ProviderError>,
+    },
+
+    #[error("`--target` and `--replace` shape a new plan: give them with a spec")]
+    #[diagnostic(help("run `recon plan SPEC --target ADDRESS`, review, then `recon apply`"))]
+    SelectionWithoutSpec,
+
+    #[error("Interrupted: the lock of environment `{environment}` was released")]
+    #[diagnostic(help(
+        "changes already made are kept and found by their tags; plan again to see where things stand"
+    ))]
+    Interrupted { environment: String },
 
     #[error("Destroy left {} resources of environment `{environment}` behind: {}", remaining.len(), remaining.join(", "))]
     #[diagnostic(help(

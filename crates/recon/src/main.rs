@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             Command::VerifyRecord(a) => commands::verify_record::run(a),
             Command::Show(a) => commands::show::run(a).await,
             Command::Output(a) => commands::output::run(a).await,
+            Command::Unlock(a) => commands::unlock::run(a).await,
         }
     });
     match result {

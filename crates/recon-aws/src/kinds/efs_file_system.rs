@@ -1,11 +1,13 @@
 //! `efs_file_system`: CreateFileSystem (tagged, `CreationToken` = the request's token),
-//! UpdateFileSystem for the throughput mode, TagResource/UntagResource, DeleteFileSystem.
+//! UpdateFileSystem for the throughput mode, PutBackupPolicy for `backups`,
+//! TagResource/UntagResource, DeleteFileSystem.
 //!
 //! EFS has no tag filter: discovery is DescribeFileSystems (paginated, tags inline) filtered on
 //! the client side. `backups` is CreateFileSystem's `Backup` parameter, read back with
-//! DescribeBackupPolicy; it is not changed in place since moto does not implement
-//! PutBackupPolicy (a change replaces the file system). A one-zone file system always has
-//! backups on moto. `kms_key` is reported as a key id (EFS reports an ARN).
+//! DescribeBackupPolicy, and changed in place with PutBackupPolicy (moto lacks that
+//! call: it is tested against the scripted endpoint). A one-zone file system always has
+//! backups on moto. `size_bytes` (an output) is the metered size, for the plan's data-loss
+//! section. `kms_key` is reported as a key id (EFS reports an ARN).
 //!
 //! A repeated create with the same token answers `FileSystemAlreadyExists`: the file system
 //! the first call made is returned. Deleting one that still has mount targets answers
@@ -220,10 +222,32 @@ pub(crate) async fn update(
                     .await
                     .map_err(|e| errors::sdk("UpdateFileSystem", e))?;
             }
+            "backups" => {
+                let on = after.and_then(Value::as_bool).unwrap_or(true);
+                put_backup_policy(client, id, on).await?;
+            }
             "tags" => update_tags(client, id, current.attrs.get("tags"), after).await?,
             other => return Err(not_in_place(Kind::EfsFileSystem, other)),
         }
     }
+    Ok(())
+}
+
+/// PutBackupPolicy: automatic backups on (`ENABLED`) or off (`DISABLED`).
+async fn put_backup_policy(client: &Client, id: &str, on: bool) -> Result<(), ProviderError> {
+    let status = if on { "ENABLED" } else { "DISABLED" };
+    debug!(op = "PutBackupPolicy", id, status, "aws call");
+    let policy = aws_sdk_efs::types::BackupPolicy::builder()
+        .status(aws_sdk_efs::types::Status::from(status))
+        .build()
+        .map_err(|e| invalid(format!("backup policy: {e}")))?;
+    client
+        .put_backup_policy()
+        .file_system_id(id)
+        .backup_policy(policy)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("PutBackupPolicy", e))?;
     Ok(())
 }
 
@@ -337,6 +361,11 @@ pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Opt
     attrs.insert("tags".into(), tags_value(fs.tags()));
     let mut found = Found::new(fs.file_system_id(), state, attrs);
     super::put(&mut found.outputs, "arn", fs.file_system_arn());
+    if let Some(size) = fs.size_in_bytes() {
+        found
+            .outputs
+            .insert("size_bytes".into(), Value::Int(size.value()));
+    }
     Some(found)
 }
 
@@ -344,3 +373,74 @@ pub(crate) fn to_found(fs: &FileSystemDescription, backups: Option<bool>) -> Opt
 
 // `efs_file_system`'s [`AwsKind`](super::AwsKind): the functions above, on the EFS client.
 super::aws_kind_calls!(EfsFileSystem, efs);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stub_rest::{RestReply, RestStub};
+    use recon_model::{Address, AttrDiff};
+
+    fn file_system(backups: bool) -> Found {
+        let mut attrs = Attrs::new();
+        attrs.insert("backups".into(), Value::Bool(backups));
+        attrs.insert(
+            "tags".into(),
+            Value::Map([(ENV.to_owned(), Value::str("irb"))].into()),
+        );
+        Found::new("fs-1", LiveState::Available, attrs)
+    }
+
+    /// Toggles `backups` from `before` to `after` through `update`, against a scripted EFS.
+    async fn toggle(before: bool, after: bool) -> RestStub {
+        let status = if after { "ENABLED" } else { "DISABLED" };
+        let stub = RestStub::start(vec![RestReply {
+            method: "PUT",
+            path: "/2015-02-01/file-systems/fs-1/backup-policy".into(),
+            status: 200,
+            json: format!(r#"{{"BackupPolicy":{{"Status":"{status}"}}}}"#),
+        }]);
+        let current = file_system(before);
+        let live = current
+            .clone()
+            .with_address(Address::new(Kind::EfsFileSystem, "data"));
+        let diffs = [AttrDiff {
+            field: "backups".into(),
+            before: Some(Value::Bool(before)),
+            after: Some(Value::Bool(after)),
+            forces_replacement: false,
+        }];
+        let request = UpdateRequest {
+            live: &live,
+            attrs: &live.attrs,
+            diffs: &diffs,
+        };
+        update(&stub.efs(), &current, &request)
+            .await
+            .expect("PutBackupPolicy succeeds");
+        stub
+    }
+
+    #[tokio::test]
+    async fn backups_change_in_place_with_put_backup_policy() {
+        for (before, after, status) in [(true, false, "DISABLED"), (false, true, "ENABLED")] {
+            let stub = toggle(before, after).await;
+            let requests = stub.requests();
+            assert_eq!(
+                requests.len(),
+                1,
+                "one call, no create or delete: {requests:?}"
+            );
+            assert_eq!(requests[0].method, "PUT");
+            assert_eq!(
+                requests[0].path,
+                "/2015-02-01/file-systems/fs-1/backup-policy"
+            );
+            let body: String = requests[0].body.split_whitespace().collect();
+            assert!(
+                body.contains(&format!(r#"{{"BackupPolicy":{{"Status":"{status}"}}}}"#)),
+                "{body}"
+            );
+            assert_eq!(stub.unused(), 0);
+        }
+    }
+}

@@ -17,7 +17,9 @@
 //! and DescribeMountTargetSecurityGroups for each. The reported `tags` are the file system's
 //! (without its own mount target tags) with `recon:id` and `Name` (`<environment>-<name>`) of
 //! the mount target, which is what the spec asks for unless it gives the mount target tags of
-//! its own: those cannot be applied, and a `tags` update is a no-op.
+//! its own: those cannot be applied, and a `tags` update is a no-op, except for a new `recon:id`
+//! (a `moved:` rename), which rewrites the file system's `recon:mt:<subnet id>` tag. The file
+//! system's `recon:protect` tag is not reported: a mount target cannot be protected itself.
 //!
 //! A conflicting create (`MountTargetConflict`: the file system already has one in this
 //! subnet's zone) returns the existing mount target when it is in the same subnet.
@@ -229,8 +231,30 @@ pub(crate) async fn update(
                     .await
                     .map_err(|e| errors::sdk("ModifyMountTargetSecurityGroups", e))?;
             }
-            // Mount targets take no tags: nothing to do (see the module doc).
-            "tags" => debug!(id = current.id, "mount targets take no tags: ignored"),
+            // Mount targets take no tags (see the module doc): only a new address (a move)
+            // is recorded, on the file system.
+            "tags" => {
+                let wanted = after
+                    .and_then(Value::as_map)
+                    .and_then(|t| t.get(ID))
+                    .and_then(Value::as_str);
+                match wanted {
+                    Some(address) if current.tag(ID) != Some(address) => {
+                        let fs_id = text(&current.attrs, "file_system")?;
+                        let subnet = text(&current.attrs, "subnet")?;
+                        let key = format!("{MOUNT_TARGET_TAG}{subnet}");
+                        debug!(op = "TagResource", id = fs_id, key, address, "aws call");
+                        client
+                            .tag_resource()
+                            .resource_id(fs_id)
+                            .tags(efs_tag(&key, address)?)
+                            .send()
+                            .await
+                            .map_err(|e| errors::sdk("TagResource", e))?;
+                    }
+                    _ => debug!(id = current.id, "mount targets take no tags: ignored"),
+                }
+            }
             other => {
                 return Err(super::not_in_place(
                     recon_model::Kind::EfsMountTarget,
@@ -290,6 +314,7 @@ pub(crate) fn to_found(
     };
     tags.remove(ID);
     tags.remove(NAME);
+    tags.remove(recon_model::tags::PROTECT);
     let recorded = tag(fs.tags(), &format!("{MOUNT_TARGET_TAG}{}", mt.subnet_id()));
     if let Some(address) = recorded {
         tags.insert(ID.into(), Value::str(address));

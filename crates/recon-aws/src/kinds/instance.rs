@@ -1,5 +1,7 @@
 //! `instance`: RunInstances (one instance, with the client token, tagged at creation with its
-//! root volume), TerminateInstances. Only tags change in place.
+//! root volume), TerminateInstances. Tags, security groups (ModifyInstanceAttribute) and
+//! `http_tokens` (ModifyInstanceMetadataOptions) change in place, and the instance type by
+//! stop, ModifyInstanceAttribute, start (see `change_type`).
 //!
 //! States: `pending` is pending, `running`, `stopping` and `stopped` are available,
 //! `shutting-down` is deleting, `terminated` is gone. From a launch template, the template's
@@ -252,10 +254,122 @@ pub(crate) async fn update(
         known(&diff.field, after)?;
         match diff.field.as_str() {
             "tags" => tags::update(client, &current.id, current.attrs.get("tags"), after).await?,
+            "instance_type" => {
+                let wanted = after
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid("`instance_type` is required"))?;
+                change_type(client, &current.id, wanted).await?;
+            }
+            "security_groups" => {
+                let groups = super::texts("security_groups", after)?;
+                if groups.is_empty() {
+                    return Err(invalid("an instance needs at least one security group"));
+                }
+                debug!(
+                    op = "ModifyInstanceAttribute",
+                    id = current.id,
+                    ?groups,
+                    "aws call"
+                );
+                client
+                    .modify_instance_attribute()
+                    .instance_id(&current.id)
+                    .set_groups(Some(groups))
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("ModifyInstanceAttribute", e))?;
+            }
+            "http_tokens" => {
+                let tokens = after
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid("`http_tokens` is required"))?;
+                debug!(
+                    op = "ModifyInstanceMetadataOptions",
+                    id = current.id,
+                    tokens,
+                    "aws call"
+                );
+                client
+                    .modify_instance_metadata_options()
+                    .instance_id(&current.id)
+                    .http_tokens(HttpTokensState::from(tokens))
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("ModifyInstanceMetadataOptions", e))?;
+            }
             other => return Err(not_in_place(Kind::Instance, other)),
         }
     }
     Ok(())
+}
+
+/// Stop, modify, start: an EBS-backed instance changes type only while stopped. One step per
+/// call, so the executor's retries do the waiting: a running instance is stopped and the call
+/// answers `IncorrectState` until it is; a stopped one is modified and started.
+async fn change_type(client: &Client, id: &str, wanted: &str) -> Result<(), ProviderError> {
+    debug!(op = "DescribeInstances", id, "aws call");
+    let out = client
+        .describe_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DescribeInstances", e))?;
+    let instance = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(id))
+        .ok_or_else(|| super::gone(Kind::Instance, id))?;
+    let state = instance.state().and_then(|s| s.name()).cloned();
+    let has_type = instance.instance_type().map(InstanceType::as_str) == Some(wanted);
+    let waiting = |what: &str| {
+        recon_provider::ProviderError::new(
+            recon_provider::ErrorKind::IncorrectState,
+            format!("instance {id} is {what} to change its type to {wanted}"),
+        )
+    };
+    match state {
+        Some(InstanceStateName::Running | InstanceStateName::Pending) if has_type => Ok(()),
+        Some(InstanceStateName::Running | InstanceStateName::Pending) => {
+            debug!(op = "StopInstances", id, "aws call");
+            client
+                .stop_instances()
+                .instance_ids(id)
+                .send()
+                .await
+                .map_err(|e| errors::sdk("StopInstances", e))?;
+            Err(waiting("stopping"))
+        }
+        Some(InstanceStateName::Stopping) => Err(waiting("still stopping")),
+        Some(InstanceStateName::Stopped) => {
+            if !has_type {
+                debug!(op = "ModifyInstanceAttribute", id, wanted, "aws call");
+                client
+                    .modify_instance_attribute()
+                    .instance_id(id)
+                    .instance_type(
+                        aws_sdk_ec2::types::AttributeValue::builder()
+                            .value(wanted)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("ModifyInstanceAttribute", e))?;
+            }
+            debug!(op = "StartInstances", id, "aws call");
+            client
+                .start_instances()
+                .instance_ids(id)
+                .send()
+                .await
+                .map_err(|e| errors::sdk("StartInstances", e))?;
+            Ok(())
+        }
+        other => Err(invalid(format!(
+            "instance {id} is {}: its type can only change while it runs or is stopped",
+            other.as_ref().map_or("in an unknown state", |s| s.as_str())
+        ))),
+    }
 }
 
 // ---- delete ------------------------------------------------------------------------------------

@@ -193,6 +193,9 @@ pub fn plan(mut changes: Vec<Change>, known: Vec<LiveResource>) -> Plan {
         unchanged: known.iter().map(|r| r.address.clone()).collect(),
         known: known.into_iter().map(|r| (r.address.clone(), r)).collect(),
         lookups: vec![],
+        moved: vec![],
+        adopted: vec![],
+        data_loss: vec![],
     }
 }
 

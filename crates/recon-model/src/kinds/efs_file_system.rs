@@ -1,8 +1,7 @@
 //! `efs_file_system`: an EFS file system.
 //!
-//! Only the throughput mode and tags change in place. `backups` is set by CreateFileSystem's
-//! `Backup` parameter and is fixed (replace): PutBackupPolicy would change it in place on AWS,
-//! but moto does not implement it, so recon does not use it yet. The creation token is recon's
+//! The throughput mode, `backups` (PutBackupPolicy) and tags change in place; the rest is fixed
+//! for the file system's life (replace). The creation token is recon's
 //! deterministic request token, so a retried create returns the file system the first one made.
 //! A file system with mount targets cannot be deleted: the executor deletes them first.
 
@@ -55,8 +54,8 @@ pub static DEF: KindDef = KindDef {
             name: "backups",
             ty: Type::Bool,
             presence: Presence::Default(|| Value::Bool(true)),
-            update: Update::Replace,
-            doc: "Automatic backups, set at creation (changing it replaces the file system).",
+            update: Update::InPlace,
+            doc: "Automatic backups (AWS Backup's daily plan); changes in place.",
         },
         super::TAGS,
     ],

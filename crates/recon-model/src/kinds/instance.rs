@@ -1,6 +1,9 @@
 //! `instance`: one EC2 instance, from a launch template or an image.
 //!
-//! Everything but tags is fixed for an instance's life (replace). Fields a launch template
+//! Tags, security groups, `http_tokens` and the instance type change in place (the type by
+//! stopping the instance, modifying it and starting it again); the rest is fixed for an
+//! instance's life (replace). The root volume could grow in place (ModifyVolume); recon does
+//! not do that yet, so a change to it replaces the instance. Fields a launch template
 //! supplies may be left out (they take what the instance has); given, they override the
 //! template. Without `launch_template_version` an instance launches from its template's default
 //! version and a later template change leaves it alone; with
@@ -75,7 +78,7 @@ pub static DEF: KindDef = KindDef {
             name: "instance_type",
             ty: Type::String,
             presence: Presence::Computed,
-            update: Update::Replace,
+            update: Update::InPlace,
             doc: "e.g. `t3.micro`; required without `launch_template`.",
         },
         Field {
@@ -89,7 +92,7 @@ pub static DEF: KindDef = KindDef {
             name: "security_groups",
             ty: Type::Set(&Type::Ref(&[Kind::SecurityGroup])),
             presence: Presence::Computed,
-            update: Update::Replace,
+            update: Update::InPlace,
             doc: "Security groups.",
         },
         Field {
@@ -117,7 +120,7 @@ pub static DEF: KindDef = KindDef {
             name: "http_tokens",
             ty: Type::Enum(super::launch_template::HTTP_TOKENS),
             presence: Presence::Computed,
-            update: Update::Replace,
+            update: Update::InPlace,
             doc: "Instance metadata: `required` (IMDSv2 only) or `optional` (IMDSv1 too); absent: the launch template's, else the AMI's default.",
         },
         Field {

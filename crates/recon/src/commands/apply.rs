@@ -1,7 +1,11 @@
 //! `recon apply`: carry out the saved plan, after checking it is not stale; or
 //! `recon apply SPEC`: plan, show, confirm, carry out.
+//!
+//! Either way the environment's lock is taken before the staleness check and held until the
+//! plan is carried out, so two applies of one environment never both change it; a plan that
+//! would delete or replace a protected resource is refused before anything is changed.
 
-use recon_model::{Kind, Plan, sha256_hex};
+use recon_model::{Plan, sha256_hex};
 use recon_provider::{FreshError, check_fresh};
 
 use crate::args::{ApplyArgs, SpecInputs};
@@ -13,31 +17,35 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
         Some(spec_path) => {
             let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
             let provider = super::aws(&loaded.spec.region).await?;
-            let (spec, lookups) =
-                super::resolve_lookups(&provider, &loaded.spec, &loaded.source).await?;
-            let live = super::discover(&provider, &spec.environment).await?;
-            super::warn_missing_private_keys(&spec, &live);
-            let mut plan = recon_plan::plan(&spec, Some(loaded.source.clone()), Kind::ALL, &live)?;
-            super::check_private_key_files_free(&spec, &plan)?;
-            plan.lookups = lookups;
+            let plan = super::lifecycle::plan_spec(
+                &provider,
+                &loaded.spec,
+                &loaded.source,
+                &args.selection,
+            )
+            .await?;
             printer::out(&plan_text::render(&plan));
             printer::out(&review_text::render(&review, &loaded.positions));
-            if plan.is_empty() {
+            super::lifecycle::refuse_protected(&plan, "apply")?;
+            if plan.is_empty() && plan.adopted.is_empty() {
                 return Ok(ExitStatus::Success);
             }
             confirm::confirm("perform these actions", args.auto_approve)?;
             (plan, provider, loaded.outputs)
         }
         None => {
+            if !args.selection.target.is_empty() || !args.selection.replace.is_empty() {
+                return Err(CliError::SelectionWithoutSpec);
+            }
             let plan = planfile::load(&args.plan)?;
             check_spec_unchanged(&plan)?;
             super::stale_values::check(&plan, &args.inputs)?;
+            super::lifecycle::refuse_protected(&plan, "apply")?;
             let provider = super::aws(&plan.region).await?;
-            check_fresh(&provider, &plan).await.map_err(|e| match e {
-                FreshError::Stale { environment } => CliError::StaleLive { environment },
-                FreshError::Discover(errors) => super::discover_failed(&plan.environment, errors),
-            })?;
-            if plan.is_empty() {
+            if plan.is_empty() && plan.adopted.is_empty() {
+                check_fresh(&provider, &plan)
+                    .await
+                    .map_err(|e| fresh_error(e, &plan.environment))?;
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
             }
@@ -52,23 +60,54 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             (plan, provider, outputs)
         }
     };
-    let provider = std::sync::Arc::new(provider);
-    super::execute::run(
-        std::sync::Arc::clone(&provider),
-        &plan,
-        super::execute::Tuning {
-            parallelism: args.parallelism.into(),
-            retry_for: args.retry_for,
-        },
-        "Apply",
-        |_| {},
+    let operation = match plan.mode {
+        recon_model::PlanMode::Apply => "apply",
+        recon_model::PlanMode::Destroy => "destroy",
+    };
+    let held = super::lock::acquire(
+        &provider,
+        &plan.environment,
+        &plan.region,
+        operation,
+        args.lock_wait,
     )
+    .await?;
+    let provider = std::sync::Arc::new(provider);
+    held.run(async {
+        // Under the lock: what was planned is still what is live.
+        check_fresh(&*provider, &plan)
+            .await
+            .map_err(|e| fresh_error(e, &plan.environment))?;
+        super::lifecycle::take_ownership(&provider, &plan).await?;
+        super::execute::run(
+            std::sync::Arc::clone(&provider),
+            &plan,
+            super::execute::Tuning {
+                parallelism: args.parallelism.into(),
+                retry_for: args.retry_for,
+            },
+            if operation == "destroy" {
+                "Destroy"
+            } else {
+                "Apply"
+            },
+            |_| {},
+        )
+        .await
+    })
     .await?;
     // No state file: what apply made is read back from AWS for the outputs.
     let live = super::discover(&*provider, &plan.environment).await?;
     printer::out(&outputs::private_keys_written(&plan, &live));
     printer::out(&outputs::text(&outputs::resolve(&outputs, &live)));
     Ok(ExitStatus::Success)
+}
+
+fn fresh_error(e: FreshError, environment: &str) -> CliError {
+    match e {
+        FreshError::Stale { environment } => CliError::StaleLive { environment },
+        FreshError::Discover(errors) => super::discover_failed(environment, errors),
+    }
 }
 
 /// Refuses a plan whose spec file is gone or different from the one planned.

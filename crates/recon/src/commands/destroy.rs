@@ -2,6 +2,10 @@
 //! environment owns (found by tag), verify by a fresh discovery that nothing remains, look for
 //! the copies of its data AWS keeps (and, with `--delete-backups`, delete them), and write the
 //! sealed teardown record, whether or not every deletion succeeded.
+//!
+//! Protected resources (the `recon:protect` tag) stop it before anything is deleted, whether or
+//! not the spec still names them. The environment's lock is held from the staleness check
+//! until the record is written.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -58,6 +62,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     };
     let before = data::find(&provider, &environment, &targets).await;
     printer::out(&plan_text::render(&plan));
+    super::lifecycle::refuse_protected(&plan, "destroy")?;
     let heading = if args.delete_backups {
         "\nWith --delete-backups, these copies of the data are deleted too:"
     } else {
@@ -71,102 +76,118 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     };
     confirm::confirm(what, args.auto_approve)?;
 
-    let started = SystemTime::now();
-    let recorder = Recorder::new(&plan, &live);
-    let observer = recorder.clone();
-    let executed = super::execute::run(
-        Arc::clone(&provider),
-        &plan,
-        super::execute::Tuning {
-            parallelism: args.parallelism.into(),
-            retry_for: args.retry_for,
-        },
-        "Destroy",
-        move |event| observer.observe(event),
-    )
-    .await;
+    let held =
+        super::lock::acquire(&provider, &environment, &region, "destroy", args.lock_wait).await?;
+    held.run(async {
+        // Under the lock: what was planned is still what is live.
+        recon_provider::check_fresh(&*provider, &plan)
+            .await
+            .map_err(|e| match e {
+                recon_provider::FreshError::Stale { environment } => {
+                    CliError::StaleLive { environment }
+                }
+                recon_provider::FreshError::Discover(errors) => {
+                    super::discover_failed(&environment, errors)
+                }
+            })?;
+        let started = SystemTime::now();
+        let recorder = Recorder::new(&plan, &live);
+        let observer = recorder.clone();
+        let executed = super::execute::run(
+            Arc::clone(&provider),
+            &plan,
+            super::execute::Tuning {
+                parallelism: args.parallelism.into(),
+                retry_for: args.retry_for,
+            },
+            "Destroy",
+            move |event| observer.observe(event),
+        )
+        .await;
 
-    let sweep = match super::discover(&*provider, &environment).await {
-        Ok(remaining) => Sweep {
-            at: teardown::timestamp(SystemTime::now()),
-            remaining: remaining
+        let sweep = match super::discover(&*provider, &environment).await {
+            Ok(remaining) => Sweep {
+                at: teardown::timestamp(SystemTime::now()),
+                remaining: remaining
+                    .iter()
+                    .map(|r| format!("{} ({})", r.address, r.id))
+                    .collect(),
+                error: None,
+            },
+            Err(e) => Sweep {
+                at: teardown::timestamp(SystemTime::now()),
+                remaining: vec![],
+                error: Some(error_chain(&e)),
+            },
+        };
+        let mut resources = recorder.entries();
+        keys::confirm(&provider, &mut resources).await;
+        // Listed again: what AWS keeps now that the resources are gone.
+        let mut remaining_data = data::find(&provider, &environment, &targets).await;
+        if args.delete_backups {
+            data::delete_all(&*provider, &mut remaining_data, args.retry_for, data::POLL).await;
+        }
+        let complete = executed.is_ok()
+            && sweep.error.is_none()
+            && sweep.remaining.is_empty()
+            && resources
                 .iter()
-                .map(|r| format!("{} ({})", r.address, r.id))
-                .collect(),
-            error: None,
-        },
-        Err(e) => Sweep {
-            at: teardown::timestamp(SystemTime::now()),
-            remaining: vec![],
-            error: Some(error_chain(&e)),
-        },
-    };
-    let mut resources = recorder.entries();
-    keys::confirm(&provider, &mut resources).await;
-    // Listed again: what AWS keeps now that the resources are gone.
-    let mut remaining_data = data::find(&provider, &environment, &targets).await;
-    if args.delete_backups {
-        data::delete_all(&*provider, &mut remaining_data, args.retry_for, data::POLL).await;
-    }
-    let complete = executed.is_ok()
-        && sweep.error.is_none()
-        && sweep.remaining.is_empty()
-        && resources
-            .iter()
-            .all(|e| matches!(e.status, Status::Deleted | Status::ScheduledForDeletion));
-    let mut record = Record {
-        format_version: teardown::RECORD_FORMAT_VERSION,
-        environment: environment.clone(),
-        region: region.clone(),
-        run_by: RunBy::new(identity),
-        spec,
-        started_at: teardown::timestamp(started),
-        finished_at: teardown::timestamp(SystemTime::now()),
-        outcome: if complete {
-            Outcome::Complete
-        } else {
-            Outcome::Incomplete
-        },
-        resources,
-        delete_backups: args.delete_backups,
-        remaining_data,
-        sweep: sweep.clone(),
-        record_sha256: None,
-    };
-    let path = args
-        .record
-        .unwrap_or_else(|| teardown::default_path(&environment, started));
-    let md = teardown::write(&mut record, &path)?;
-    printer::out(&summary(&record));
-    printer::line(&format!(
-        "Teardown record: {} (and {}), sha256 {}",
-        path.display(),
-        md.display(),
-        record.record_sha256.as_deref().unwrap_or_default()
-    ));
+                .all(|e| matches!(e.status, Status::Deleted | Status::ScheduledForDeletion));
+        let mut record = Record {
+            format_version: teardown::RECORD_FORMAT_VERSION,
+            environment: environment.clone(),
+            region: region.clone(),
+            run_by: RunBy::new(identity),
+            spec,
+            started_at: teardown::timestamp(started),
+            finished_at: teardown::timestamp(SystemTime::now()),
+            outcome: if complete {
+                Outcome::Complete
+            } else {
+                Outcome::Incomplete
+            },
+            resources,
+            delete_backups: args.delete_backups,
+            remaining_data,
+            sweep: sweep.clone(),
+            record_sha256: None,
+        };
+        let path = args
+            .record
+            .unwrap_or_else(|| teardown::default_path(&environment, started));
+        let md = teardown::write(&mut record, &path)?;
+        printer::out(&summary(&record));
+        printer::line(&format!(
+            "Teardown record: {} (and {}), sha256 {}",
+            path.display(),
+            md.display(),
+            record.record_sha256.as_deref().unwrap_or_default()
+        ));
 
-    executed?;
-    if let Some(error) = sweep.error {
-        return Err(CliError::SweepFailed { environment, error });
-    }
-    if !sweep.remaining.is_empty() {
-        return Err(CliError::Remaining {
-            environment,
-            remaining: sweep.remaining,
-        });
-    }
-    printer::line(&format!(
-        "Verified: no resources tagged recon:env={environment} remain in {region}."
-    ));
-    let unconfirmed = record
-        .remaining_data
-        .remaining()
-        .filter(|d| d.status != data::DataStatus::Remains)
-        .count();
-    if unconfirmed > 0 {
-        return Err(CliError::BackupsNotDeleted { count: unconfirmed });
-    }
-    Ok(ExitStatus::Success)
+        executed?;
+        if let Some(error) = sweep.error {
+            return Err(CliError::SweepFailed { environment, error });
+        }
+        if !sweep.remaining.is_empty() {
+            return Err(CliError::Remaining {
+                environment,
+                remaining: sweep.remaining,
+            });
+        }
+        printer::line(&format!(
+            "Verified: no resources tagged recon:env={environment} remain in {region}."
+        ));
+        let unconfirmed = record
+            .remaining_data
+            .remaining()
+            .filter(|d| d.status != data::DataStatus::Remains)
+            .count();
+        if unconfirmed > 0 {
+            return Err(CliError::BackupsNotDeleted { count: unconfirmed });
+        }
+        Ok(ExitStatus::Success)
+    })
+    .await
 }
 
 /// The end of the output: keys pending deletion and the data that remains, with dates.

@@ -4,12 +4,15 @@ pub mod apply;
 pub mod destroy;
 pub mod execute;
 pub mod graph;
+pub mod lifecycle;
+pub mod lock;
 pub mod output;
 pub mod plan;
 pub mod report;
 pub mod schema;
 pub mod show;
 mod stale_values;
+pub mod unlock;
 pub mod validate;
 pub mod verify_record;
 

@@ -1,5 +1,8 @@
 //! `recon plan SPEC`: review, find the lookups, diff against live AWS, print, save. Review
 //! errors stop it before any AWS call; a lookup that finds nothing stops it before any change.
+//! A plan that would delete or replace a protected resource is refused and not saved.
+//! `--destroy` plans the deletion of everything the environment owns instead. A plan never
+//! takes the environment's lock.
 
 use crate::args::{PlanArgs, PlanFormat};
 use crate::render::{plan_markdown, plan_notes, plan_text, review_text};
@@ -10,12 +13,26 @@ pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
     let (loaded, review) = super::load_reviewed(&args.spec, &args.inputs)?;
     let source = loaded.source.clone();
     let provider = super::aws(&loaded.spec.region).await?;
-    let (spec, lookups) = super::resolve_lookups(&provider, &loaded.spec, &source).await?;
-    let live = super::discover(&provider, &spec.environment).await?;
-    super::warn_missing_private_keys(&spec, &live);
-    let mut plan = recon_plan::plan(&spec, Some(source), Kind::ALL, &live)?;
-    super::check_private_key_files_free(&spec, &plan)?;
-    plan.lookups = lookups;
+    let plan = if args.destroy {
+        let spec = &loaded.spec;
+        let live = super::discover(&provider, &spec.environment).await?;
+        recon_plan::plan_destroy(
+            &spec.environment,
+            &spec.region,
+            Some(source),
+            Kind::ALL,
+            &live,
+        )
+    } else {
+        super::lifecycle::plan_spec(&provider, &loaded.spec, &source, &args.selection).await?
+    };
+    if !plan.protected_losses().is_empty() {
+        // Show what was asked for, then refuse: nothing is saved to apply.
+        printer::out(&plan_text::render(&plan));
+        // An older plan at the same path must not be applied by mistake either.
+        let _ = std::fs::remove_file(&args.out);
+        super::lifecycle::refuse_protected(&plan, "save this plan")?;
+    }
     planfile::save(&plan, &args.out)?;
     match args.format() {
         PlanFormat::Json => {

@@ -306,6 +306,9 @@ resources:
             ],
             known: BTreeMap::new(),
             lookups: Vec::new(),
+            moved: Vec::new(),
+            adopted: Vec::new(),
+            data_loss: Vec::new(),
         }
     }
 

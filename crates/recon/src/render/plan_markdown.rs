@@ -70,11 +70,13 @@ pub fn render(plan: &Plan, warnings: &[Warning]) -> String {
         });
     } else {
         summary(&mut out, plan);
+        data_loss(&mut out, plan);
         for (action, title) in ACTIONS {
             table(&mut out, plan, action, title);
         }
         diffs(&mut out, plan, &Names::of(plan));
     }
+    notes(&mut out, plan);
     lookups(&mut out, plan);
     warnings_section(&mut out, warnings);
     if !plan.is_empty() {
@@ -161,6 +163,38 @@ impl Names {
             ),
             other => other.to_string(),
         }
+    }
+}
+
+/// The deletes and replacements that lose data, right under the summary.
+fn data_loss(out: &mut String, plan: &Plan) {
+    if plan.data_loss.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n#### ⚠️ Data that will be lost ({})\n",
+        plan.data_loss.len()
+    );
+    for d in &plan.data_loss {
+        let _ = writeln!(out, "- {}", cell(&super::plan_notes::data_loss_line(d)));
+    }
+}
+
+/// Moves, adoptions and notes on in-place changes.
+fn notes(out: &mut String, plan: &Plan) {
+    let mut lines: Vec<String> = super::plan_notes::adoptions_without_changes(plan);
+    for c in &plan.changes {
+        for note in super::plan_notes::notes(plan, c) {
+            lines.push(format!("`{}`: {note}", c.address));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    out.push_str("\n#### Notes\n\n");
+    for l in lines {
+        let _ = writeln!(out, "- {}", cell(&l));
     }
 }
 

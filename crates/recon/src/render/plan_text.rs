@@ -15,6 +15,16 @@ use recon_model::{Action, AttrDiff, Attrs, Change, Plan, PlanMode, Value, kinds}
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
     render_lookups(&mut out, plan);
+    let adopted = super::plan_notes::adoptions_without_changes(plan);
+    if !adopted.is_empty() {
+        out.push_str(
+            "Adoptions (existing resources taken over; their ownership tags are written):\n",
+        );
+        for a in &adopted {
+            let _ = writeln!(out, "  {a}");
+        }
+        out.push('\n');
+    }
     if plan.is_empty() {
         out.push_str(match plan.mode {
             PlanMode::Apply => "No changes. Your infrastructure matches the spec.\n",
@@ -27,9 +37,13 @@ pub fn render(plan: &Plan) -> String {
         "recon will perform the following actions in environment `{}` ({}):",
         plan.environment, plan.region
     );
+    render_data_loss(&mut out, plan);
     for change in &plan.changes {
         out.push('\n');
         render_change(&mut out, change);
+        for note in super::plan_notes::notes(plan, change) {
+            let _ = writeln!(out, "    # note: {note}");
+        }
     }
     let s = plan.summary();
     let _ = writeln!(
@@ -38,6 +52,17 @@ pub fn render(plan: &Plan) -> String {
         s.add, s.change, s.destroy
     );
     out
+}
+
+/// The deletes and replacements that lose data, up front, so a long plan cannot hide them.
+fn render_data_loss(out: &mut String, plan: &Plan) {
+    if plan.data_loss.is_empty() {
+        return;
+    }
+    out.push_str("\nData that will be lost:\n");
+    for d in &plan.data_loss {
+        let _ = writeln!(out, "  ! {}", super::plan_notes::data_loss_line(d));
+    }
 }
 
 /// What the lookups found: existing resources the plan uses and never changes.

@@ -1,0 +1,133 @@
+//! Holding an environment's lock while an apply or destroy changes it (see docs/architecture.md,
+//! "The environment lock"): taken after confirmation, released on success, failure and Ctrl-C.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use recon_aws::{AwsProvider, LockHolder};
+
+use crate::{CliError, printer};
+
+/// How often a waiting run asks again.
+const RETRY_EVERY: Duration = Duration::from_secs(5);
+
+/// A taken lock. Release it with [`Held::run`].
+pub struct Held {
+    provider: AwsProvider,
+    environment: String,
+}
+
+/// Who this run is: the user, the host and the time, as the lock records them.
+fn me(operation: &str) -> LockHolder {
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown user".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown host".into());
+    LockHolder {
+        who,
+        host,
+        since: crate::teardown::timestamp(SystemTime::now()),
+        operation: operation.to_owned(),
+    }
+}
+
+/// Takes the lock of `environment`, waiting up to `wait` for its holder to release it.
+///
+/// # Guarantees
+/// Returns only once this run holds the lock; otherwise fails naming the holder, having
+/// changed nothing.
+pub async fn acquire(
+    provider: &AwsProvider,
+    environment: &str,
+    region: &str,
+    operation: &str,
+    wait: Duration,
+) -> Result<Held, CliError> {
+    let me = me(operation);
+    let started = Instant::now();
+    let mut said = false;
+    loop {
+        let taken = provider
+            .try_lock(environment, &me)
+            .await
+            .map_err(|source| CliError::Lock {
+                environment: environment.to_owned(),
+                source: Box::new(source),
+            })?;
+        let Some(holder) = taken else {
+            tracing::debug!(environment, "lock taken");
+            return Ok(Held {
+                provider: provider.clone(),
+                environment: environment.to_owned(),
+            });
+        };
+        let left = wait.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(CliError::Locked {
+                environment: environment.to_owned(),
+                region: region.to_owned(),
+                holder: holder.to_string(),
+            });
+        }
+        if !said {
+            printer::warn(&format!(
+                "Environment `{environment}` is locked by {holder}; waiting up to {}.\n",
+                humantime::format_duration(wait)
+            ));
+            said = true;
+        }
+        tokio::time::sleep(left.min(RETRY_EVERY)).await;
+    }
+}
+
+impl Held {
+    /// Runs `work` under the lock and releases it whatever happens: success, failure, or Ctrl-C
+    /// (SIGINT or SIGTERM), which stops `work` where it is.
+    pub async fn run<T>(
+        self,
+        work: impl Future<Output = Result<T, CliError>>,
+    ) -> Result<T, CliError> {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        // Left registered: the process ends right after (unregistering would leave the signals
+        // ignored, not restore their default).
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&interrupted)) {
+                tracing::warn!("cannot watch for signal {signal}: {e}");
+            }
+        }
+        let flag = Arc::clone(&interrupted);
+        let watch = async move {
+            while !flag.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        let result = tokio::select! {
+            r = work => r,
+            () = watch => Err(CliError::Interrupted { environment: self.environment.clone() }),
+        };
+        let released = self.provider.unlock(&self.environment).await;
+        match (result, released) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(source)) => Err(CliError::Lock {
+                environment: self.environment,
+                source: Box::new(source),
+            }),
+            (Err(e), Ok(())) => Err(e),
+            (Err(e), Err(source)) => {
+                printer::warn(&format!(
+                    "Could not release the lock of `{}`: {}\n",
+                    self.environment,
+                    crate::error::error_chain(&source)
+                ));
+                Err(e)
+            }
+        }
+    }
+}
