@@ -9,7 +9,8 @@ use std::error::Error;
 use std::fmt::Debug;
 
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use recon_provider::{ErrorKind, ProviderError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use recon_provider::{ErrorKind, FaultCause, ProviderError};
 
 /// How the executor should treat an EC2 error code.
 ///
@@ -89,6 +90,48 @@ where
     }
     if let Some(code) = code {
         out = out.with_code(code);
+    }
+    out
+}
+
+/// [`sdk`] for a create call sent once (see [`sent_once`](crate::sent_once)): a failure that
+/// leaves AWS's action unknown is [`ErrorKind::Ambiguous`], so the executor looks for what the
+/// create may have made before it sends it again.
+///
+/// # Guarantees
+/// - Ambiguous: a 5xx answer other than throttling, an answer recon could not read, a timeout,
+///   a connection lost after it was made.
+/// - Not ambiguous: an error code AWS answered with (below 500, or throttling: AWS did not
+///   act), and a connection that was never made (refused, unknown host, TLS, no credentials):
+///   the request did not leave.
+pub(crate) fn sdk_create<E>(op: &'static str, err: SdkError<E, HttpResponse>) -> ProviderError
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+{
+    let unknown = match &err {
+        SdkError::ServiceError(ctx) => {
+            ctx.raw().status().is_server_error()
+                && !err
+                    .code()
+                    .is_some_and(|c| classify(c) == ErrorKind::Throttled)
+        }
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(failure) => !failure.as_connector_error().is_some_and(|c| {
+            matches!(
+                crate::faults::from_chain(&crate::faults::chain_text(c)),
+                Some(
+                    FaultCause::ConnectionRefused
+                        | FaultCause::UnknownHost
+                        | FaultCause::Tls
+                        | FaultCause::NoCredentials
+                )
+            )
+        }),
+        _ => false,
+    };
+    let mut out = sdk(op, err);
+    if unknown {
+        out.kind = ErrorKind::Ambiguous;
     }
     out
 }

@@ -51,7 +51,7 @@ fn from_code(code: &str) -> Option<FaultCause> {
 
 /// Transport faults, told apart by the words of the error chain (the SDK wraps hyper's and
 /// rustls' errors without a type recon could match).
-fn from_chain(text: &str) -> Option<FaultCause> {
+pub(crate) fn from_chain(text: &str) -> Option<FaultCause> {
     let text = text.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
     if has(&[

@@ -22,6 +22,18 @@
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
 
 mod adopt;
+/// The configuration override that sends a create call once: the SDK never resends it. A
+/// create whose answer is lost may have taken effect, and most creates have no idempotency
+/// token, so a resend could make a second resource; the executor looks for what it made
+/// instead (see [`errors::sdk_create`]). Throttling is retried by the executor, since AWS did
+/// not act. `sent_once!(aws_sdk_ec2)` goes in `.customize().config_override(…)`.
+macro_rules! sent_once {
+    ($sdk:ident) => {
+        $sdk::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
+    };
+}
+pub(crate) use sent_once;
+
 pub mod audit;
 mod clients;
 mod errors;

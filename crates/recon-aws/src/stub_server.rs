@@ -8,10 +8,24 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-/// One scripted exchange: the `Action` expected and the reply's XML body.
+/// One scripted exchange: the `Action` expected, the reply's HTTP status and its XML body.
 pub(crate) struct Reply {
     pub action: &'static str,
+    pub status: u16,
     pub xml: String,
+}
+
+impl Reply {
+    /// An EC2 error answer: `status` with the error `code`.
+    pub fn error(action: &'static str, status: u16, code: &str) -> Self {
+        Reply {
+            action,
+            status,
+            xml: format!(
+                "<Response><Errors><Error><Code>{code}</Code><Message>{code}</Message></Error></Errors><RequestID>r</RequestID></Response>"
+            ),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -109,10 +123,10 @@ impl StubServer {
             let next = self.script.lock().unwrap().pop_front();
             let (status, xml) = match next {
                 Some(r) if body.split('&').any(|p| p == format!("Action={}", r.action)) => {
-                    ("200 OK", r.xml)
+                    (format!("{} X", r.status), r.xml)
                 }
                 other => (
-                    "400 Bad Request",
+                    "400 Bad Request".to_owned(),
                     format!(
                         "<Response><Errors><Error><Code>Unscripted</Code><Message>expected {}, \
                          got {body}</Message></Error></Errors></Response>",

@@ -115,9 +115,11 @@ pub(crate) async fn create(
         .vpc_zone_identifier(texts("subnets", attrs.get("subnets"))?.join(","))
         .set_load_balancer_names(Some(texts("load_balancers", attrs.get("load_balancers"))?))
         .set_tags(Some(asg_tags(name, &wanted)))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_autoscaling))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateAutoScalingGroup", e));
+        .map_err(|e| errors::sdk_create("CreateAutoScalingGroup", e));
     match out {
         Ok(_) => read(client, name)
             .await?
@@ -483,6 +485,7 @@ mod tests {
 
     fn described(groups: &[String]) -> Reply {
         Reply {
+            status: 200,
             action: "DescribeAutoScalingGroups",
             xml: format!(
                 "<DescribeAutoScalingGroupsResponse xmlns=\"{NS}\"><DescribeAutoScalingGroupsResult>\
@@ -496,6 +499,7 @@ mod tests {
 
     fn done(action: &'static str) -> Reply {
         Reply {
+            status: 200,
             action,
             xml: format!(
                 "<{action}Response xmlns=\"{NS}\"><ResponseMetadata><RequestId>r</RequestId>\

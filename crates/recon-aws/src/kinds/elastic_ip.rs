@@ -64,9 +64,11 @@ pub(crate) async fn create(
         .allocate_address()
         .domain(DomainType::Vpc)
         .tag_specifications(tags::spec(ResourceType::ElasticIp, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("AllocateAddress", e))?;
+        .map_err(|e| errors::sdk_create("AllocateAddress", e))?;
     let id = out
         .allocation_id()
         .ok_or_else(|| missing("AllocateAddress", "an allocation id"))?;

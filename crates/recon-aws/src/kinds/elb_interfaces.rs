@@ -270,6 +270,7 @@ mod tests {
 
     fn described(items: &[String]) -> Reply {
         Reply {
+            status: 200,
             action: "DescribeNetworkInterfaces",
             xml: format!(
                 "<DescribeNetworkInterfacesResponse xmlns=\"{NS}\"><requestId>r</requestId>\
@@ -282,6 +283,7 @@ mod tests {
 
     fn done(action: &'static str) -> Reply {
         Reply {
+            status: 200,
             action,
             xml: format!(
                 "<{action}Response xmlns=\"{NS}\"><requestId>r</requestId><return>true</return>\
@@ -333,6 +335,7 @@ mod tests {
         let server = StubServer::start(vec![
             described(&[item("eni-1", ELB_SERVICE, Some("eni-attach-1"))]),
             Reply {
+                status: 200,
                 action: "Nothing",
                 xml: String::new(),
             },

@@ -182,9 +182,11 @@ pub(crate) async fn create(
     }
     debug!(op = "RunInstances", address = %request.address, image, subnet, "aws call");
     let out = run
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("RunInstances", e))?;
+        .map_err(|e| errors::sdk_create("RunInstances", e))?;
     let instance = out
         .instances()
         .first()

@@ -71,9 +71,11 @@ pub(crate) async fn create(
     let out = client
         .create_internet_gateway()
         .tag_specifications(tags::spec(ResourceType::InternetGateway, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateInternetGateway", e))?;
+        .map_err(|e| errors::sdk_create("CreateInternetGateway", e))?;
     let gateway = out
         .internet_gateway()
         .ok_or_else(|| missing("CreateInternetGateway", "an internet gateway"))?;

@@ -82,9 +82,11 @@ pub(crate) async fn create(
             .key_name(&name)
             .public_key_material(Blob::new(public.trim().as_bytes()))
             .tag_specifications(tags::spec(ResourceType::KeyPair, &tags))
+            .customize()
+            .config_override(crate::sent_once!(aws_sdk_ec2))
             .send()
             .await
-            .map_err(|e| errors::sdk("ImportKeyPair", e))?;
+            .map_err(|e| errors::sdk_create("ImportKeyPair", e))?;
         let id = out
             .key_pair_id()
             .ok_or_else(|| missing("ImportKeyPair", "a key pair id"))?;
@@ -106,9 +108,11 @@ pub(crate) async fn create(
         .key_type(KeyType::from(key_type))
         .key_format(KeyFormat::Pem)
         .tag_specifications(tags::spec(ResourceType::KeyPair, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateKeyPair", e))?;
+        .map_err(|e| errors::sdk_create("CreateKeyPair", e))?;
     let id = out
         .key_pair_id()
         .ok_or_else(|| missing("CreateKeyPair", "a key pair id"))?

@@ -219,9 +219,11 @@ pub(crate) async fn create(
         .key_usage(KeyUsageType::from(usage))
         .multi_region(multi_region)
         .set_tags(Some(kms_tags(&wanted)?))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_kms))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateKey", e))?;
+        .map_err(|e| errors::sdk_create("CreateKey", e))?;
     let meta = out
         .key_metadata()
         .ok_or_else(|| missing("CreateKey", "key metadata"))?;

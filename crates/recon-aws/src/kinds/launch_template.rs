@@ -141,9 +141,11 @@ pub(crate) async fn create(
         .client_token(request.token)
         .launch_template_data(data)
         .tag_specifications(tags::spec(ResourceType::LaunchTemplate, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateLaunchTemplate", e))?;
+        .map_err(|e| errors::sdk_create("CreateLaunchTemplate", e))?;
     let template = out
         .launch_template()
         .ok_or_else(|| missing("CreateLaunchTemplate", "a launch template"))?;

@@ -155,9 +155,11 @@ pub(crate) async fn create(
                 .map(str::to_owned),
         )
         .set_tags(Some(elb_tags(&wanted)?))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_elasticloadbalancing))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateLoadBalancer", e));
+        .map_err(|e| errors::sdk_create("CreateLoadBalancer", e));
     match out {
         Ok(_) => read(client, name)
             .await?

@@ -91,9 +91,11 @@ pub(crate) async fn create(
         .connectivity_type(ConnectivityType::from(connectivity))
         .client_token(request.token)
         .tag_specifications(tags::spec(ResourceType::Natgateway, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateNatGateway", e))?;
+        .map_err(|e| errors::sdk_create("CreateNatGateway", e))?;
     let gateway = out
         .nat_gateway()
         .ok_or_else(|| missing("CreateNatGateway", "a NAT gateway"))?;

@@ -104,9 +104,11 @@ pub(crate) async fn create(
         .vpc_id(vpc)
         .client_token(request.token)
         .tag_specifications(tags::spec(ResourceType::RouteTable, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateRouteTable", e))?;
+        .map_err(|e| errors::sdk_create("CreateRouteTable", e))?;
     let table = out
         .route_table()
         .ok_or_else(|| missing("CreateRouteTable", "a route table"))?;

@@ -83,9 +83,11 @@ pub(crate) async fn create(
         .description(description)
         .vpc_id(vpc)
         .tag_specifications(tags::spec(ResourceType::SecurityGroup, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateSecurityGroup", e));
+        .map_err(|e| errors::sdk_create("CreateSecurityGroup", e));
     let out = match created {
         Ok(out) => out,
         Err(e) if has_code(&e, "InvalidGroup.Duplicate") => {

@@ -64,9 +64,11 @@ pub(crate) async fn create(
         .cidr_block(cidr)
         .set_availability_zone(zone.map(str::to_owned))
         .tag_specifications(tags::spec(ResourceType::Subnet, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateSubnet", e))?;
+        .map_err(|e| errors::sdk_create("CreateSubnet", e))?;
     let subnet = out
         .subnet()
         .ok_or_else(|| missing("CreateSubnet", "a subnet"))?;

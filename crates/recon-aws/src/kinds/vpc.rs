@@ -83,9 +83,11 @@ pub(crate) async fn create(
         .cidr_block(cidr)
         .instance_tenancy(Tenancy::from(tenancy))
         .tag_specifications(tags::spec(ResourceType::Vpc, &tags))
+        .customize()
+        .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk("CreateVpc", e))?;
+        .map_err(|e| errors::sdk_create("CreateVpc", e))?;
     let vpc = out.vpc().ok_or_else(|| missing("CreateVpc", "a VPC"))?;
     Ok(to_found(
         vpc,
@@ -238,3 +240,114 @@ fn to_found(vpc: &Vpc, dns: Dns) -> Found {
 
 // `vpc`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
 super::aws_kind_calls!(Vpc, ec2);
+
+#[cfg(test)]
+mod sent_once_tests {
+    //! A create is sent once: a lost answer is "no answer" for the executor to look into, never
+    //! a second CreateVpc from the SDK's retries (moto cannot lose an answer; this endpoint can).
+
+    use recon_model::{Address, Attrs, Value};
+    use recon_provider::{CreateRequest, ErrorKind};
+
+    use crate::stub_server::{Reply, StubServer};
+
+    /// The SDK's retries at their most eager: 8 attempts, as recon configures them.
+    fn client(stub: &StubServer) -> aws_sdk_ec2::Client {
+        let config = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::for_tests())
+            .endpoint_url(&stub.endpoint)
+            .retry_config(
+                aws_config::retry::RetryConfig::standard()
+                    .with_max_attempts(8)
+                    .with_initial_backoff(std::time::Duration::from_millis(1)),
+            )
+            .build();
+        aws_sdk_ec2::Client::from_conf(config)
+    }
+
+    /// A VPC's attributes as the executor sends them: with the ownership tags.
+    fn wanted() -> Attrs {
+        let tags = [("recon:env", "irb"), ("recon:id", "vpc.main")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::str(v)))
+            .collect();
+        Attrs::from([
+            ("cidr_block".to_owned(), Value::str("10.0.0.0/16")),
+            ("tags".to_owned(), Value::Map(tags)),
+        ])
+    }
+
+    async fn create_vpc(reply: Reply) -> (ErrorKind, usize) {
+        let stub = StubServer::start(vec![reply]);
+        let address = Address::new(recon_model::Kind::Vpc, "main");
+        let attrs = wanted();
+        let request = CreateRequest {
+            address: &address,
+            environment: "irb",
+            attrs: &attrs,
+            token: "t",
+        };
+        let err = super::create(&client(&stub), &request)
+            .await
+            .expect_err("the endpoint answers with an error");
+        (err.kind, stub.requests().len())
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_no_answer_and_is_not_resent() {
+        let (kind, sent) = create_vpc(Reply::error("CreateVpc", 500, "InternalError")).await;
+        assert_eq!((kind, sent), (ErrorKind::Ambiguous, 1));
+        let (kind, sent) = create_vpc(Reply::error("CreateVpc", 503, "Unavailable")).await;
+        assert_eq!((kind, sent), (ErrorKind::Ambiguous, 1));
+    }
+
+    #[tokio::test]
+    async fn throttling_and_refusals_are_answers() {
+        // AWS did not act: the executor may send it again after a pause.
+        let (kind, sent) = create_vpc(Reply::error("CreateVpc", 503, "RequestLimitExceeded")).await;
+        assert_eq!((kind, sent), (ErrorKind::Throttled, 1));
+        let (kind, sent) = create_vpc(Reply::error("CreateVpc", 400, "VpcLimitExceeded")).await;
+        assert_ne!(kind, ErrorKind::Ambiguous);
+        assert_eq!(sent, 1);
+    }
+
+    #[tokio::test]
+    async fn a_connection_lost_after_the_request_is_no_answer() {
+        // Accepts, reads the request, and closes without answering.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&seen);
+        std::thread::spawn(move || {
+            use std::io::Read;
+            for stream in listener.incoming().flatten() {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut stream = stream;
+                let mut buf = [0; 4096];
+                let _ = stream.read(&mut buf);
+                drop(stream);
+            }
+        });
+        let stub = StubServer::start(vec![]);
+        let mut config = client(&stub).config().to_builder();
+        config.set_endpoint_url(Some(endpoint));
+        let client = aws_sdk_ec2::Client::from_conf(config.build());
+        let address = Address::new(recon_model::Kind::Vpc, "main");
+        let attrs = wanted();
+        let request = CreateRequest {
+            address: &address,
+            environment: "irb",
+            attrs: &attrs,
+            token: "t",
+        };
+        let err = super::create(&client, &request).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Ambiguous, "{err:?}");
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "sent once"
+        );
+    }
+}
