@@ -101,6 +101,8 @@ fn action<E>(op: &str) -> String {
         "aws_sdk_efs" => "elasticfilesystem",
         "aws_sdk_autoscaling" => "autoscaling",
         "aws_sdk_elasticloadbalancing" => "elasticloadbalancing",
+        "aws_sdk_sts" => "sts",
+        "aws_sdk_backup" => "backup",
         _ => "ec2",
     };
     format!("{service}:{op}")

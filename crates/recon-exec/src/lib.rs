@@ -125,7 +125,12 @@ pub async fn execute<P: Provider>(
     let mut tasks: JoinSet<StepRun> = JoinSet::new();
     let mut task_node: HashMap<tokio::task::Id, usize> = HashMap::new();
 
+    // Set by the first step that failed for a fault of the environment: nothing more starts.
+    let mut halted: Option<Address> = None;
     loop {
+        if halted.is_some() {
+            ready.clear();
+        }
         while let Some(i) = ready.pop_first() {
             let node = &graph.nodes[i];
             let change = plan.changes[node.change].clone();
@@ -210,8 +215,26 @@ pub async fn execute<P: Provider>(
                     step: node.step,
                     error: error_chain(&error),
                 });
+                if halted.is_none() && error.environment_fault().is_some() {
+                    halted = Some(node.address.clone());
+                }
                 results[i] = Some(StepResult::Failed { error });
                 skip_dependents(&graph, i, &mut results, &events);
+            }
+        }
+    }
+    if let Some(because) = halted {
+        // The steps that never started: they would meet the same fault.
+        for (i, node) in graph.nodes.iter().enumerate() {
+            if results[i].is_none() {
+                events(Event::Skipped {
+                    address: node.address.clone(),
+                    step: node.step,
+                    because: because.clone(),
+                });
+                results[i] = Some(StepResult::Skipped {
+                    because: because.clone(),
+                });
             }
         }
     }

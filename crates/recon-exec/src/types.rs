@@ -181,6 +181,17 @@ pub enum ExecError {
     },
 }
 
+impl ExecError {
+    /// The fault of the environment behind a failed call when it is the same for every call
+    /// (no credentials, an endpoint that refuses or hangs): no other step can succeed either.
+    pub fn environment_fault(&self) -> Option<&recon_provider::Fault> {
+        match self {
+            ExecError::Provider { source, .. } => source.kind_independent_fault(),
+            _ => None,
+        }
+    }
+}
+
 fn retried_note(d: Option<Duration>) -> String {
     d.map(|d| format!(" (retried for {})", human(d)))
         .unwrap_or_default()

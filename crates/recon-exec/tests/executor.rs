@@ -421,6 +421,74 @@ async fn a_failure_skips_exactly_its_dependents_and_a_second_run_converges() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_fault_of_the_environment_stops_the_run_after_the_steps_in_flight() {
+    // vpc.b is pending for a while: its create is in flight when vpc.a meets the fault.
+    let fake = fake(FakeConfig::instant().pending(Kind::Vpc, Duration::from_secs(5)));
+    let wants = vec![
+        want("vpc.a", &[("cidr_block", s("10.1.0.0/16"))]),
+        want(
+            "subnet.a",
+            &[("vpc", r("vpc.a")), ("cidr_block", s("10.1.1.0/24"))],
+        ),
+        want("vpc.b", &[("cidr_block", s("10.2.0.0/16"))]),
+        // Independent of vpc.a: only the fault rule keeps it from starting.
+        want(
+            "subnet.b",
+            &[("vpc", r("vpc.b")), ("cidr_block", s("10.2.1.0/24"))],
+        ),
+    ];
+    let p = create_plan(&wants);
+    fake.fault_next(
+        "vpc.a",
+        Op::Create,
+        recon_provider::FaultCause::ConnectionRefused,
+        1,
+    );
+    let (report, events) = run(&fake, &p, &config()).await;
+    assert_eq!(
+        report.counts(),
+        (1, 1, 2),
+        "vpc.b finished; nothing else started"
+    );
+    match result(&report, "vpc.a", Step::Create) {
+        StepResult::Failed { error } => assert!(error.environment_fault().is_some()),
+        other => panic!("{other:?}"),
+    }
+    match result(&report, "subnet.b", Step::Create) {
+        StepResult::Skipped { because } => assert_eq!(because, &addr("vpc.a")),
+        other => panic!("{other:?}"),
+    }
+    let failed_at = events
+        .iter()
+        .position(|e| matches!(e, Event::Failed { .. }))
+        .unwrap();
+    assert!(
+        !events[failed_at..]
+            .iter()
+            .any(|e| matches!(e, Event::Started { .. })),
+        "{events:?}"
+    );
+
+    // A failure that is not the environment's leaves the other branches going.
+    let fake = fake_again();
+    fake.fail_next("vpc.a", Op::Create, ErrorKind::Invalid, 1);
+    let wants = vec![
+        want("vpc.a", &[("cidr_block", s("10.1.0.0/16"))]),
+        want("vpc.b", &[("cidr_block", s("10.2.0.0/16"))]),
+        want(
+            "subnet.b",
+            &[("vpc", r("vpc.b")), ("cidr_block", s("10.2.1.0/24"))],
+        ),
+    ];
+    let (report, _) = run(&fake, &create_plan(&wants), &config()).await;
+    assert_eq!(report.counts(), (2, 1, 0));
+}
+
+fn fake_again() -> Arc<FakeCloud> {
+    fake(FakeConfig::instant())
+}
+
+#[tokio::test(start_paused = true)]
 async fn dependency_violation_is_retried_then_succeeds() {
     let fake = fake(FakeConfig::instant());
     let wants = vec![want("vpc.main", &[("cidr_block", s("10.0.0.0/16"))])];

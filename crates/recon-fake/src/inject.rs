@@ -1,7 +1,7 @@
 //! Errors a test asks for ([`FakeCloud::fail_next`]): they hit before the call has any effect.
 
 use recon_model::{Address, Kind, kinds::def};
-use recon_provider::{ErrorKind, ProviderError};
+use recon_provider::{ErrorKind, Fault, FaultCause, ProviderError};
 
 use crate::errors::error;
 use crate::{FakeCloud, Inner, Op};
@@ -11,6 +11,8 @@ pub(crate) struct Injection {
     op: Op,
     kind: ErrorKind,
     remaining: u32,
+    /// A fault of the environment the error carries (the endpoint down, no credentials).
+    fault: Option<FaultCause>,
 }
 
 impl FakeCloud {
@@ -23,6 +25,19 @@ impl FakeCloud {
             op,
             kind,
             remaining: times,
+            fault: None,
+        });
+    }
+
+    /// Makes the next `times` calls of `op` on `target` fail with a fault of the environment
+    /// (`cause`), as the AWS provider reports an endpoint that refuses connections.
+    pub fn fault_next(&self, target: &str, op: Op, cause: FaultCause, times: u32) {
+        self.lock().injections.push(Injection {
+            target: target.to_owned(),
+            op,
+            kind: ErrorKind::Other,
+            remaining: times,
+            fault: Some(cause),
         });
     }
 }
@@ -41,7 +56,10 @@ pub(crate) fn take(
             && (i.target == kind.as_str() || Some(&i.target) == address.as_ref())
     })?;
     hit.remaining -= 1;
-    let e = injected(hit.kind, kind);
+    let mut e = injected(hit.kind, kind);
+    if let Some(cause) = hit.fault.clone() {
+        e = e.with_fault(Fault::new(cause, format!("ec2:{op:?}")));
+    }
     inner.injections.retain(|i| i.remaining > 0);
     Some(e)
 }

@@ -41,6 +41,9 @@ pub struct AwsFacts {
     pub chosen_by_aws: &'static [Chosen],
     /// How long its states last.
     pub lifecycle: Lifecycle,
+    /// Whether AWS keeps tags on the resource itself. A mount target has none: recon keeps its
+    /// address on its file system, and gives it no `Name` tag it could not have.
+    pub has_tags: bool,
 }
 
 /// The idempotency parameter of a kind's create call, if its API has one.
@@ -107,6 +110,7 @@ impl AwsFacts {
             set_after_create: &[],
             chosen_by_aws: &[],
             lifecycle: Lifecycle::QUICK,
+            has_tags: true,
         }
     }
 

@@ -40,8 +40,11 @@ pub fn desired_tags_for(
             }
         }
     }
-    tags.entry(NAME.into())
-        .or_insert_with(|| format!("{environment}-{}", resource.address.name));
+    // A `Name` only where AWS can keep one (not on a mount target).
+    if crate::kinds::def(resource.address.kind).aws.has_tags {
+        tags.entry(NAME.into())
+            .or_insert_with(|| format!("{environment}-{}", resource.address.name));
+    }
     tags.insert(ENV.into(), environment.to_owned());
     tags.insert(ID.into(), resource.address.to_string());
     tags
@@ -53,4 +56,33 @@ pub fn to_value(tags: &BTreeMap<String, String>) -> Value {
             .map(|(k, v)| (k.clone(), Value::str(v)))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Address, Attrs, Kind};
+
+    fn tags_of(kind: Kind) -> BTreeMap<String, String> {
+        let resource = DesiredResource {
+            address: Address::new(kind, "data"),
+            attrs: Attrs::new(),
+            depends_on: Vec::new(),
+        };
+        desired_tags_for("irb", &BTreeMap::new(), &resource)
+    }
+
+    #[test]
+    fn name_defaults_where_aws_keeps_tags_and_never_on_a_mount_target() {
+        assert_eq!(
+            tags_of(Kind::EfsFileSystem).get(NAME).map(String::as_str),
+            Some("irb-data")
+        );
+        let mount_target = tags_of(Kind::EfsMountTarget);
+        assert_eq!(mount_target.get(NAME), None);
+        assert_eq!(
+            mount_target.get(ID).map(String::as_str),
+            Some("efs_mount_target.data")
+        );
+    }
 }

@@ -13,8 +13,40 @@ pub fn stop(error: &ProviderError, doing: &str) -> Option<CliError> {
     Some(environment(fault, doing, true))
 }
 
+/// The run-ending error for `error` if it is any fault of the environment (access denied
+/// included): for calls made once, where there is no other kind to go on with.
+pub fn any(error: &ProviderError, doing: &str, nothing_changed: bool) -> Option<CliError> {
+    let fault = error.fault.as_deref()?;
+    Some(environment(fault, doing, nothing_changed))
+}
+
 /// The error for any fault, kind-independent or not.
 pub fn environment(fault: &Fault, doing: &str, nothing_changed: bool) -> CliError {
+    let prefix = if nothing_changed {
+        "nothing was changed; "
+    } else {
+        ""
+    };
+    CliError::Environment {
+        message: headline(fault, &format!("while {doing}")),
+        help: format!("{prefix}{}", what_to_do(fault)),
+    }
+}
+
+/// The error for a fault met while carrying out a plan: `done` steps are kept (found again by
+/// their tags), `not_started` wait for the next run.
+pub fn during_changes(fault: &Fault, doing: &str, done: usize, not_started: usize) -> CliError {
+    CliError::Environment {
+        message: headline(fault, &format!("while trying to {doing}")),
+        help: format!(
+            "{}. {done} of the plan's steps were done (they are kept, and found again by their tags) and {not_started} were not started: run the same command again once this is fixed",
+            what_to_do(fault)
+        ),
+    }
+}
+
+/// "The AWS endpoint did not answer in time, while … (ec2:DescribeVpcs)".
+fn headline(fault: &Fault, context: &str) -> String {
     let mut cause = fault.cause.to_string();
     if let Some(first) = cause.get(..1) {
         cause.replace_range(..1, &first.to_uppercase());
@@ -24,15 +56,7 @@ pub fn environment(fault: &Fault, doing: &str, nothing_changed: bool) -> CliErro
     } else {
         String::new()
     };
-    let prefix = if nothing_changed {
-        "nothing was changed; "
-    } else {
-        ""
-    };
-    CliError::Environment {
-        message: format!("{cause}, while {doing}{action}"),
-        help: format!("{prefix}{}", what_to_do(fault)),
-    }
+    format!("{cause}, {context}{action}")
 }
 
 /// The remedy for `fault`, in the user's terms.

@@ -355,3 +355,65 @@ fn an_unknown_region_is_refused_offline() {
     );
     assert!(!run.stderr_says("refused"), "{}", run.stderr());
 }
+
+#[test]
+fn destroy_report_and_unlock_with_the_endpoint_down_are_one_message() {
+    let ws = network();
+    let endpoint = closed_port();
+    for (args, doing) in [
+        (
+            &[
+                "destroy",
+                "--env",
+                "faults",
+                "--region",
+                "us-east-1",
+                "--auto-approve",
+            ][..],
+            "while asking AWS who runs recon (sts:GetCallerIdentity)",
+        ),
+        (
+            &["report", "--env", "faults", "--region", "us-east-1"][..],
+            "while asking AWS who runs recon (sts:GetCallerIdentity)",
+        ),
+        (
+            &[
+                "unlock",
+                "--env",
+                "faults",
+                "--region",
+                "us-east-1",
+                "--auto-approve",
+            ][..],
+            "while reading the lock of environment `faults`",
+        ),
+    ] {
+        let (run, took) = run_against(&ws, &endpoint, &[], args);
+        run.code_is(1);
+        one_clean_message(&run);
+        assert!(
+            run.stderr_says("refused the connection"),
+            "{}",
+            run.stderr()
+        );
+        assert!(run.stderr_says(doing), "{args:?}: {}", run.stderr());
+        assert!(took < BOUND, "{args:?} took {took:?}");
+    }
+}
+
+#[test]
+fn access_denied_on_a_lookup_names_the_action_and_does_not_blame_the_spec() {
+    let ws = Workspace::new("web.yaml", "faults");
+    let (run, took) = run_against(
+        &ws,
+        &answering("UnauthorizedOperation", 403),
+        &[],
+        &["plan", "spec.yaml"],
+    );
+    run.code_is(1);
+    one_clean_message(&run);
+    assert!(run.stderr_says("while looking up"), "{}", run.stderr());
+    assert!(run.stderr_says("grant `ec2:Describe"), "{}", run.stderr());
+    assert!(!run.stderr_says("fix the lookups"), "{}", run.stderr());
+    assert!(took < BOUND, "took {took:?}");
+}

@@ -73,6 +73,16 @@ fn irb_outputs_and_show_read_the_live_environment() {
         !show.stdout().contains("user_data"),
         "user data is never shown"
     );
+    // A mount target has no tags in AWS: none is invented for it.
+    let mount_target = resources
+        .iter()
+        .find(|r| r["address"] == "efs_mount_target.data")
+        .unwrap();
+    assert!(
+        mount_target["attributes"].get("Name").is_none(),
+        "{mount_target:#}"
+    );
+    assert!(efs["attributes"]["Name"].is_string(), "{efs:#}");
     let text = ws.recon(&["show", "--env", &env, "--region", "us-east-1"]);
     text.success();
     assert!(

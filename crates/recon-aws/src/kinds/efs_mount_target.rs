@@ -15,9 +15,9 @@
 //!
 //! Discovery: the environment's file systems (see `efs_file_system`), then DescribeMountTargets
 //! and DescribeMountTargetSecurityGroups for each. The reported `tags` are the file system's
-//! (without its own mount target tags) with `recon:id` and `Name` (`<environment>-<name>`) of
-//! the mount target, which is what the spec asks for unless it gives the mount target tags of
-//! its own: those cannot be applied, and a `tags` update is a no-op, except for a new `recon:id`
+//! (without its own mount target tags and its `Name`) with the mount target's `recon:id`, which
+//! is what the spec asks for (a mount target gets no `Name`: AWS could not keep it) unless it
+//! gives the mount target tags of its own: those cannot be applied, and a `tags` update is a no-op, except for a new `recon:id`
 //! (a `moved:` rename), which rewrites the file system's `recon:mt:<subnet id>` tag. The file
 //! system's `recon:protect` tag is not reported: a mount target cannot be protected itself.
 //!
@@ -318,9 +318,6 @@ pub(crate) fn to_found(
     let recorded = tag(fs.tags(), &format!("{MOUNT_TARGET_TAG}{}", mt.subnet_id()));
     if let Some(address) = recorded {
         tags.insert(ID.into(), Value::str(address));
-        let name = address.split_once('.').map_or(address, |(_, n)| n);
-        let env = tag(fs.tags(), ENV).unwrap_or_default();
-        tags.insert(NAME.into(), Value::str(format!("{env}-{name}")));
     }
     attrs.insert("tags".into(), Value::Map(tags));
     let mut found = Found::new(mt.mount_target_id(), state, attrs);

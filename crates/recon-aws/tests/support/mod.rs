@@ -88,15 +88,18 @@ pub fn address(a: &str) -> Address {
 
 // ---- tags --------------------------------------------------------------------------------------
 
-/// The full tag set a resource of `env` at `address` carries: Name, the ownership tags and
-/// `extra` (which may override them).
+/// The full tag set a resource of `env` at `address` carries: Name (where AWS keeps tags), the
+/// ownership tags and `extra` (which may override them).
 pub fn expected_tags(env: &str, address: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
     let name = address.split_once('.').unwrap().1;
     let mut tags = BTreeMap::from([
-        (NAME.to_owned(), format!("{env}-{name}")),
         (ENV.to_owned(), env.to_owned()),
         (ID.to_owned(), address.to_owned()),
     ]);
+    let kind = address.parse::<Address>().unwrap().kind;
+    if recon_model::kinds::def(kind).aws.has_tags {
+        tags.insert(NAME.to_owned(), format!("{env}-{name}"));
+    }
     for (k, v) in extra {
         tags.insert((*k).to_owned(), (*v).to_owned());
     }

@@ -40,13 +40,16 @@ pub static DEF: KindDef = KindDef {
             ty: Type::Tags,
             presence: Presence::Optional,
             update: Update::InPlace,
-            doc: "Mount targets take no tags: recon reports the file system's tags (and `Name`) and ignores changes.",
+            doc: "Mount targets take no tags: recon reports the file system's tags and ignores changes (no `Name` is given).",
         },
     ],
     attributes: &["id"],
     after: &[],
     check,
-    aws: AwsFacts::simple("fsmt", &["MountTargetNotFound"]),
+    aws: AwsFacts {
+        has_tags: false,
+        ..AwsFacts::simple("fsmt", &["MountTargetNotFound"])
+    },
 };
 
 /// A file system has at most one mount target per availability zone: a second one in the same

@@ -30,10 +30,10 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     let spec = source.as_ref().map(provenance::of);
     let provider = Arc::new(super::aws(&region).await?);
     // Once per run: the record says who ran the teardown.
-    let identity = provider
-        .caller_identity()
-        .await
-        .map_err(|e| CliError::Aws(Box::new(e)))?;
+    let identity = provider.caller_identity().await.map_err(|e| {
+        crate::fault::any(&e, "asking AWS who runs recon", true)
+            .unwrap_or_else(|| CliError::Aws(Box::new(e)))
+    })?;
     let live = super::discover(&*provider, &environment).await?;
     let plan = recon_plan::plan_destroy(&environment, &region, source, Kind::ALL, &live);
     if plan.is_empty() {

@@ -44,6 +44,17 @@ pub async fn run<P: Provider>(
         return Ok(());
     }
     let (done, failed, skipped) = report.counts();
+    // A fault of the environment (no credentials, an endpoint down) is one message, not one
+    // per step: the executor started nothing after it.
+    let fault = report.outcomes.iter().find_map(|o| match &o.result {
+        StepResult::Failed { error } => error
+            .environment_fault()
+            .map(|f| (f, format!("{} {}", o.step, o.address))),
+        _ => None,
+    });
+    if let Some((fault, doing)) = fault {
+        return Err(crate::fault::during_changes(fault, &doing, done, skipped));
+    }
     let causes = report
         .outcomes
         .iter()

@@ -57,9 +57,12 @@ pub async fn acquire(
         let taken = provider
             .try_lock(environment, &me)
             .await
-            .map_err(|source| CliError::Lock {
-                environment: environment.to_owned(),
-                source: Box::new(source),
+            .map_err(|source| {
+                let doing = format!("taking the lock of environment `{environment}`");
+                crate::fault::any(&source, &doing, true).unwrap_or_else(|| CliError::Lock {
+                    environment: environment.to_owned(),
+                    source: Box::new(source),
+                })
             })?;
         let Some(holder) = taken else {
             tracing::debug!(environment, "lock taken");
@@ -115,10 +118,15 @@ impl Held {
         let released = self.provider.unlock(&self.environment).await;
         match (result, released) {
             (Ok(v), Ok(())) => Ok(v),
-            (Ok(_), Err(source)) => Err(CliError::Lock {
-                environment: self.environment,
-                source: Box::new(source),
-            }),
+            (Ok(_), Err(source)) => {
+                let doing = format!("releasing the lock of environment `{}`", self.environment);
+                Err(
+                    crate::fault::any(&source, &doing, false).unwrap_or_else(|| CliError::Lock {
+                        environment: self.environment,
+                        source: Box::new(source),
+                    }),
+                )
+            }
             (Err(e), Ok(())) => Err(e),
             (Err(e), Err(source)) => {
                 printer::warn(&format!(

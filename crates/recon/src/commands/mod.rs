@@ -212,7 +212,8 @@ pub async fn resolve_lookups<P: Provider>(
         Err(errors) => {
             for e in &errors {
                 let doing = format!("looking up `{}`", e.address);
-                if let Some(stop) = crate::fault::stop(&e.source, &doing) {
+                // Any fault, access denied included: the spec is not to blame.
+                if let Some(stop) = crate::fault::any(&e.source, &doing, true) {
                     return Err(stop);
                 }
             }

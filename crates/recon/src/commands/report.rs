@@ -25,10 +25,10 @@ pub async fn run(args: ReportArgs) -> Result<ExitStatus, CliError> {
         Target::Named { env, region } => (env, region, None, None),
     };
     let provider = super::aws(&region).await?;
-    let identity = provider
-        .caller_identity()
-        .await
-        .map_err(|e| CliError::Aws(Box::new(e)))?;
+    let identity = provider.caller_identity().await.map_err(|e| {
+        crate::fault::any(&e, "asking AWS who runs recon", true)
+            .unwrap_or_else(|| CliError::Aws(Box::new(e)))
+    })?;
     let now = SystemTime::now();
     let live = super::discover(&provider, &environment).await?;
     let mut report = attest::build(attest::build::Inputs {

@@ -6,9 +6,12 @@ use crate::{CliError, ExitStatus, confirm, printer};
 
 pub async fn run(args: UnlockArgs) -> Result<ExitStatus, CliError> {
     let provider = super::aws(&args.region).await?;
-    let lock_error = |source: recon_provider::ProviderError| CliError::Lock {
-        environment: args.env.clone(),
-        source: Box::new(source),
+    let lock_error = |source: recon_provider::ProviderError| {
+        let doing = format!("reading the lock of environment `{}`", args.env);
+        crate::fault::any(&source, &doing, true).unwrap_or_else(|| CliError::Lock {
+            environment: args.env.clone(),
+            source: Box::new(source),
+        })
     };
     let Some(holder) = provider.lock_holder(&args.env).await.map_err(lock_error)? else {
         printer::line(&format!(
