@@ -88,6 +88,24 @@ impl AwsProvider {
 }
 
 impl Provider for AwsProvider {
+    /// The same listing as `discover`, without its filter on `recon:id`.
+    async fn census(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> Result<Vec<recon_provider::Tagged>, ProviderError> {
+        let found = registry::discover(&self.clients, kind, environment).await?;
+        Ok(found
+            .into_iter()
+            .filter(|f| f.tag(recon_model::tags::ENV) == Some(environment))
+            .map(|f| recon_provider::Tagged {
+                kind,
+                recon_id: f.tag(recon_model::tags::ID).map(str::to_owned),
+                id: f.id,
+            })
+            .collect())
+    }
+
     async fn discover(
         &self,
         kind: Kind,

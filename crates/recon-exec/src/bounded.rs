@@ -47,6 +47,14 @@ impl<P: Provider> Provider for Bounded<P> {
         self.call(self.inner.discover(kind, environment)).await
     }
 
+    async fn census(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> Result<Vec<recon_provider::Tagged>, ProviderError> {
+        self.call(self.inner.census(kind, environment)).await
+    }
+
     async fn read(&self, kind: Kind, id: &str) -> Result<Option<LiveResource>, ProviderError> {
         self.call(self.inner.read(kind, id)).await
     }

@@ -22,6 +22,61 @@ pub use discover::{DiscoverError, discover_all, duplicate_address, is_duplicate,
 pub use error::{ErrorKind, ProviderError};
 pub use fault::{Fault, FaultCause};
 pub use fresh::{FreshError, check_fresh};
+
+/// A resource tagged with an environment, as a sweep counts it: its `recon:id` may be anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tagged {
+    pub kind: Kind,
+    pub id: String,
+    /// The `recon:id` tag as AWS has it (`None`: absent).
+    pub recon_id: Option<String>,
+}
+
+impl std::fmt::Display for Tagged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.recon_id {
+            Some(at) if at.parse::<Address>().is_ok_and(|a| a.kind == self.kind) => {
+                write!(f, "{at} ({})", self.id)
+            }
+            Some(at) => write!(
+                f,
+                "{} {} (recon:id `{at}`, not one of its addresses)",
+                self.kind, self.id
+            ),
+            None => write!(f, "{} {} (no recon:id)", self.kind, self.id),
+        }
+    }
+}
+
+/// [`Provider::census`] of every kind in `kinds`, concurrently, in `kinds` order.
+///
+/// # Errors
+/// Every kind whose census failed.
+pub async fn census_all<P: Provider>(
+    provider: &P,
+    environment: &str,
+    kinds: &[Kind],
+) -> Result<Vec<Tagged>, Vec<DiscoverError>> {
+    let results = futures::future::join_all(
+        kinds
+            .iter()
+            .map(|&kind| async move { (kind, provider.census(kind, environment).await) }),
+    )
+    .await;
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for (kind, result) in results {
+        match result {
+            Ok(tagged) => found.extend(tagged),
+            Err(source) => errors.push(DiscoverError::Kind { kind, source }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
+}
 use recon_model::{Address, AttrDiff, Attrs, Kind, LiveResource};
 
 mod lookups;
@@ -62,6 +117,33 @@ pub trait Provider: Send + Sync + 'static {
         kind: Kind,
         environment: &str,
     ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send;
+
+    /// Everything of `kind` tagged `recon:env` = `environment`, whatever its `recon:id` says:
+    /// what a sweep counts before it may say that nothing remains. [`Provider::discover`]
+    /// leaves out a resource whose `recon:id` is missing or unusable (edited by hand); this
+    /// does not.
+    ///
+    /// # Guarantees
+    /// Read-only. By default, what `discover` finds (a provider that cannot hold an unusable
+    /// `recon:id` needs nothing more).
+    fn census(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> impl Future<Output = Result<Vec<Tagged>, ProviderError>> + Send {
+        async move {
+            Ok(self
+                .discover(kind, environment)
+                .await?
+                .into_iter()
+                .map(|r| Tagged {
+                    kind,
+                    id: r.id,
+                    recon_id: Some(r.address.to_string()),
+                })
+                .collect())
+        }
+    }
 
     /// One resource by id; `None` once it is gone (deleted, or a KMS key pending deletion).
     ///

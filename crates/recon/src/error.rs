@@ -234,9 +234,9 @@ pub enum CliError {
     ))]
     Interrupted { environment: String },
 
-    #[error("Destroy left {} resources of environment `{environment}` behind: {}", remaining.len(), remaining.join(", "))]
+    #[error("{} tagged recon:env={environment} {}: {}", count(remaining.len(), "resource"), if remaining.len() == 1 { "remains" } else { "remain" }, remaining.join(", "))]
     #[diagnostic(help(
-        "run `recon destroy` again; if it persists, see what blocks them in the AWS console"
+        "run `recon destroy` again; if it persists, see what blocks them in the AWS console. recon never deletes a resource whose recon:id is missing or not one of its addresses: delete it by hand, or set its recon:id tag to its address"
     ))]
     Remaining {
         environment: String,
@@ -335,4 +335,13 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// "1 resource", "3 resources".
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

@@ -37,6 +37,14 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     let live = super::discover(&*provider, &environment).await?;
     let plan = recon_plan::plan_destroy(&environment, &region, source, Kind::ALL, &live);
     if plan.is_empty() {
+        // Nothing recon can address; anything else tagged with the environment is named.
+        let tagged = census(&*provider, &environment).await?;
+        if !tagged.is_empty() {
+            return Err(CliError::Remaining {
+                environment,
+                remaining: tagged,
+            });
+        }
         printer::line(&format!(
             "Nothing to destroy: no resources tagged recon:env={environment} in {region}."
         ));
@@ -105,13 +113,11 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         )
         .await;
 
-        let sweep = match super::discover(&*provider, &environment).await {
+        // Everything tagged with the environment, whatever its recon:id says.
+        let sweep = match census(&*provider, &environment).await {
             Ok(remaining) => Sweep {
                 at: teardown::timestamp(SystemTime::now()),
-                remaining: remaining
-                    .iter()
-                    .map(|r| format!("{} ({})", r.address, r.id))
-                    .collect(),
+                remaining,
                 error: None,
             },
             Err(e) => Sweep {
@@ -212,4 +218,16 @@ fn summary(record: &Record) -> String {
     };
     out.push_str(&data::console(&record.remaining_data, heading));
     out
+}
+
+/// Every resource tagged `recon:env` = `environment`, as text (`vpc.main (vpc-1)`, or the kind,
+/// the id and the `recon:id` that recon cannot use).
+async fn census(
+    provider: &recon_aws::AwsProvider,
+    environment: &str,
+) -> Result<Vec<String>, CliError> {
+    recon_provider::census_all(provider, environment, Kind::ALL)
+        .await
+        .map(|tagged| tagged.iter().map(ToString::to_string).collect())
+        .map_err(|errors| super::discover_failed(environment, errors))
 }

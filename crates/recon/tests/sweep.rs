@@ -1,0 +1,106 @@
+//! The sweep counts everything tagged with the environment, whatever its `recon:id` says: a
+//! resource recon cannot address (a `recon:id` edited by hand) is named, never deleted, and
+//! never lets destroy say "Complete" or "Verified".
+
+mod support;
+
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use support::{Workspace, ec2, moto_endpoint, unique_env};
+
+/// A VPC tagged for `env` with an unusable `recon:id`.
+async fn garbage_vpc(env: &str) -> String {
+    let out = ec2()
+        .await
+        .create_vpc()
+        .cidr_block("10.99.0.0/16")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(Tag::builder().key("recon:env").value(env).build())
+                .tags(Tag::builder().key("recon:id").value("garbage").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.vpc().unwrap().vpc_id().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resource_with_an_unusable_recon_id_is_named_and_fails_the_destroy() {
+    moto_endpoint();
+    let env = unique_env("sweep");
+    let ws = Workspace::new("network.yaml", &env);
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    let vpc = garbage_vpc(&env).await;
+
+    // With a spec: everything recon owns goes, the unusable one is named, exit 1.
+    let run = ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--record",
+        "record.json",
+    ]);
+    run.code_is(1);
+    assert!(
+        run.stderr_says(&format!("1 resource tagged recon:env={env} remains")),
+        "{}",
+        run.stderr()
+    );
+    // (miette may wrap the id at its hyphen: the record has it whole.)
+    assert!(
+        run.stderr_says("(recon:id `garbage`, not one of its addresses)"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stdout().contains("Verified"), "{}", run.stdout());
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("record.json")).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "incomplete", "{record:#}");
+    assert!(
+        record["sweep"]["remaining"][0]
+            .as_str()
+            .unwrap()
+            .contains(&vpc),
+        "{record:#}"
+    );
+
+    // By name, with nothing addressable left: not "Nothing to destroy".
+    let run = ws.recon(&[
+        "destroy",
+        "--env",
+        &env,
+        "--region",
+        "us-east-1",
+        "--auto-approve",
+    ]);
+    run.code_is(1);
+    assert!(
+        !run.stdout().contains("Nothing to destroy"),
+        "{}",
+        run.stdout()
+    );
+    assert!(run.stderr_says("recon:id `garbage`"), "{}", run.stderr());
+
+    // Never deleted by recon.
+    let still = ec2()
+        .await
+        .describe_vpcs()
+        .vpc_ids(&vpc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.vpcs().len(), 1);
+    ec2().await.delete_vpc().vpc_id(&vpc).send().await.unwrap();
+    ws.recon(&[
+        "destroy",
+        "--env",
+        &env,
+        "--region",
+        "us-east-1",
+        "--auto-approve",
+    ])
+    .success();
+}
