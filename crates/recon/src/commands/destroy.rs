@@ -38,7 +38,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     let plan = recon_plan::plan_destroy(&environment, &region, source, Kind::ALL, &live);
     if plan.is_empty() {
         // Nothing recon can address; anything else tagged with the environment is named.
-        let tagged = census(&*provider, &environment).await?;
+        let tagged = census(&provider, &environment).await?;
         if !tagged.is_empty() {
             return Err(CliError::Remaining {
                 environment,
@@ -114,7 +114,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         .await;
 
         // Everything tagged with the environment, whatever its recon:id says.
-        let sweep = match census(&*provider, &environment).await {
+        let sweep = match census(&provider, &environment).await {
             Ok(remaining) => Sweep {
                 at: teardown::timestamp(SystemTime::now()),
                 remaining,
