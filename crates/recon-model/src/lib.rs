@@ -29,8 +29,8 @@ pub use facts::{AwsFacts, CreateToken};
 pub use lifecycle::{Adopt, DataLoss, Lifecycle, Moved};
 pub use lookup::{Lookup, LookupDef};
 pub use plan::{
-    Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, SpecSource,
-    ValuesSource, fingerprint, sha256_hex,
+    Action, Change, LookedUp, PLAN_FORMAT_VERSION, Plan, PlanMode, PlanSummary, Shaping,
+    SpecSource, ValuesSource, fingerprint, sha256_hex,
 };
 pub use resource::{Attrs, DesiredResource, LiveResource, LiveState, Spec};
 pub use review::Silence;

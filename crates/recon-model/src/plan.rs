@@ -138,6 +138,25 @@ pub struct Plan {
     /// The deletes and replacements that lose data, for reviewers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<crate::lifecycle::DataLoss>,
+    /// `--target` and `--replace` as the plan was made with them: apply makes the plan again
+    /// the same way to check the saved one.
+    #[serde(default, skip_serializing_if = "Shaping::is_empty")]
+    pub shaping: Shaping,
+}
+
+/// What `--target` and `--replace` asked of a plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shaping {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target: Vec<Address>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<Address>,
+}
+
+impl Shaping {
+    pub fn is_empty(&self) -> bool {
+        self.target.is_empty() && self.replace.is_empty()
+    }
 }
 
 /// An existing resource a lookup found: recon uses it and never changes it.

@@ -52,5 +52,6 @@ pub fn plan_destroy(
         moved: Vec::new(),
         adopted: Vec::new(),
         data_loss,
+        shaping: Default::default(),
     }
 }

@@ -235,6 +235,10 @@ pub fn plan_with(
         moved,
         adopted,
         data_loss,
+        shaping: recon_model::Shaping {
+            target: options.target.clone(),
+            replace: options.replace.clone(),
+        },
     })
 }
 

@@ -224,6 +224,15 @@ pub enum CliError {
         source: Box<recon_provider::ProviderError>,
     },
 
+    #[error("The saved plan `{}` is not one recon would make: {what}", path.display())]
+    #[diagnostic(
+        code(recon::apply::edited_plan),
+        help(
+            "nothing was changed; a saved plan is applied only as recon made it. Make it again with `recon plan SPEC -o FILE`, review it, and apply that"
+        )
+    )]
+    PlanEdited { path: PathBuf, what: String },
+
     #[error("`--target` and `--replace` shape a new plan: give them with a spec")]
     #[diagnostic(help("run `recon plan SPEC --target ADDRESS`, review, then `recon apply`"))]
     SelectionWithoutSpec,

@@ -196,6 +196,7 @@ pub fn plan(mut changes: Vec<Change>, known: Vec<LiveResource>) -> Plan {
         moved: vec![],
         adopted: vec![],
         data_loss: vec![],
+        shaping: Default::default(),
     }
 }
 

@@ -13,6 +13,8 @@ use crate::render::{plan_text, review_text};
 use crate::{CliError, ExitStatus, confirm, outputs, planfile, printer};
 
 pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
+    // A saved plan's spec, read again: the plan is made again from it under the lock.
+    let mut saved: Option<super::Loaded> = None;
     let (plan, provider, outputs) = match &args.spec {
         Some(spec_path) => {
             let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
@@ -38,8 +40,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 return Err(CliError::SelectionWithoutSpec);
             }
             let plan = planfile::load(&args.plan)?;
-            check_spec_unchanged(&plan)?;
-            super::stale_values::check(&plan, &args.inputs)?;
+            let loaded = saved_plan_spec(&plan, &args)?;
             super::lifecycle::refuse_protected(&plan, "apply")?;
             let provider = super::aws(&plan.region).await?;
             if plan.is_empty() && plan.adopted.is_empty() {
@@ -49,14 +50,8 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
             }
-            // The spec is the one planned (checked above): its outputs are printed after.
-            let outputs = match &plan.spec {
-                Some(source) => {
-                    let inputs = SpecInputs::of(source);
-                    super::load(std::path::Path::new(&source.path), &inputs)?.outputs
-                }
-                None => Vec::new(),
-            };
+            let outputs = loaded.outputs.clone();
+            saved = Some(loaded);
             (plan, provider, outputs)
         }
     };
@@ -74,10 +69,16 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
     .await?;
     let provider = std::sync::Arc::new(provider);
     held.run(async {
-        // Under the lock: what was planned is still what is live.
-        check_fresh(&*provider, &plan)
-            .await
-            .map_err(|e| fresh_error(e, &plan.environment))?;
+        // Under the lock: what was planned is still what is live, and a saved plan is the
+        // plan recon makes now from the same spec and the same live resources.
+        match &saved {
+            Some(loaded) => remake_and_compare(&provider, &plan, loaded, &args.plan).await?,
+            None => {
+                check_fresh(&*provider, &plan)
+                    .await
+                    .map_err(|e| fresh_error(e, &plan.environment))?;
+            }
+        }
         super::lifecycle::take_ownership(&provider, &plan).await?;
         super::execute::run(
             std::sync::Arc::clone(&provider),
@@ -108,6 +109,77 @@ fn fresh_error(e: FreshError, environment: &str) -> CliError {
         FreshError::Stale { environment } => CliError::StaleLive { environment },
         FreshError::Discover(errors) => super::discover_failed(environment, errors),
     }
+}
+
+/// The spec a saved plan was made from, read as it was then (its environment, values file and
+/// `--set`), after the checks that need no AWS call: the plan names a spec, the spec and the
+/// values are unchanged, and the plan's environment and region are the spec's.
+fn saved_plan_spec(plan: &Plan, args: &ApplyArgs) -> Result<super::Loaded, CliError> {
+    let edited = |what: String| CliError::PlanEdited {
+        path: args.plan.clone(),
+        what,
+    };
+    let Some(source) = &plan.spec else {
+        return Err(edited(
+            "it names no spec (recon writes the spec it was made from into every plan)".into(),
+        ));
+    };
+    check_spec_unchanged(plan)?;
+    super::stale_values::check(plan, &args.inputs)?;
+    let loaded = super::load(std::path::Path::new(&source.path), &SpecInputs::of(source))?;
+    if (&loaded.spec.environment, &loaded.spec.region) != (&plan.environment, &plan.region) {
+        return Err(edited(format!(
+            "it is for environment `{}` in {}, but its spec `{}` makes `{}` in {}",
+            plan.environment, plan.region, source.path, loaded.spec.environment, loaded.spec.region
+        )));
+    }
+    Ok(loaded)
+}
+
+/// Makes the plan again, the way the saved one says it was made, and refuses the saved one
+/// unless it is the same: the live resources changed (stale), or the file was edited.
+///
+/// # Guarantees
+/// Only reads. Equal means equal as JSON values: every change, every before and after, the
+/// lookups, moves, adoptions and the environment and region.
+async fn remake_and_compare(
+    provider: &recon_aws::AwsProvider,
+    saved: &Plan,
+    loaded: &super::Loaded,
+    path: &std::path::Path,
+) -> Result<(), CliError> {
+    let again = match saved.mode {
+        recon_model::PlanMode::Apply => {
+            let selection = crate::args::Selection {
+                target: saved.shaping.target.clone(),
+                replace: saved.shaping.replace.clone(),
+            };
+            super::lifecycle::plan_spec(provider, &loaded.spec, &loaded.source, &selection).await?
+        }
+        recon_model::PlanMode::Destroy => {
+            let live = super::discover(provider, &loaded.spec.environment).await?;
+            recon_plan::plan_destroy(
+                &loaded.spec.environment,
+                &loaded.spec.region,
+                Some(loaded.source.clone()),
+                recon_model::Kind::ALL,
+                &live,
+            )
+        }
+    };
+    if again.live_fingerprint != saved.live_fingerprint {
+        return Err(CliError::StaleLive {
+            environment: saved.environment.clone(),
+        });
+    }
+    let as_json = |p: &Plan| serde_json::to_value(p).expect("plans serialize");
+    if as_json(&again) != as_json(saved) {
+        return Err(CliError::PlanEdited {
+            path: path.to_owned(),
+            what: "it differs from the plan recon makes now from the same spec and the same live resources".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a plan whose spec file is gone or different from the one planned.

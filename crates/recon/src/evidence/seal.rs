@@ -14,8 +14,14 @@ pub const FIELD: &str = "record_sha256";
 
 /// The sha256 (hex) of `record`'s canonical form, ignoring any [`FIELD`] it has.
 pub fn digest(record: &Value) -> String {
+    digest_without(record, FIELD)
+}
+
+/// The sha256 (hex) of `document`'s canonical form, ignoring its top-level `field` (where the
+/// digest itself is kept: `record_sha256` in records, `plan_sha256` in saved plans).
+pub fn digest_without(document: &Value, field: &str) -> String {
     let mut text = String::new();
-    canonical(record, true, &mut text);
+    canonical(document, Some(field), &mut text);
     sha256_hex(text.as_bytes())
 }
 
@@ -55,11 +61,11 @@ pub fn check(record: &Value) -> Result<String, Broken> {
     }
 }
 
-/// Writes `v` canonically; at the top level (`top`), leaves [`FIELD`] out.
-fn canonical(v: &Value, top: bool, out: &mut String) {
+/// Writes `v` canonically, leaving the field `skip` out (given at the top level only).
+fn canonical(v: &Value, skip: Option<&str>, out: &mut String) {
     match v {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().filter(|k| !(top && *k == FIELD)).collect();
+            let mut keys: Vec<&String> = map.keys().filter(|k| Some(k.as_str()) != skip).collect();
             keys.sort();
             out.push('{');
             for (i, k) in keys.into_iter().enumerate() {
@@ -68,7 +74,7 @@ fn canonical(v: &Value, top: bool, out: &mut String) {
                 }
                 out.push_str(&Value::String(k.clone()).to_string());
                 out.push(':');
-                canonical(&map[k], false, out);
+                canonical(&map[k], None, out);
             }
             out.push('}');
         }
@@ -78,7 +84,7 @@ fn canonical(v: &Value, top: bool, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                canonical(item, false, out);
+                canonical(item, None, out);
             }
             out.push(']');
         }

@@ -309,6 +309,7 @@ resources:
             moved: Vec::new(),
             adopted: Vec::new(),
             data_loss: Vec::new(),
+            shaping: Default::default(),
         }
     }
 

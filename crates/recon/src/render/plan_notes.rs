@@ -201,6 +201,7 @@ mod tests {
                     what: "the key, deleted 7 days after the apply (it can be cancelled until then); everything encrypted with it becomes unreadable".into(),
                 },
             ],
+            shaping: Default::default(),
         }
     }
 
