@@ -52,6 +52,9 @@ async fn state(env: &str) -> String {
     format!("{:?}{:?}", subnets.subnets(), groups.security_groups())
 }
 
+/// An edit of a saved plan, as someone might make by hand.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 fn change<'a>(plan: &'a mut Value, address: &str) -> &'a mut Value {
     plan["changes"]
         .as_array_mut()
@@ -81,7 +84,7 @@ async fn every_edit_of_a_saved_plan_is_refused_with_nothing_changed() {
     );
     let (mine, theirs) = (state(&env).await, state(&other).await);
 
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "another environment's subnet to delete",
             Box::new(|p: &mut Value| {
