@@ -53,7 +53,7 @@ async fn state(env: &str) -> String {
 }
 
 /// An edit of a saved plan, as someone might make by hand.
-type Edit = Box<dyn Fn(&mut Value)>;
+type Edit<'a> = Box<dyn Fn(&mut Value) + 'a>;
 
 fn change<'a>(plan: &'a mut Value, address: &str) -> &'a mut Value {
     plan["changes"]
@@ -84,7 +84,7 @@ async fn every_edit_of_a_saved_plan_is_refused_with_nothing_changed() {
     );
     let (mine, theirs) = (state(&env).await, state(&other).await);
 
-    let edits: Vec<(&str, Edit)> = vec![
+    let edits: Vec<(&str, Edit<'_>)> = vec![
         (
             "another environment's subnet to delete",
             Box::new(|p: &mut Value| {
