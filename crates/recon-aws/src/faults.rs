@@ -24,9 +24,28 @@ where
             Some(from_chain(&chain_text(err)).unwrap_or(FaultCause::Network))
         }
         SdkError::ResponseError(_) => Some(FaultCause::NotAws),
+        // An answer with no AWS error code that the SDK could not even parse (an HTML page
+        // from a web server or a proxy): not AWS.
+        SdkError::ServiceError(_) if err.code().is_none() && unparsable(&chain_text(err)) => {
+            Some(FaultCause::NotAws)
+        }
         _ => err.code().and_then(from_code),
     }?;
     Some(Fault::new(cause, action::<E>(op)))
+}
+
+/// Whether the SDK's words say it could not parse the answer (XML or JSON).
+fn unparsable(chain: &str) -> bool {
+    let chain = chain.to_ascii_lowercase();
+    [
+        "error parsing",
+        "xmldecodeerror",
+        "invalid root",
+        "failed to parse",
+        "deserialize",
+    ]
+    .iter()
+    .any(|w| chain.contains(w))
 }
 
 /// Faults AWS names by error code, in any of its services.

@@ -417,3 +417,62 @@ fn access_denied_on_a_lookup_names_the_action_and_does_not_blame_the_spec() {
     assert!(!run.stderr_says("fix the lookups"), "{}", run.stderr());
     assert!(took < BOUND, "took {took:?}");
 }
+
+/// A web server that is not AWS: every request gets an HTML page with status 200.
+fn not_aws() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if header.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let page = "<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>";
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{page}",
+                        page.len()
+                    );
+                    let mut stream = &stream;
+                    if stream.write_all(response.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn an_endpoint_that_is_not_aws_is_named_as_such() {
+    let ws = network();
+    let (run, took) = run_against(&ws, &not_aws(), &[], &["plan", "spec.yaml"]);
+    run.code_is(1);
+    one_clean_message(&run);
+    assert!(run.stderr_says("AWS_ENDPOINT_URL"), "{}", run.stderr());
+    assert!(!run.stderr_says("error parsing"), "{}", run.stderr());
+    assert!(took < BOUND, "took {took:?}");
+}

@@ -124,7 +124,16 @@ async fn web_tier_serves_from_two_group_instances_and_leaves_the_default_vpc() {
         out.contains("Plan: 5 to add, 0 to change, 0 to destroy."),
         "{out}"
     );
-    ws.recon(&["apply"]).success();
+    let apply = ws.recon(&["apply"]);
+    apply.success();
+    // Apply says where it wrote the private key.
+    assert!(
+        apply.stdout().contains(
+            "Wrote the private key of `key_pair.deployer` to .recon/keys/web-deployer.pem (mode 0600; AWS keeps no copy)."
+        ),
+        "{}",
+        apply.stdout()
+    );
 
     // The private key, written once, 0600.
     let key = ws.path().join(".recon/keys/web-deployer.pem");
