@@ -98,3 +98,27 @@ fn timeout(var: &str, default: std::time::Duration) -> std::time::Duration {
         .and_then(|t| humantime::parse_duration(t.trim()).ok())
         .unwrap_or(default)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_during_changes_says_what_was_done_and_what_to_do() {
+        let fault = Fault::new(FaultCause::ExpiredCredentials, "ec2:CreateSubnet");
+        let CliError::Environment { message, help } =
+            during_changes(&fault, "create subnet.a", 3, 7)
+        else {
+            panic!("an Environment error")
+        };
+        assert_eq!(
+            message,
+            "The AWS credentials have expired, while trying to create subnet.a (ec2:CreateSubnet)"
+        );
+        assert!(help.starts_with("renew the credentials"), "{help}");
+        assert!(
+            help.contains("3 of the plan's steps were done") && help.contains("7 were not started"),
+            "{help}"
+        );
+    }
+}
