@@ -306,6 +306,24 @@ async fn launch_template_versions_instance_and_elastic_ip() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].attrs, instance.attrs);
 
+    // A larger root volume of another type: ModifyVolume, the same instance.
+    let mut grown = instance_wanted.clone();
+    grown.insert(
+        "root_volume".into(),
+        Value::Map(BTreeMap::from([
+            ("size_gb".to_owned(), Value::Int(600)),
+            ("volume_type".to_owned(), s("gp2")),
+            ("encrypted".to_owned(), b(false)),
+        ])),
+    );
+    let diffs = diff_attrs(Kind::Instance, &grown, &instance.attrs);
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert!(!diffs[0].forces_replacement, "{diffs:?}");
+    let instance = h.converge(&instance, &grown).await;
+    let root = instance.attrs["root_volume"].as_map().unwrap();
+    assert_eq!(root["size_gb"], Value::Int(600));
+    assert_eq!(root["volume_type"], s("gp2"));
+
     // An instance pinned to version 1 launches with version 1's data, not the default's.
     let pinned_wanted = h.wanted(
         "instance.pinned",

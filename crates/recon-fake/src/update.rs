@@ -47,7 +47,7 @@ impl FakeCloud {
                     format!("`{kind}` has no field `{}`", diff.field),
                 ));
             };
-            if field.update == Update::Replace {
+            if field.update == Update::Replace || diff.forces_replacement {
                 return Err(invalid(
                     "InvalidParameterCombination",
                     format!("`{}` of {id} cannot change in place", diff.field),

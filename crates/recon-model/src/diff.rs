@@ -53,13 +53,33 @@ pub fn diff_attrs(kind: Kind, wanted: &Attrs, live: &Attrs) -> Vec<AttrDiff> {
         if !same {
             out.push(AttrDiff {
                 field: field.name.to_owned(),
+                forces_replacement: forces(field.update, &field.ty, have.as_ref(), want.as_ref()),
                 before: have,
                 after: want,
-                forces_replacement: field.update == Update::Replace,
             });
         }
     }
     out
+}
+
+/// Whether changing a field from `before` to `after` needs a new resource: a field that
+/// replaces; a number that [`Update::Grows`] made smaller; or, in an object AWS changes in
+/// place, a nested field that does.
+fn forces(update: Update, ty: &Type, before: Option<&Value>, after: Option<&Value>) -> bool {
+    match (update, ty, before, after) {
+        (Update::Replace, ..) => true,
+        (Update::Grows, _, Some(Value::Int(b)), Some(Value::Int(a))) => a < b,
+        (Update::Grows, ..) => true,
+        (Update::InPlace, Type::Object(fields), Some(Value::Map(b)), Some(Value::Map(a))) => {
+            fields.iter().any(|f| {
+                let (b, a) = (b.get(f.name), a.get(f.name));
+                let asked = a.is_some() || !matches!(f.presence, Presence::Computed);
+                asked && b != a && forces(f.update, &f.ty, b, a)
+            })
+        }
+        (Update::InPlace, Type::Object(_), ..) => true,
+        _ => false,
+    }
 }
 
 /// `live` without the nested fields that `wanted` leaves to AWS ([`Presence::Computed`]), so
@@ -107,6 +127,37 @@ fn is_empty(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_root_volume_grows_and_changes_type_in_place_and_anything_else_replaces() {
+        let root = |size: i64, ty: &str, encrypted: bool| {
+            let mut attrs = crate::resource::Attrs::new();
+            attrs.insert(
+                "root_volume".into(),
+                Value::Map(BTreeMap::from([
+                    ("size_gb".to_owned(), Value::Int(size)),
+                    ("volume_type".to_owned(), Value::str(ty)),
+                    ("encrypted".to_owned(), Value::Bool(encrypted)),
+                ])),
+            );
+            attrs
+        };
+        let live = root(100, "gp3", false);
+        let forces = |wanted| {
+            let d = diff_attrs(Kind::Instance, &wanted, &live);
+            assert_eq!(d.len(), 1, "{d:?}");
+            d[0].forces_replacement
+        };
+        assert!(!forces(root(200, "gp3", false)), "larger: in place");
+        assert!(!forces(root(100, "gp2", false)), "another type: in place");
+        assert!(!forces(root(200, "io1", false)), "both: in place");
+        assert!(
+            forces(root(50, "gp3", false)),
+            "smaller: AWS cannot shrink a volume"
+        );
+        assert!(forces(root(100, "gp3", true)), "encryption: a new volume");
+        assert!(diff_attrs(Kind::Instance, &root(100, "gp3", false), &live).is_empty());
+    }
 
     use super::*;
     use crate::value::Reference;

@@ -59,6 +59,9 @@ pub enum Update {
     InPlace,
     /// AWS cannot: the resource is deleted and created again (`-/+`).
     Replace,
+    /// A number AWS can raise on the existing resource but never lower (an EBS volume's size):
+    /// a larger value updates in place, a smaller one replaces.
+    Grows,
     /// Neither: the field states the author's intent (a subnet's `tier`) for the review rules.
     /// It is never sent to AWS, never read back and never compared, so it causes no change.
     Intent,

@@ -83,6 +83,7 @@ fn table(fields: &[Field]) -> String {
         let update = match f.update {
             Update::InPlace => "updates in place",
             Update::Replace => "replaces",
+            Update::Grows => "grows in place; smaller replaces",
             Update::Intent => "nothing (intent only)",
         };
         out.push_str(&format!(

@@ -299,9 +299,64 @@ pub(crate) async fn update(
                     .await
                     .map_err(|e| errors::sdk("ModifyInstanceMetadataOptions", e))?;
             }
+            "root_volume" => grow_root_volume(client, &current.id, after).await?,
             other => return Err(not_in_place(Kind::Instance, other)),
         }
     }
+    Ok(())
+}
+
+/// ModifyVolume on the instance's root volume: a larger size and the type, in place, while the
+/// instance runs (EBS elastic volumes). The planner replaces the instance for anything else
+/// (a smaller size, encryption, the key), so those never reach here.
+async fn grow_root_volume(
+    client: &Client,
+    id: &str,
+    after: Option<&Value>,
+) -> Result<(), ProviderError> {
+    let wanted = after
+        .and_then(Value::as_map)
+        .ok_or_else(|| invalid("`root_volume` is required"))?;
+    debug!(op = "DescribeInstances", id, "aws call");
+    let out = client
+        .describe_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DescribeInstances", e))?;
+    let volume = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(id))
+        .and_then(|i| {
+            i.block_device_mappings()
+                .iter()
+                .find(|m| m.device_name().is_some() && m.device_name() == i.root_device_name())
+        })
+        .and_then(|m| m.ebs())
+        .and_then(|e| e.volume_id())
+        .ok_or_else(|| super::gone(Kind::Instance, id))?
+        .to_owned();
+    let size = match wanted.get("size_gb") {
+        Some(Value::Int(n)) => Some(
+            i32::try_from(*n).map_err(|_| invalid(format!("root volume size {n} is too large")))?,
+        ),
+        _ => None,
+    };
+    let volume_type = wanted
+        .get("volume_type")
+        .and_then(Value::as_str)
+        .map(VolumeType::from);
+    debug!(op = "ModifyVolume", id, volume, ?size, "aws call");
+    client
+        .modify_volume()
+        .volume_id(&volume)
+        .set_size(size)
+        .set_volume_type(volume_type)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("ModifyVolume", e))?;
     Ok(())
 }
 

@@ -25,6 +25,15 @@ pub fn notes(plan: &Plan, c: &Change) -> Vec<String> {
                 .to_owned(),
         );
     }
+    if c.address.kind == Kind::Instance
+        && c.action == Action::Update
+        && c.diffs.iter().any(|d| d.field == "root_volume")
+    {
+        out.push(
+            "its root volume is modified in place while it runs (ModifyVolume); grow the partition and file system inside the instance to use new space (`growpart`, then `xfs_growfs` or `resize2fs`); AWS allows one modification per volume every 6 hours"
+                .to_owned(),
+        );
+    }
     out
 }
 
