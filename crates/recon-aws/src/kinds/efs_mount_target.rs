@@ -33,7 +33,7 @@ use tracing::debug;
 
 use super::efs_file_system::{self, MOUNT_TARGET_TAG, efs_tag, tag};
 use super::{Found, known, text};
-use crate::errors::{self, gone_is_ok, invalid, missing, unless_not_found};
+use crate::errors::{self, gone_is_ok, invalid, unless_not_found};
 
 // ---- discover ----------------------------------------------------------------------------------
 
@@ -191,9 +191,16 @@ pub(crate) async fn create(
                 .ok_or(e)?
         }
     };
-    read(client, &id)
-        .await?
-        .ok_or_else(|| missing("CreateMountTarget", "a mount target that can be read"))
+    // EFS lists a new mount target a little after it answers: not visible yet is pending, and
+    // the executor's wait reads it again, tolerating "not found" for its grace period.
+    match read(client, &id).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Ok(Found::new(&id, LiveState::Pending, Attrs::new())),
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            Ok(Found::new(&id, LiveState::Pending, Attrs::new()))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 // ---- update ------------------------------------------------------------------------------------
@@ -334,3 +341,62 @@ pub(crate) fn to_found(
 
 // `efs_mount_target`'s [`AwsKind`](super::AwsKind): the functions above, on the EFS client.
 super::aws_kind_calls!(EfsMountTarget, efs);
+
+#[cfg(test)]
+mod tests {
+    //! EFS answers a CreateMountTarget before it lists the mount target: the create is still
+    //! a success (pending), for the executor's wait to read again, not a failed apply.
+
+    use recon_model::{Address, Kind};
+    use recon_provider::CreateRequest;
+
+    use super::*;
+    use crate::stub_rest::{RestReply, RestStub};
+
+    fn reply(method: &'static str, path: &str, json: &str) -> RestReply {
+        RestReply {
+            method,
+            path: path.to_owned(),
+            status: 200,
+            json: json.to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mount_target_not_listed_yet_is_pending_not_an_error() {
+        let file_system = r#"{"FileSystems":[{"OwnerId":"123456789012","CreationToken":"t",
+            "FileSystemId":"fs-1","CreationTime":1793520000,"LifeCycleState":"available",
+            "NumberOfMountTargets":0,"SizeInBytes":{"Value":6144},"PerformanceMode":"generalPurpose",
+            "Tags":[{"Key":"recon:env","Value":"irb"},{"Key":"recon:id","Value":"efs_file_system.data"}]}]}"#;
+        let stub = RestStub::start(vec![
+            reply("GET", "/2015-02-01/file-systems", file_system),
+            reply("POST", "/2015-02-01/resource-tags/fs-1", "{}"),
+            reply(
+                "POST",
+                "/2015-02-01/mount-targets",
+                r#"{"MountTargetId":"fsmt-1","FileSystemId":"fs-1","SubnetId":"subnet-1","LifeCycleState":"creating"}"#,
+            ),
+            // Not in the list yet.
+            reply("GET", "/2015-02-01/mount-targets", r#"{"MountTargets":[]}"#),
+        ]);
+        let address = Address::new(Kind::EfsMountTarget, "data");
+        let attrs = Attrs::from([
+            ("file_system".to_owned(), Value::str("fs-1")),
+            ("subnet".to_owned(), Value::str("subnet-1")),
+        ]);
+        let found = create(
+            &stub.efs(),
+            &CreateRequest {
+                address: &address,
+                environment: "irb",
+                attrs: &attrs,
+                token: "t",
+            },
+        )
+        .await
+        .expect("made, though not listed yet");
+        assert_eq!(found.id, "fsmt-1");
+        assert_eq!(found.state, LiveState::Pending);
+        assert_eq!(stub.unused(), 0, "{:?}", stub.requests());
+    }
+}
