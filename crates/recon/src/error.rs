@@ -224,6 +224,11 @@ pub enum CliError {
         source: Box<recon_provider::ProviderError>,
     },
 
+    /// A problem found in a file the spec names (a `public_key_file`), at its value in the spec.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InSpec(Box<recon_spec::LocatedDiagnostic>),
+
     #[error("The saved plan `{}` is not one recon would make: {what}", path.display())]
     #[diagnostic(
         code(recon::apply::edited_plan),

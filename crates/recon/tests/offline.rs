@@ -609,3 +609,45 @@ fn a_file_of_environments_validates_each_and_graphs_its_instances() {
     );
     assert!(listener.accept().is_err(), "recon contacted AWS");
 }
+
+#[test]
+fn a_public_key_file_must_be_a_small_openssh_key_inside_the_spec_folder() {
+    let (listener, endpoint) = listener();
+    let ws = Workspace::new("network.yaml", "offline-keys");
+    let spec = "environment: offline-keys\nregion: us-east-1\nresources:\n  key_pair.admin:\n    public_key_file: key.pub\n";
+    ws.write_spec("spec.yaml", spec);
+    let refused = |why: &str| {
+        let run = offline(ws.path(), &endpoint, &["validate", "spec.yaml"]);
+        run.code_is(1);
+        assert!(run.stderr_says(why), "{why}:\n{}", run.stderr());
+        // At the field, in the spec.
+        assert!(run.stderr_says("spec.yaml:5:22"), "{}", run.stderr());
+    };
+    let key = ws.path().join("key.pub");
+
+    std::fs::write(&key, "hello world\n").unwrap();
+    refused("is not an OpenSSH public key");
+
+    std::fs::write(&key, vec![b'a'; 20 * 1024]).unwrap();
+    refused("a public key file is at most 16 KiB");
+
+    std::fs::remove_file(&key).unwrap();
+    std::fs::create_dir(&key).unwrap();
+    refused("is not a regular file");
+    std::fs::remove_dir(&key).unwrap();
+
+    for outside in ["/etc/passwd", "/dev/zero"] {
+        std::os::unix::fs::symlink(outside, &key).unwrap();
+        refused("leads outside the spec's folder");
+        std::fs::remove_file(&key).unwrap();
+    }
+
+    // A real key is read, and validate passes.
+    std::fs::write(
+        &key,
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA4l81xWo9YEaXlWk8pdC+I2kS3h6DQ5cvFcxvu22QNW me@laptop\n",
+    )
+    .unwrap();
+    offline(ws.path(), &endpoint, &["validate", "spec.yaml"]).success();
+    assert!(listener.accept().is_err(), "validate contacted AWS");
+}

@@ -28,7 +28,7 @@ pub static DEF: KindDef = KindDef {
             ty: Type::String,
             presence: Presence::Optional,
             update: Update::Replace,
-            doc: "Path of an OpenSSH public key file to import, relative to the spec's directory; recon reads it into `public_key` before planning.",
+            doc: "Path of an OpenSSH public key file to import, relative to the spec's directory and inside it (links included): a regular file of at most 16 KiB holding an OpenSSH public key. recon reads it into `public_key` before planning.",
         },
         Field {
             name: "key_type",
@@ -148,6 +148,23 @@ fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
                 )
                 .help("paste the contents of the `.pub` file"),
             ),
+            // The key itself: base64 of the type it says it is (a comment is reported above).
+            Some(_)
+                if material.split_whitespace().count() <= 2
+                    && let Some(why) = crate::limits::openssh_problem(material) =>
+            {
+                problems.push(
+                    Problem::at(
+                        &["public_key"],
+                        format!(
+                            "`public_key` of `{}` is not an OpenSSH public key: {why}",
+                            key.address
+                        ),
+                        "not a usable key",
+                    )
+                    .help("paste the contents of the `.pub` file"),
+                );
+            }
             Some(t) if t != key_type => problems.push(
                 Problem::at(
                     &["key_type"],
@@ -202,7 +219,7 @@ mod tests {
 
     #[test]
     fn the_public_key_must_match_its_type_and_carry_no_comment() {
-        let rsa = "ssh-rsa AAAAB3NzaC1yc2E";
+        let rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQAB";
         assert_eq!(paths(&key(&[("public_key", rsa)])), ["key_type"]);
         assert!(paths(&key(&[("public_key", rsa), ("key_type", "rsa")])).is_empty());
         assert_eq!(
@@ -212,6 +229,11 @@ mod tests {
         assert_eq!(
             paths(&key(&[("public_key", "not a key")])),
             ["public_key", "public_key"]
+        );
+        // The data must be a key of the type named: here an RSA key labelled ed25519.
+        assert_eq!(
+            paths(&key(&[("public_key", "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB")])),
+            ["public_key"]
         );
     }
 }

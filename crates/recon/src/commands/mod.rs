@@ -76,7 +76,7 @@ pub fn load(path: &Path, inputs: &SpecInputs) -> Result<Loaded, CliError> {
         ..source
     };
     let mut spec = parsed.spec;
-    read_public_key_files(&mut spec, path)?;
+    read_public_key_files(&mut spec, path, &parsed.positions)?;
     Ok(Loaded {
         spec,
         outputs: parsed.outputs,
@@ -113,25 +113,87 @@ pub fn load_reviewed(
     Ok((loaded, review))
 }
 
+/// The most a public key file may hold: an OpenSSH public key line is well under 1 KiB (an RSA
+/// key of 16384 bits is about 2.8 KiB).
+const PUBLIC_KEY_FILE_MAX: u64 = 16 * 1024;
+
 /// `public_key_file` is relative to the spec's directory: read it into `public_key` (the type
 /// and the key, without the comment AWS would drop), so plans compare key material.
-fn read_public_key_files(spec: &mut Spec, spec_path: &Path) -> Result<(), CliError> {
+///
+/// # Guarantees
+/// Reads only a regular file inside the spec's folder (after symlinks), of at most 16 KiB,
+/// holding an OpenSSH public key; anything else is an error at the field, before any AWS call.
+fn read_public_key_files(
+    spec: &mut Spec,
+    spec_path: &Path,
+    positions: &recon_spec::Positions,
+) -> Result<(), CliError> {
     let dir = spec_path.parent().unwrap_or(Path::new(""));
     for resource in &mut spec.resources {
         let Some(Value::String(file)) = resource.attrs.remove("public_key_file") else {
             continue;
         };
-        let path = dir.join(&file);
-        let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
-            path: path.clone(),
-            source,
+        let key = read_public_key(dir, &file).map_err(|(message, help)| {
+            CliError::InSpec(Box::new(positions.diagnostic(recon_spec::Located {
+                address: resource.address.clone(),
+                path: vec!["public_key_file".into()],
+                code: "recon::spec::public_key_file".into(),
+                severity: miette::Severity::Error,
+                message: format!("`public_key_file: {file}`: {message}"),
+                label: "this file".into(),
+                help: Some(help),
+            })))
         })?;
-        let key: Vec<&str> = text.split_whitespace().take(2).collect();
-        resource
-            .attrs
-            .insert("public_key".into(), Value::str(key.join(" ")));
+        resource.attrs.insert("public_key".into(), Value::str(key));
     }
     Ok(())
+}
+
+/// The `<type> <key>` of the OpenSSH public key in `dir/file`, or why it cannot be used and
+/// what to do.
+fn read_public_key(dir: &Path, file: &str) -> Result<String, (String, String)> {
+    use std::io::Read;
+    let path = dir.join(file);
+    let help = "name an OpenSSH public key file (`ssh-keygen -t ed25519` writes one, ending in `.pub`) inside the spec's folder".to_owned();
+    let inside = |p: &Path| {
+        let root = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        });
+        root.is_ok_and(|root| p.starts_with(root))
+    };
+    let real =
+        std::fs::canonicalize(&path).map_err(|e| (format!("cannot be read: {e}"), help.clone()))?;
+    if !inside(&real) {
+        return Err((
+            "leads outside the spec's folder (through a link)".into(),
+            help,
+        ));
+    }
+    let meta =
+        std::fs::metadata(&real).map_err(|e| (format!("cannot be read: {e}"), help.clone()))?;
+    if !meta.is_file() {
+        return Err(("is not a regular file".into(), help));
+    }
+    if meta.len() > PUBLIC_KEY_FILE_MAX {
+        return Err((
+            format!(
+                "is {} bytes; a public key file is at most 16 KiB",
+                meta.len()
+            ),
+            help,
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(PUBLIC_KEY_FILE_MAX + 1).read_to_string(&mut text))
+        .map_err(|e| (format!("cannot be read as text: {e}"), help.clone()))?;
+    if let Some(why) = recon_model::limits::openssh_problem(&text) {
+        return Err((format!("is not an OpenSSH public key: {why}"), help));
+    }
+    let key: Vec<&str> = text.split_whitespace().take(2).collect();
+    Ok(key.join(" "))
 }
 
 /// A created key pair whose private key file is gone cannot be recovered from AWS: say so
