@@ -63,9 +63,11 @@ pub(crate) async fn load(region: &str) -> Result<SdkConfig, ProviderError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .timeout_config(timeouts);
+    // Adaptive: after a throttle, the client also paces its own calls (a token bucket per
+    // service and region), so a large apply slows down instead of spending every retry.
     if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
         loader =
-            loader.retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
+            loader.retry_config(RetryConfig::adaptive().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
     }
     let config = loader.load().await;
     check_credentials(&config).await?;

@@ -18,7 +18,9 @@ use super::{Found, flag, known, not_in_place, text};
 use crate::errors::{self, gone_is_ok, missing, unless_not_found};
 use crate::tags;
 
-const ATTRIBUTE_CALLS_IN_FLIGHT: usize = 4;
+/// Two DescribeVpcAttribute calls per VPC; EC2's Describe bucket holds 100 tokens and refills
+/// 20 a second, so 16 VPCs (32 calls) at a time stay well inside it.
+const ATTRIBUTE_CALLS_IN_FLIGHT: usize = 16;
 
 // ---- discover ----------------------------------------------------------------------------------
 
