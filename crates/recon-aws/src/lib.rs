@@ -42,6 +42,7 @@ mod kinds;
 mod lock;
 mod lookup;
 mod registry;
+mod retry_count;
 pub mod sdk_config;
 #[cfg(test)]
 mod stub_rest;
@@ -56,6 +57,7 @@ use crate::clients::Clients;
 use crate::kinds::{Found, ensure_owned, gone};
 
 pub use lock::{LockHolder, lock_name};
+pub use retry_count::{RetryCounts, retry_counts};
 
 /// SDK attempts per call (standard retry mode) unless `AWS_MAX_ATTEMPTS` says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;

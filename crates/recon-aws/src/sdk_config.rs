@@ -133,6 +133,7 @@ macro_rules! clients_with_retry_rule {
             $sdk::Client::from_conf(
                 $sdk::config::Builder::from(config)
                     .retry_classifier(NoRetryOnEnvironmentFaults)
+                    .interceptor(crate::retry_count::CountRetries)
                     .build(),
             )
         }

@@ -1,6 +1,7 @@
 //! Running a plan and showing progress the way Terraform users expect.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use recon_exec::{Event, ExecConfig, StepResult, execute};
@@ -33,15 +34,25 @@ pub async fn run<P: Provider>(
         ..ExecConfig::default()
     };
     printer::line("");
+    let before = recon_aws::retry_counts();
+    let waited = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&waited);
     let report = execute(provider, plan, &config, move |event| {
+        if matches!(event, Event::Retrying { .. }) {
+            counted.fetch_add(1, Ordering::Relaxed);
+        }
         printer::line(&progress::line(&event));
         observe(&event);
     })
     .await;
     let summary = progress::summary(plan);
+    let retried = retried_line(before, waited.load(Ordering::Relaxed));
     if report.succeeded() {
-        printer::line(&format!("\n{action} complete! {summary}"));
+        printer::line(&format!("\n{action} complete! {summary}{retried}"));
         return Ok(());
+    }
+    if !retried.is_empty() {
+        printer::line(retried.trim_start());
     }
     let (done, failed, skipped) = report.counts();
     // A fault of the environment (no credentials, an endpoint down) is one message, not one
@@ -73,4 +84,16 @@ pub async fn run<P: Provider>(
         skipped,
         causes,
     })
+}
+
+/// " 12 calls retried (throttled: 3)." when any call was sent again (by the SDK, or by recon
+/// after "in use" or "not found yet"), else nothing.
+fn retried_line(before: recon_aws::RetryCounts, by_recon: u64) -> String {
+    let now = recon_aws::retry_counts();
+    let resent = now.resent - before.resent + by_recon;
+    let throttled = now.throttled - before.throttled;
+    if resent == 0 && throttled == 0 {
+        return String::new();
+    }
+    format!(" {resent} calls retried (throttled: {throttled}).")
 }
