@@ -1,6 +1,8 @@
-//! The sweep counts everything tagged with the environment, whatever its `recon:id` says: a
-//! resource recon cannot address (a `recon:id` edited by hand) is named, never deleted, and
-//! never lets destroy say "Complete" or "Verified".
+//! Everything tagged with the environment is accounted for. A second resource claiming one
+//! address (a lost answer's duplicate) is planned away and deleted by the next apply. The sweep
+//! counts everything tagged, whatever its `recon:id` says: a resource recon cannot address (a
+//! `recon:id` edited by hand) is named, never deleted, and never lets destroy say "Complete"
+//! or "Verified".
 
 mod support;
 
@@ -103,4 +105,82 @@ async fn a_resource_with_an_unusable_recon_id_is_named_and_fails_the_destroy() {
         "--auto-approve",
     ])
     .success();
+}
+
+/// The VPCs tagged as `env`'s `vpc.main`.
+async fn main_vpcs(env: &str) -> Vec<String> {
+    use aws_sdk_ec2::types::Filter;
+    let out = ec2()
+        .await
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag:recon:env").values(env).build())
+        .filters(
+            Filter::builder()
+                .name("tag:recon:id")
+                .values("vpc.main")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.vpcs()
+        .iter()
+        .map(|v| v.vpc_id().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_resource_with_the_same_tags_is_planned_away_and_deleted_by_the_next_apply() {
+    moto_endpoint();
+    let env = unique_env("dup");
+    let ws = Workspace::new("network.yaml", &env);
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    let kept = main_vpcs(&env).await;
+    assert_eq!(kept.len(), 1);
+
+    // What a lost answer to CreateVpc would have left: a second VPC claiming `vpc.main`.
+    let seeded = ec2()
+        .await
+        .create_vpc()
+        .cidr_block("10.98.0.0/16")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(Tag::builder().key("recon:env").value(&env).build())
+                .tags(Tag::builder().key("recon:id").value("vpc.main").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_owned();
+
+    // The plan keeps the one in use and deletes the other, in words.
+    let plan = ws.recon(&["plan", "spec.yaml"]);
+    plan.success();
+    assert!(
+        plan.stdout()
+            .contains(&format!("vpc.main-duplicate-1 ({seeded})")),
+        "{}",
+        plan.stdout()
+    );
+    assert!(
+        plan.stdout().contains("a duplicate of `vpc.main`"),
+        "{}",
+        plan.stdout()
+    );
+
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    assert_eq!(main_vpcs(&env).await, kept, "the one in use stays");
+    ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
+        .code_is(0);
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
+    assert!(main_vpcs(&env).await.is_empty());
 }
