@@ -16,3 +16,8 @@ lint:
 # Accept changed insta snapshots after reviewing them (needs cargo-insta).
 accept:
     cargo insta accept
+
+# Fault figures for docs/reliability.md: lost answers, throttling, races, invisibility on moto
+# through scripts/faultproxy.py (default spec: specs/irb.yaml).
+faults spec="specs/irb.yaml":
+    scripts/faults.sh {{spec}}

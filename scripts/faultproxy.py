@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy in front of an AWS endpoint (moto), for recon's fault tests and
+`just faults`.
+
+Every request is forwarded to --upstream unless a fault says otherwise, and logged as one JSON
+line (--log): the AWS action, whether it changes anything, the status returned, the fault
+injected. Faults, each chosen per request with its own probability (seeded: --seed):
+
+  --throttle P     answer 400 `Throttling` (EC2: `RequestLimitExceeded`) without forwarding
+  --error P        answer 500 `InternalError` without forwarding
+  --drop P         close the connection without forwarding or answering
+  --lose P         forward, let AWS act, then answer 500 (the answer is lost)
+  --lose-drop P    forward, let AWS act, then close the connection without an answer
+  --hang P         wait --hang-for seconds, then close the connection without forwarding
+  --latency MS     add MS milliseconds before every answer
+  --lose-nth N     lose the answer of the N-th mutating call (1-based), exactly once
+  --only ACTIONS   inject faults only into these actions (comma-separated)
+  --mutating-only  inject faults only into calls that change something
+  --hide-new S     hide each new EFS mount target for S seconds after its create, as AWS's
+                   eventual consistency may: by id "not found", absent from lists
+
+The listening port is printed on stdout as `port <n>` once the proxy is ready (--port 0 picks
+a free one). Python 3 standard library only.
+"""
+
+import argparse
+import http.client
+import json
+import random
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+READ_PREFIXES = ("Describe", "List", "Get")
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+def action_of(method, path, headers, body):
+    """The AWS action of a request: Query protocols (EC2, ELB, Auto Scaling) carry `Action=` in
+    the form body; JSON protocols (KMS) an `X-Amz-Target`; EFS is REST: method and path."""
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1]
+    if body:
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    if "Action" in query:
+        return query["Action"][0]
+    if "/elasticfilesystem/" in path or path.startswith("/2015-02-01/"):
+        resource = path.split("?")[0].rstrip("/").split("/")
+        kind = next((p for p in reversed(resource) if p.endswith("-systems")
+                     or p.endswith("-targets") or p in ("tags", "security-groups",
+                                                        "lifecycle-configuration", "policy")),
+                    "efs")
+        verb = {"GET": "Describe", "POST": "Create", "PUT": "Put",
+                "DELETE": "Delete"}.get(method, method)
+        return f"{verb}:{kind}"
+    return f"{method}:{path.split('?')[0]}"
+
+
+def is_mutating(action):
+    return not action.startswith(READ_PREFIXES)
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.rng = random.Random(args.seed)
+        self.lock = threading.Lock()
+        self.mutating_seen = 0
+        self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.only = set(args.only.split(",")) if args.only else None
+        self.created = {}  # mount target id -> when its create answered
+
+    def hidden(self, mt_id):
+        with self.lock:
+            at = self.created.get(mt_id)
+        return at is not None and time.time() - at < self.args.hide_new
+
+    def choose(self, action):
+        """The fault for this request, or None."""
+        with self.lock:
+            mutating = is_mutating(action)
+            if mutating:
+                self.mutating_seen += 1
+                if self.args.lose_nth and self.mutating_seen == self.args.lose_nth:
+                    return "lose"
+            if self.only is not None and action not in self.only:
+                return None
+            if self.args.mutating_only and not mutating:
+                return None
+            for fault in ("throttle", "error", "drop", "lose", "lose_drop", "hang"):
+                p = getattr(self.args, fault)
+                if p and self.rng.random() < p:
+                    if fault in ("lose", "lose_drop") and not mutating:
+                        continue
+                    return fault
+            return None
+
+    def record(self, **entry):
+        if self.log:
+            entry["t"] = round(time.time(), 3)
+            with self.lock:
+                self.log.write(json.dumps(entry) + "\n")
+
+
+def handler(state):
+    upstream = urllib.parse.urlsplit(state.args.upstream)
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_):
+            pass
+
+        def _forward(self, body):
+            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            headers["Content-Length"] = str(len(body))
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            out = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]
+            conn.close()
+            return resp.status, out, data
+
+        def _answer(self, status, headers, data):
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status, code, action):
+            if self.headers.get("X-Amz-Target") or action.startswith(("Create:", "Put:",
+                                                                        "Delete:", "Describe:")):
+                data = json.dumps({"__type": code, "message": "injected by faultproxy"}).encode()
+                headers = [("Content-Type", "application/x-amz-json-1.1"),
+                           ("x-amzn-ErrorType", code)]
+            else:
+                data = (f"<Response><Errors><Error><Code>{code}</Code><Message>injected by "
+                        f"faultproxy</Message></Error></Errors><RequestID>fp</RequestID>"
+                        f"</Response>").encode()
+                headers = [("Content-Type", "text/xml")]
+            self._answer(status, headers, data)
+
+        def _drop(self):
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+
+        def _handle(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            action = action_of(self.command, self.path, self.headers, body)
+            fault = state.choose(action)
+            if state.args.latency:
+                time.sleep(state.args.latency / 1000)
+            entry = {"action": action, "mutating": is_mutating(action), "fault": fault}
+            if fault == "throttle":
+                code = "RequestLimitExceeded" if "Version=2016-11-15" in body.decode(
+                    "utf-8", "replace") else "Throttling"
+                self._error(400, code, action)
+                state.record(status=400, forwarded=False, **entry)
+            elif fault == "error":
+                self._error(500, "InternalError", action)
+                state.record(status=500, forwarded=False, **entry)
+            elif fault == "drop":
+                self._drop()
+                state.record(status=None, forwarded=False, **entry)
+            elif fault == "hang":
+                time.sleep(state.args.hang_for)
+                self._drop()
+                state.record(status=None, forwarded=False, **entry)
+            elif state.args.hide_new and self._hide(action, entry):
+                pass
+            else:
+                status, headers, data = self._forward(body)
+                if state.args.hide_new and status < 300:
+                    data = self._track(action, data)
+                if fault == "lose":
+                    self._error(500, "InternalError", action)
+                    state.record(status=500, forwarded=True, upstream=status, **entry)
+                elif fault == "lose_drop":
+                    self._drop()
+                    state.record(status=None, forwarded=True, upstream=status, **entry)
+                else:
+                    self._answer(status, headers, data)
+                    state.record(status=status, forwarded=True, **entry)
+
+        def _track(self, action, data):
+            """Remembers new mount targets; removes hidden ones from lists."""
+            try:
+                doc = json.loads(data)
+            except ValueError:
+                return data
+            if action == "Create:mount-targets" and "MountTargetId" in doc:
+                with state.lock:
+                    state.created[doc["MountTargetId"]] = time.time()
+            elif action == "Describe:mount-targets" and "MountTargets" in doc:
+                doc["MountTargets"] = [m for m in doc["MountTargets"]
+                                       if not state.hidden(m.get("MountTargetId"))]
+                return json.dumps(doc).encode()
+            return data
+
+        def _hide(self, action, entry):
+            """Answers "not found" for a hidden mount target named by id; True if it did."""
+            parts = urllib.parse.urlsplit(self.path)
+            query = urllib.parse.parse_qs(parts.query)
+            named = query.get("MountTargetId", [None])[0]
+            segments = parts.path.strip("/").split("/")
+            if named is None and "mount-targets" in segments:
+                i = segments.index("mount-targets")
+                named = segments[i + 1] if len(segments) > i + 1 else None
+            if self.command != "GET" or not named or not state.hidden(named):
+                return False
+            data = json.dumps({"ErrorCode": "MountTargetNotFound",
+                               "Message": "hidden by faultproxy"}).encode()
+            self._answer(404, [("Content-Type", "application/json"),
+                               ("x-amzn-ErrorType", "MountTargetNotFound")], data)
+            state.record(status=404, forwarded=False, hidden=True, **entry)
+            return True
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+    return Proxy
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--upstream", required=True, help="the AWS endpoint, e.g. http://127.0.0.1:5000")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--log", help="append one JSON line per request here")
+    p.add_argument("--seed", type=int, default=1)
+    for fault in ("throttle", "error", "drop", "lose", "lose-drop", "hang"):
+        p.add_argument(f"--{fault}", type=float, default=0.0, metavar="P")
+    p.add_argument("--hang-for", type=float, default=30.0, metavar="S")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS")
+    p.add_argument("--lose-nth", type=int, default=0, metavar="N")
+    p.add_argument("--only", default="", metavar="ACTIONS")
+    p.add_argument("--mutating-only", action="store_true")
+    p.add_argument("--hide-new", type=float, default=0.0, metavar="S")
+    args = p.parse_args()
+    state = State(args)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(state))
+    server.daemon_threads = True
+    print(f"port {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

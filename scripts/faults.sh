@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# `just faults`: recon on moto through the project's fault harness (scripts/faultproxy.py),
+# measuring what docs/reliability.md quotes:
+#   1. lost answers: an apply of SPEC with the answer to its N-th mutating call lost after AWS
+#      acted, for every N; then: duplicates left (by ownership tags, counted with boto3, not
+#      through recon), the apply's exit code, and whether the next apply and destroy clean up;
+#   2. throttling, 5xx and dropped connections at given rates: apply then destroy, what remains;
+#   3. two applies at once, then a third: duplicates left after the third;
+#   4. a mount target hidden for 10 s after its create (irb only).
+# Usage: scripts/faults.sh [SPEC] (default specs/irb.yaml). Prints one figure per line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/moto.sh
+SPEC="${1:-specs/irb.yaml}"
+NAME="$(basename "$SPEC" .yaml)"
+moto_install >/dev/null
+cargo build -q -p recon
+RECON="$PWD/target/debug/recon"
+moto_start >/dev/null
+MOTO="$AWS_ENDPOINT_URL"
+WORK="$(mktemp -d -t recon-faults.XXXXXX)"
+PROXY_PID=""
+stop_proxy() { if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""; fi; }
+trap 'stop_proxy; moto_stop; rm -rf "$WORK"' EXIT
+
+# Starts the proxy with the given options; sets PROXY and LOG.
+start_proxy() {
+  stop_proxy
+  LOG="$WORK/calls.jsonl"
+  : >"$LOG"
+  python3 scripts/faultproxy.py --upstream "$MOTO" --log "$LOG" "$@" >"$WORK/proxy.out" &
+  PROXY_PID=$!
+  for _ in $(seq 1 50); do [ -s "$WORK/proxy.out" ] && break; sleep 0.1; done
+  PROXY="http://127.0.0.1:$(awk '{print $2}' "$WORK/proxy.out")"
+}
+
+# A workspace with SPEC for environment $1 (and its key files, if any).
+workspace() {
+  local dir="$WORK/$1"
+  mkdir -p "$dir"
+  sed "s/^environment:.*/environment: $1/" "$SPEC" >"$dir/spec.yaml"
+  echo "$dir"
+}
+
+# "<duplicates> <total>": resources of environment $1 sharing a recon:id with another, and all
+# resources tagged with it (EC2, KMS, EFS), counted with boto3.
+census() {
+  "$VENV/bin/python" - "$1" "$MOTO" <<'EOF'
+import collections, sys, boto3
+env, url = sys.argv[1], sys.argv[2]
+kw = dict(endpoint_url=url, region_name="us-east-1")
+ids = collections.Counter()
+ec2 = boto3.client("ec2", **kw)
+for page in ec2.get_paginator("describe_tags").paginate(
+        Filters=[{"Name": "key", "Values": ["recon:env"]}, {"Name": "value", "Values": [env]}]):
+    for t in page["Tags"]:
+        rid = t["ResourceId"]
+        tags = {x["Key"]: x["Value"] for x in ec2.describe_tags(
+            Filters=[{"Name": "resource-id", "Values": [rid]}])["Tags"]}
+        if t["ResourceType"] in ("volume", "network-interface"):
+            continue
+        if t["ResourceType"] == "instance":
+            state = ec2.describe_instances(InstanceIds=[rid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+            if state == "terminated":
+                continue
+        ids[tags.get("recon:id", "?")] += 1
+kms = boto3.client("kms", **kw)
+for k in kms.list_keys()["Keys"]:
+    meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+    if meta["KeyState"] == "PendingDeletion":
+        continue
+    tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=k["KeyId"])["Tags"]}
+    if tags.get("recon:env") == env:
+        ids[tags.get("recon:id", "?")] += 1
+efs = boto3.client("efs", **kw)
+for fs in efs.describe_file_systems()["FileSystems"]:
+    tags = {t["Key"]: t["Value"] for t in fs.get("Tags", [])}
+    if tags.get("recon:env") == env:
+        ids[tags.get("recon:id", "?")] += 1
+print(sum(n - 1 for n in ids.values() if n > 1), sum(ids.values()))
+EOF
+}
+duplicates() { census "$1" | cut -d' ' -f1; }
+remaining() { census "$1" | cut -d' ' -f2; }
+
+mutating_calls() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['mutating']))" "$LOG"; }
+run() { (cd "$1" && AWS_ENDPOINT_URL="$2" "$RECON" "${@:3}" >"$1/out.txt" 2>&1) && echo 0 || echo $?; }
+
+echo "== $NAME on moto $MOTO_VERSION through scripts/faultproxy.py"
+
+# 1. Lost answers.
+start_proxy
+dir="$(workspace "fa-$NAME-count")"
+run "$dir" "$PROXY" apply spec.yaml --auto-approve >/dev/null
+points="$(mutating_calls)"
+run "$dir" "$MOTO" destroy spec.yaml --auto-approve >/dev/null
+echo "mutating calls in a clean apply: $points"
+dup_points=0; failed_points=0; left_after_next=0
+for n in $(seq 1 "$points"); do
+  start_proxy --lose-nth "$n"
+  env="fa-$NAME-lost$n"
+  dir="$(workspace "$env")"
+  code="$(run "$dir" "$PROXY" apply spec.yaml --auto-approve)"
+  lost="$(python3 -c "import json,sys; print(next((json.loads(l)['action'] for l in open(sys.argv[1]) if json.loads(l)['fault']=='lose'), '-'))" "$LOG")"
+  dups="$(duplicates "$env")"
+  [ "$dups" != 0 ] && dup_points=$((dup_points + 1))
+  [ "$code" != 0 ] && failed_points=$((failed_points + 1))
+  next="$(run "$dir" "$MOTO" apply spec.yaml --auto-approve)"
+  after="$(duplicates "$env")"
+  [ "$after" != 0 ] && left_after_next=$((left_after_next + 1))
+  destroy="$(run "$dir" "$MOTO" destroy spec.yaml --auto-approve)"
+  echo "lost answer $n ($lost): apply exit $code, duplicates $dups; next apply exit $next, duplicates $after; destroy exit $destroy"
+done
+echo "lost-answer points: $points; with a duplicate: $dup_points; apply failed: $failed_points; duplicates after the next apply: $left_after_next"
+
+# 2. Throttling, 5xx, dropped connections.
+for fault in "--throttle 0.2" "--throttle 0.4" "--throttle 0.6" "--error 0.2" "--drop 0.2" "--throttle 0.2 --error 0.2 --drop 0.2"; do
+  # shellcheck disable=SC2086
+  start_proxy $fault --seed 7
+  env="fa-$NAME-rate$RANDOM"
+  dir="$(workspace "$env")"
+  a="$(run "$dir" "$PROXY" apply spec.yaml --auto-approve)"
+  retried="$(grep -o '[0-9]* calls retried (throttled: [0-9]*)' "$dir/out.txt" | tail -1 || true)"
+  dups="$(duplicates "$env")"
+  d="$(run "$dir" "$PROXY" destroy spec.yaml --auto-approve)"
+  left="$(remaining "$env")"
+  run "$dir" "$MOTO" destroy spec.yaml --auto-approve >/dev/null
+  echo "faults $fault: apply exit $a (${retried:-no retries}), duplicates $dups; destroy exit $d, $left left"
+done
+
+# 3. Two applies at once, then a third.
+stop_proxy
+env="fa-$NAME-race"
+dir="$(workspace "$env")"
+cp -r "$dir" "$dir-b"
+(cd "$dir" && "$RECON" apply spec.yaml --auto-approve >out1.txt 2>&1; echo $? >code1) &
+(cd "$dir-b" && "$RECON" apply spec.yaml --auto-approve >out2.txt 2>&1; echo $? >code2) &
+wait
+dups="$(duplicates "$env")"
+third="$(run "$dir" "$MOTO" apply spec.yaml --auto-approve)"
+after="$(duplicates "$env")"
+destroy="$(run "$dir" "$MOTO" destroy spec.yaml --auto-approve)"
+echo "two applies at once: exits $(cat "$dir/code1") and $(cat "$dir-b/code2"), duplicates $dups; third apply exit $third, duplicates $after; destroy exit $destroy"
+
+# 4. A mount target hidden for 10 s after its create.
+if grep -q efs_mount_target "$SPEC"; then
+  start_proxy --hide-new 10
+  env="fa-$NAME-hidden"
+  dir="$(workspace "$env")"
+  code="$(run "$dir" "$PROXY" apply spec.yaml --auto-approve)"
+  hidden="$(python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get('hidden')))" "$LOG")"
+  destroy="$(run "$dir" "$MOTO" destroy spec.yaml --auto-approve)"
+  echo "mount target hidden 10 s: apply exit $code ($hidden reads answered not found); destroy exit $destroy"
+fi
