@@ -14,11 +14,14 @@ cd "$(dirname "$0")/.."
 SPEC="${1:-specs/irb.yaml}"
 NAME="$(basename "$SPEC" .yaml)"
 moto_install >/dev/null
-cargo build -q -p recon
-RECON="$PWD/target/debug/recon"
+echo "==> Building recon (the same build as the tests)" >&2
+cargo build --workspace
+WORK="$(mktemp -d -t recon-faults.XXXXXX)"
+# A copy: a rebuild during the run does not change the binary under test.
+cp target/debug/recon "$WORK/recon"
+RECON="$WORK/recon"
 moto_start >/dev/null
 MOTO="$AWS_ENDPOINT_URL"
-WORK="$(mktemp -d -t recon-faults.XXXXXX)"
 PROXY_PID=""
 stop_proxy() { if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""; fi; }
 trap 'stop_proxy; moto_stop; rm -rf "$WORK"' EXIT
@@ -38,7 +41,8 @@ start_proxy() {
 workspace() {
   local dir="$WORK/$1"
   mkdir -p "$dir"
-  sed "s/^environment:.*/environment: $1/" "$SPEC" >"$dir/spec.yaml"
+  # The KMS alias is unique per account and region: each environment gets its own.
+  sed -e "s/^environment:.*/environment: $1/" -e "s/alias: \(.*\)/alias: $1-\1/" "$SPEC" >"$dir/spec.yaml"
   echo "$dir"
 }
 

@@ -21,6 +21,7 @@ const WHO: &str = "recon:lock:who";
 const HOST: &str = "recon:lock:host";
 const SINCE: &str = "recon:lock:since";
 const OPERATION: &str = "recon:lock:operation";
+const RUN: &str = "recon:lock:run";
 
 /// Who holds (or wants) an environment's lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +32,9 @@ pub struct LockHolder {
     pub since: String,
     /// `apply` or `destroy`.
     pub operation: String,
+    /// This run, uniquely (process id and start time): a lost answer to the lock's own create
+    /// must not make a run wait for itself.
+    pub run: String,
 }
 
 impl std::fmt::Display for LockHolder {
@@ -66,6 +70,7 @@ impl AwsProvider {
             (HOST.to_owned(), holder.host.clone()),
             (SINCE.to_owned(), holder.since.clone()),
             (OPERATION.to_owned(), holder.operation.clone()),
+            (RUN.to_owned(), holder.run.clone()),
         ]);
         debug!(op = "CreateKeyPair", name, "aws call (lock)");
         let out = self
@@ -80,15 +85,19 @@ impl AwsProvider {
         match out.map_err(|e| errors::sdk("CreateKeyPair", e)) {
             Ok(_) => Ok(None),
             Err(e) if errors::has_code(&e, "InvalidKeyPair.Duplicate") => {
-                // Released in between: say so as "unknown holder", the caller tries again.
-                Ok(Some(self.lock_holder(environment).await?.unwrap_or(
-                    LockHolder {
+                match self.lock_holder(environment).await? {
+                    // Our own create, resent after its answer was lost: we hold it.
+                    Some(h) if h.run == holder.run => Ok(None),
+                    Some(h) => Ok(Some(h)),
+                    // Released in between: "unknown holder", the caller tries again.
+                    None => Ok(Some(LockHolder {
                         who: "(released just now)".into(),
                         host: "-".into(),
                         since: "-".into(),
                         operation: "-".into(),
-                    },
-                )))
+                        run: "-".into(),
+                    })),
+                }
             }
             Err(e) => Err(e),
         }
@@ -130,6 +139,7 @@ impl AwsProvider {
             host: tag(HOST),
             since: tag(SINCE),
             operation: tag(OPERATION),
+            run: tag(RUN),
         }))
     }
 

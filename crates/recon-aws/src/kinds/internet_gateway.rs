@@ -106,14 +106,7 @@ pub(crate) async fn update(
                     detach(client, id, old).await?;
                 }
                 if let Some(new) = wanted {
-                    debug!(op = "AttachInternetGateway", id, vpc = new, "aws call");
-                    client
-                        .attach_internet_gateway()
-                        .internet_gateway_id(id)
-                        .vpc_id(new)
-                        .send()
-                        .await
-                        .map_err(|e| errors::sdk("AttachInternetGateway", e))?;
+                    attach(client, id, new).await?;
                 }
             }
             "tags" => tags::update(client, id, current.attrs.get("tags"), after).await?,
@@ -121,6 +114,35 @@ pub(crate) async fn update(
         }
     }
     Ok(())
+}
+
+/// AttachInternetGateway. Already attached to that VPC is success: the SDK resends an attach
+/// whose answer was lost, and the resend meets the first one's effect.
+async fn attach(client: &Client, id: &str, vpc: &str) -> Result<(), ProviderError> {
+    debug!(op = "AttachInternetGateway", id, vpc, "aws call");
+    let out = client
+        .attach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("AttachInternetGateway", e));
+    match out {
+        Err(e) if errors::has_code(&e, "Resource.AlreadyAssociated") => {
+            let attached = read(client, id).await?;
+            if attached
+                .as_ref()
+                .and_then(|f| f.attrs.get("vpc"))
+                .and_then(Value::as_str)
+                == Some(vpc)
+            {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 /// DetachInternetGateway; "not attached" (`Gateway.NotAttached`) and "not found" are success.

@@ -306,18 +306,45 @@ async fn update_alias(
 ) -> Result<(), ProviderError> {
     if let Some(name) = after {
         debug!(op = "CreateAlias", id, name, "aws call");
-        client
+        let created = client
             .create_alias()
             .alias_name(format!("alias/{name}"))
             .target_key_id(id)
             .send()
             .await
-            .map_err(|e| errors::sdk("CreateAlias", e))?;
+            .map_err(|e| errors::sdk("CreateAlias", e));
+        if let Err(e) = created {
+            // Taken: fine only if by this key (the SDK's resend of a create whose answer was
+            // lost); another key's alias is never moved.
+            if !errors::has_code(&e, "AlreadyExistsException")
+                || !has_alias(client, id, name).await?
+            {
+                return Err(e);
+            }
+        }
     }
     if let Some(name) = before.filter(|b| Some(*b) != after) {
         delete_alias(client, name).await?;
     }
     Ok(())
+}
+
+/// Whether `alias/<name>` points at the key `id`.
+async fn has_alias(client: &Client, id: &str, name: &str) -> Result<bool, ProviderError> {
+    debug!(op = "ListAliases", id, "aws call");
+    let aliases: Vec<_> = client
+        .list_aliases()
+        .key_id(id)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| errors::sdk("ListAliases", e))?;
+    let wanted = format!("alias/{name}");
+    Ok(aliases
+        .iter()
+        .any(|a| a.alias_name() == Some(wanted.as_str())))
 }
 
 async fn delete_alias(client: &Client, name: &str) -> Result<(), ProviderError> {

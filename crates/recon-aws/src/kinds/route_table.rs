@@ -211,17 +211,36 @@ async fn update_routes(
             }
             None => {
                 debug!(op = "CreateRoute", id, destination, ?target, "aws call");
-                client
+                let created = client
                     .create_route()
                     .route_table_id(id)
-                    .set_destination_cidr_block(v4)
-                    .set_destination_ipv6_cidr_block(v6)
-                    .set_destination_prefix_list_id(prefix_list)
-                    .set_gateway_id(gateway)
-                    .set_nat_gateway_id(nat)
+                    .set_destination_cidr_block(v4.clone())
+                    .set_destination_ipv6_cidr_block(v6.clone())
+                    .set_destination_prefix_list_id(prefix_list.clone())
+                    .set_gateway_id(gateway.clone())
+                    .set_nat_gateway_id(nat.clone())
                     .send()
                     .await
-                    .map_err(|e| errors::sdk("CreateRoute", e))?;
+                    .map_err(|e| errors::sdk("CreateRoute", e));
+                // A route for the destination exists already (the SDK's resend of a create
+                // whose answer was lost, or a route added since the read): set its target.
+                if let Err(e) = created {
+                    if !errors::has_code(&e, "RouteAlreadyExists") {
+                        return Err(e);
+                    }
+                    debug!(op = "ReplaceRoute", id, destination, ?target, "aws call");
+                    client
+                        .replace_route()
+                        .route_table_id(id)
+                        .set_destination_cidr_block(v4)
+                        .set_destination_ipv6_cidr_block(v6)
+                        .set_destination_prefix_list_id(prefix_list)
+                        .set_gateway_id(gateway)
+                        .set_nat_gateway_id(nat)
+                        .send()
+                        .await
+                        .map_err(|e| errors::sdk("ReplaceRoute", e))?;
+                }
             }
         }
     }

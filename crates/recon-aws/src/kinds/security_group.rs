@@ -156,6 +156,16 @@ pub(crate) fn group_name(environment: &str, name: &str) -> String {
 
 // ---- update ------------------------------------------------------------------------------------
 
+/// "The rule already exists" (`InvalidPermission.Duplicate`) is what is wanted: most often the
+/// SDK's resend of an authorization whose answer was lost.
+fn already_there(e: ProviderError) -> Result<(), ProviderError> {
+    if errors::has_code(&e, "InvalidPermission.Duplicate") {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
 /// `ingress` / `egress`: the rules live but no longer wanted are revoked, then the wanted ones
 /// not live are authorized (a rule whose description changed is revoked and authorized again).
 /// Tags.
@@ -271,7 +281,9 @@ async fn authorize(
                 .set_ip_permissions(Some(permissions))
                 .send()
                 .await
-                .map_err(|e| errors::sdk("AuthorizeSecurityGroupIngress", e))?;
+                .map(|_| ())
+                .map_err(|e| errors::sdk("AuthorizeSecurityGroupIngress", e))
+                .or_else(already_there)?;
         }
         Direction::Egress => {
             debug!(
@@ -286,7 +298,9 @@ async fn authorize(
                 .set_ip_permissions(Some(permissions))
                 .send()
                 .await
-                .map_err(|e| errors::sdk("AuthorizeSecurityGroupEgress", e))?;
+                .map(|_| ())
+                .map_err(|e| errors::sdk("AuthorizeSecurityGroupEgress", e))
+                .or_else(already_there)?;
         }
     }
     Ok(())
@@ -506,6 +520,36 @@ super::aws_kind_calls!(SecurityGroup, ec2);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_rule_that_exists_already_is_what_was_wanted() {
+        use crate::stub_server::{Reply, StubServer};
+        // The SDK's resend of an authorization whose answer was lost meets its own rule.
+        let stub = StubServer::start(vec![Reply::error(
+            "AuthorizeSecurityGroupIngress",
+            400,
+            "InvalidPermission.Duplicate",
+        )]);
+        let rule = IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(443)
+            .to_port(443)
+            .build();
+        authorize(&stub.ec2(), "sg-1", Direction::Ingress, vec![rule.clone()])
+            .await
+            .expect("already there is success");
+        // Any other refusal is still an error.
+        let stub = StubServer::start(vec![Reply::error(
+            "AuthorizeSecurityGroupIngress",
+            400,
+            "InvalidGroup.NotFound",
+        )]);
+        assert!(
+            authorize(&stub.ec2(), "sg-1", Direction::Ingress, vec![rule])
+                .await
+                .is_err()
+        );
+    }
 
     fn rule(pairs: &[(&str, &str)]) -> Value {
         Value::Map(

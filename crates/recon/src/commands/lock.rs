@@ -30,11 +30,16 @@ fn me(operation: &str) -> LockHolder {
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown host".into());
+    let now = SystemTime::now();
+    let nanos = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     LockHolder {
         who,
         host,
-        since: crate::teardown::timestamp(SystemTime::now()),
+        since: crate::teardown::timestamp(now),
         operation: operation.to_owned(),
+        run: format!("{}-{nanos}", std::process::id()),
     }
 }
 
