@@ -136,16 +136,24 @@ def handler(state):
             self.end_headers()
             self.wfile.write(data)
 
-        def _error(self, status, code, action):
+        def _error(self, status, code, action, body=b""):
+            """An error answer in the shape of the caller's protocol: JSON (KMS, EFS), EC2's
+            `<Response><Errors>`, or the other Query APIs' `<ErrorResponse>` (Auto Scaling,
+            ELB), so that the SDK reads the code as it would from AWS."""
             if self.headers.get("X-Amz-Target") or action.startswith(("Create:", "Put:",
                                                                         "Delete:", "Describe:")):
                 data = json.dumps({"__type": code, "message": "injected by faultproxy"}).encode()
                 headers = [("Content-Type", "application/x-amz-json-1.1"),
                            ("x-amzn-ErrorType", code)]
-            else:
+            elif b"Version=2016-11-15" in body:
                 data = (f"<Response><Errors><Error><Code>{code}</Code><Message>injected by "
                         f"faultproxy</Message></Error></Errors><RequestID>fp</RequestID>"
                         f"</Response>").encode()
+                headers = [("Content-Type", "text/xml")]
+            else:
+                data = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>"
+                        f"injected by faultproxy</Message></Error><RequestId>fp</RequestId>"
+                        f"</ErrorResponse>").encode()
                 headers = [("Content-Type", "text/xml")]
             self._answer(status, headers, data)
 
@@ -167,10 +175,10 @@ def handler(state):
             if fault == "throttle":
                 code = "RequestLimitExceeded" if "Version=2016-11-15" in body.decode(
                     "utf-8", "replace") else "Throttling"
-                self._error(400, code, action)
+                self._error(400, code, action, body)
                 state.record(status=400, forwarded=False, **entry)
             elif fault == "error":
-                self._error(500, "InternalError", action)
+                self._error(500, "InternalError", action, body)
                 state.record(status=500, forwarded=False, **entry)
             elif fault == "drop":
                 self._drop()
@@ -186,7 +194,7 @@ def handler(state):
                 if state.args.hide_new and status < 300:
                     data = self._track(action, data)
                 if fault == "lose":
-                    self._error(500, "InternalError", action)
+                    self._error(500, "InternalError", action, body)
                     state.record(status=500, forwarded=True, upstream=status, **entry)
                 elif fault == "lose_drop":
                     self._drop()

@@ -130,6 +130,7 @@ for fault in "--throttle 0.2" "--throttle 0.4" "--throttle 0.6" "--error 0.2" "-
   left="$(remaining "$env")"
   run "$dir" "$MOTO" destroy spec.yaml --auto-approve >/dev/null
   echo "faults $fault: apply exit $a (${retried:-no retries}), duplicates $dups; destroy exit $d, $left left"
+  if [ "$a" != 0 ]; then echo "  apply said: $(grep -m1 -E '×|Error' "$dir/out.txt" | head -c 300)"; fi
 done
 
 # 3. Two applies at once, then a third.

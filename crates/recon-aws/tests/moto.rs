@@ -225,6 +225,32 @@ async fn vpc_create_discover_read_update_delete() {
         Some(true)
     );
 
+    // Dedicated to default tenancy: in place (ModifyVpcTenancy), the same VPC.
+    let dedicated = h
+        .create(
+            "vpc.dedicated",
+            &h.wanted(
+                "vpc.dedicated",
+                &[
+                    ("cidr_block", s("10.23.0.0/16")),
+                    ("enable_dns_support", Value::Bool(true)),
+                    ("enable_dns_hostnames", Value::Bool(false)),
+                    ("instance_tenancy", s("dedicated")),
+                ],
+                &[],
+            ),
+        )
+        .await;
+    assert_eq!(dedicated.attrs["instance_tenancy"], s("dedicated"));
+    let mut shared = dedicated.attrs.clone();
+    shared.insert("instance_tenancy".into(), s("default"));
+    let diffs = recon_model::diff_attrs(Kind::Vpc, &shared, &dedicated.attrs);
+    assert!(!diffs[0].forces_replacement, "{diffs:?}");
+    let after = h.converge(&dedicated, &shared).await;
+    assert_eq!(after.id, dedicated.id);
+    assert_eq!(after.attrs["instance_tenancy"], s("default"));
+    h.delete(&after).await;
+
     // The decoy, presented as if it were ours, is refused: AWS says it belongs elsewhere.
     let mut fake = vpc.clone();
     fake.id = decoy_id.clone();

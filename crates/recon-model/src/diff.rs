@@ -70,6 +70,7 @@ fn forces(update: Update, ty: &Type, before: Option<&Value>, after: Option<&Valu
         (Update::Replace, ..) => true,
         (Update::Grows, _, Some(Value::Int(b)), Some(Value::Int(a))) => a < b,
         (Update::Grows, ..) => true,
+        (Update::InPlaceTo(to), _, _, after) => after.and_then(Value::as_str) != Some(to),
         (Update::InPlace, Type::Object(fields), Some(Value::Map(b)), Some(Value::Map(a))) => {
             fields.iter().any(|f| {
                 let (b, a) = (b.get(f.name), a.get(f.name));
@@ -127,6 +128,17 @@ fn is_empty(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_vpc_tenancy_changes_in_place_only_to_default() {
+        let tenancy = |t: &str| {
+            crate::resource::Attrs::from([("instance_tenancy".to_owned(), Value::str(t))])
+        };
+        let to_default = diff_attrs(Kind::Vpc, &tenancy("default"), &tenancy("dedicated"));
+        assert!(!to_default[0].forces_replacement, "{to_default:?}");
+        let to_dedicated = diff_attrs(Kind::Vpc, &tenancy("dedicated"), &tenancy("default"));
+        assert!(to_dedicated[0].forces_replacement, "{to_dedicated:?}");
+    }
 
     #[test]
     fn a_root_volume_grows_and_changes_type_in_place_and_anything_else_replaces() {

@@ -62,6 +62,9 @@ pub enum Update {
     /// A number AWS can raise on the existing resource but never lower (an EBS volume's size):
     /// a larger value updates in place, a smaller one replaces.
     Grows,
+    /// AWS changes it in place only to this value (a VPC's tenancy, to `default`); a change to
+    /// any other value replaces.
+    InPlaceTo(&'static str),
     /// Neither: the field states the author's intent (a subnet's `tier`) for the review rules.
     /// It is never sent to AWS, never read back and never compared, so it causes no change.
     Intent,

@@ -81,10 +81,11 @@ fn table(fields: &[Field]) -> String {
     );
     for f in fields {
         let update = match f.update {
-            Update::InPlace => "updates in place",
-            Update::Replace => "replaces",
-            Update::Grows => "grows in place; smaller replaces",
-            Update::Intent => "nothing (intent only)",
+            Update::InPlace => "updates in place".to_owned(),
+            Update::Replace => "replaces".to_owned(),
+            Update::Grows => "grows in place; smaller replaces".to_owned(),
+            Update::InPlaceTo(to) => format!("in place to `{to}`; otherwise replaces"),
+            Update::Intent => "nothing (intent only)".to_owned(),
         };
         out.push_str(&format!(
             "| `{}` | {} | {} | {update} | {} |\n",

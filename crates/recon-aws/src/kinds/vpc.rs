@@ -126,6 +126,17 @@ pub(crate) async fn update(
                 }
             }
             "enable_dns_hostnames" => hostnames = Some(flag(&diff.field, after)?),
+            // AWS changes tenancy in place only to `default` (the planner replaces otherwise).
+            "instance_tenancy" => {
+                debug!(op = "ModifyVpcTenancy", id, "aws call");
+                client
+                    .modify_vpc_tenancy()
+                    .vpc_id(id)
+                    .instance_tenancy(aws_sdk_ec2::types::VpcTenancy::Default)
+                    .send()
+                    .await
+                    .map_err(|e| errors::sdk("ModifyVpcTenancy", e))?;
+            }
             "tags" => tags::update(client, id, current.attrs.get("tags"), after).await?,
             other => return Err(not_in_place(Kind::Vpc, other)),
         }
