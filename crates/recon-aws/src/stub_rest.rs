@@ -1,7 +1,8 @@
-//! A scripted AWS REST-JSON endpoint (EFS) for unit tests of calls moto does not implement
-//! (PutBackupPolicy). The real SDK client talks HTTP to it: each request must be the next
-//! scripted one (method and path), and gets that reply's status and JSON body. What was asked
-//! (method, path, body) is kept for the test to check.
+//! A scripted HTTP endpoint for unit tests of calls moto lacks or cannot script (AWS Backup,
+//! EFS's PutBackupPolicy, an EFS list that lags its creates), in three protocols: REST-JSON
+//! (AWS Backup, EFS), JSON 1.1 (KMS) and Query (STS, EC2). Each request is summarised as
+//! `METHOD PATH target=X-Amz-Target` and its body; it must contain the next scripted step's
+//! `expect`, and gets that step's status and body (XML when the body starts with `<`).
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,44 +10,58 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
 /// One scripted exchange.
-pub(crate) struct RestReply {
-    pub method: &'static str,
-    pub path: String,
+pub(crate) struct Step {
+    /// A substring of the request's summary: `GET /backup-vaults/`, `Action=DeleteSnapshot`.
+    pub expect: String,
     pub status: u16,
-    pub json: String,
+    pub body: String,
+    /// Sent as `x-amzn-errortype` (REST-JSON errors).
+    pub error_type: Option<&'static str>,
 }
 
-/// One request as received.
-#[derive(Clone, Debug)]
-pub(crate) struct RestRequest {
-    pub method: String,
-    pub path: String,
-    pub body: String,
+impl Step {
+    pub fn ok(expect: &str, body: impl Into<String>) -> Self {
+        Step {
+            expect: expect.to_owned(),
+            status: 200,
+            body: body.into(),
+            error_type: None,
+        }
+    }
+
+    pub fn error(expect: &str, status: u16, error_type: &'static str, body: &str) -> Self {
+        Step {
+            expect: expect.to_owned(),
+            status,
+            body: body.to_owned(),
+            error_type: Some(error_type),
+        }
+    }
 }
 
 #[derive(Clone)]
 pub(crate) struct RestStub {
     pub endpoint: String,
-    script: Arc<Mutex<VecDeque<RestReply>>>,
-    requests: Arc<Mutex<Vec<RestRequest>>>,
+    script: Arc<Mutex<VecDeque<Step>>>,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl RestStub {
-    pub fn start(script: Vec<RestReply>) -> Self {
+    pub fn start(script: Vec<Step>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let server = RestStub {
+        let stub = RestStub {
             endpoint: format!("http://{}", listener.local_addr().unwrap()),
             script: Arc::new(Mutex::new(script.into())),
             requests: Arc::new(Mutex::new(Vec::new())),
         };
-        let serving = server.clone();
+        let serving = stub.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let serving = serving.clone();
                 std::thread::spawn(move || serving.serve(stream));
             }
         });
-        server
+        stub
     }
 
     /// An EFS client with test credentials and no retries that sends every call here.
@@ -61,11 +76,11 @@ impl RestStub {
         aws_sdk_efs::Client::from_conf(config)
     }
 
-    pub fn requests(&self) -> Vec<RestRequest> {
+    /// The summaries of every request so far (`METHOD PATH target=…\nBODY`).
+    pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 
-    /// Scripted replies not yet asked for.
     pub fn unused(&self) -> usize {
         self.script.lock().unwrap().len()
     }
@@ -78,13 +93,10 @@ impl RestStub {
             if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
                 return;
             }
-            let mut parts = request_line.split_whitespace();
-            let method = parts.next().unwrap_or_default().to_owned();
-            let path = parts.next().unwrap_or_default().to_owned();
             let mut length = 0;
-            let mut line = String::new();
+            let mut target = String::new();
             loop {
-                line.clear();
+                let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 {
                     return;
                 }
@@ -92,36 +104,52 @@ impl RestStub {
                 if header.is_empty() {
                     break;
                 }
-                if let Some((name, value)) = header.split_once(':')
-                    && name.eq_ignore_ascii_case("content-length")
-                {
-                    length = value.trim().parse().unwrap_or(0);
+                if let Some((name, value)) = header.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    } else if name.eq_ignore_ascii_case("x-amz-target") {
+                        target = value.trim().to_owned();
+                    }
                 }
             }
             let mut body = vec![0; length];
             if reader.read_exact(&mut body).is_err() {
                 return;
             }
-            let body = String::from_utf8_lossy(&body).into_owned();
-            self.requests.lock().unwrap().push(RestRequest {
-                method: method.clone(),
-                path: path.clone(),
-                body: body.clone(),
-            });
+            let mut parts = request_line.split_whitespace();
+            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let summary = format!(
+                "{method} {path} target={target}\n{}",
+                String::from_utf8_lossy(&body)
+            );
+            self.requests.lock().unwrap().push(summary.clone());
             let next = self.script.lock().unwrap().pop_front();
-            let (status, json) = match next {
-                Some(r) if r.method == method && path.starts_with(&r.path) => (r.status, r.json),
-                other => (
+            let step = match next {
+                Some(s) if summary.contains(&s.expect) => s,
+                other => Step::error(
+                    "",
                     400,
-                    format!(
-                        r#"{{"ErrorCode":"Unscripted","Message":"expected {}, got {method} {path}"}}"#,
-                        other.map_or("nothing".to_owned(), |r| format!("{} {}", r.method, r.path))
+                    "Unscripted",
+                    &format!(
+                        "{{\"message\":\"expected {}, got {summary}\"}}",
+                        other.map_or("nothing".to_owned(), |s| s.expect)
                     ),
                 ),
             };
+            let content_type = if step.body.starts_with('<') {
+                "text/xml"
+            } else {
+                "application/json"
+            };
+            let error_type = step
+                .error_type
+                .map(|t| format!("x-amzn-errortype: {t}\r\n"))
+                .unwrap_or_default();
             let reply = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{json}",
-                json.len()
+                "HTTP/1.1 {} X\r\ncontent-type: {content_type}\r\n{error_type}content-length: {}\r\n\r\n{}",
+                step.status,
+                step.body.len(),
+                step.body
             );
             if writer.write_all(reply.as_bytes()).is_err() {
                 return;

@@ -43,6 +43,5 @@ pub(crate) fn rfc3339(t: &aws_smithy_types::DateTime) -> String {
 }
 
 #[cfg(test)]
-mod rest_stub;
 #[cfg(test)]
 mod tests;

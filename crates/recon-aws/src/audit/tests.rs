@@ -5,9 +5,9 @@ use aws_config::BehaviorVersion;
 use aws_config::Region;
 use aws_sdk_ec2::config::Credentials;
 
-use super::rest_stub::{RestStub, Step};
 use super::{CallerIdentity, Clients, KeyDeletion, Retained, RetainedKind};
 use crate::AwsProvider;
+use crate::stub_rest::{RestStub, Step};
 
 /// A provider whose every client sends its calls to `stub`.
 fn provider(stub: &RestStub) -> AwsProvider {

@@ -351,15 +351,10 @@ mod tests {
     use recon_provider::CreateRequest;
 
     use super::*;
-    use crate::stub_rest::{RestReply, RestStub};
+    use crate::stub_rest::{RestStub, Step};
 
-    fn reply(method: &'static str, path: &str, json: &str) -> RestReply {
-        RestReply {
-            method,
-            path: path.to_owned(),
-            status: 200,
-            json: json.to_owned(),
-        }
+    fn reply(method: &'static str, path: &str, json: &str) -> Step {
+        Step::ok(&format!("{method} {path}"), json)
     }
 
     #[tokio::test]
