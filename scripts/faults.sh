@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SPEC="${1:-specs/irb.yaml}"
 NAME="$(basename "$SPEC" .yaml)"
 moto_install >/dev/null
-echo "==> Building recon (the same build as the tests)" >&2
+echo "==> Building recon" >&2
 cargo build --workspace
 WORK="$(mktemp -d -t recon-faults.XXXXXX)"
 # A copy: a rebuild during the run does not change the binary under test.
@@ -22,6 +22,8 @@ cp target/debug/recon "$WORK/recon"
 RECON="$WORK/recon"
 moto_start >/dev/null
 MOTO="$AWS_ENDPOINT_URL"
+# recon's own retry settings, as users get them (the test suite's fewer attempts are for speed).
+unset AWS_MAX_ATTEMPTS
 PROXY_PID=""
 stop_proxy() { if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""; fi; }
 trap 'stop_proxy; moto_stop; rm -rf "$WORK"' EXIT
@@ -130,7 +132,7 @@ for fault in "--throttle 0.2" "--throttle 0.4" "--throttle 0.6" "--error 0.2" "-
   left="$(remaining "$env")"
   run "$dir" "$MOTO" destroy spec.yaml --auto-approve >/dev/null
   echo "faults $fault: apply exit $a (${retried:-no retries}), duplicates $dups; destroy exit $d, $left left"
-  if [ "$a" != 0 ]; then echo "  apply said: $(grep -m1 -E '×|Error' "$dir/out.txt" | head -c 300)"; fi
+  if [ "$a" != 0 ]; then echo "  apply said: $(grep -m1 'Could not\|×' "$dir/out.txt" | head -c 300)"; fi
 done
 
 # 3. Two applies at once, then a third.
