@@ -57,19 +57,33 @@ env, url = sys.argv[1], sys.argv[2]
 kw = dict(endpoint_url=url, region_name="us-east-1")
 ids = collections.Counter()
 ec2 = boto3.client("ec2", **kw)
-for page in ec2.get_paginator("describe_tags").paginate(
-        Filters=[{"Name": "key", "Values": ["recon:env"]}, {"Name": "value", "Values": [env]}]):
-    for t in page["Tags"]:
-        rid = t["ResourceId"]
-        tags = {x["Key"]: x["Value"] for x in ec2.describe_tags(
-            Filters=[{"Name": "resource-id", "Values": [rid]}])["Tags"]}
-        if t["ResourceType"] in ("volume", "network-interface"):
-            continue
-        if t["ResourceType"] == "instance":
-            state = ec2.describe_instances(InstanceIds=[rid])["Reservations"][0]["Instances"][0]["State"]["Name"]
-            if state == "terminated":
-                continue
-        ids[tags.get("recon:id", "?")] += 1
+f = [{"Name": "tag:recon:env", "Values": [env]}]
+def recon_id(tags):
+    return {t["Key"]: t["Value"] for t in tags or []}.get("recon:id", "?")
+# Each kind by its own describe: moto's DescribeTags keeps the tags of deleted resources.
+for v in ec2.describe_vpcs(Filters=f)["Vpcs"]:
+    ids[recon_id(v.get("Tags"))] += 1
+for x in ec2.describe_subnets(Filters=f)["Subnets"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_security_groups(Filters=f)["SecurityGroups"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_internet_gateways(Filters=f)["InternetGateways"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_route_tables(Filters=f)["RouteTables"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_nat_gateways(Filters=f)["NatGateways"]:
+    if x["State"] not in ("deleted", "deleting"):
+        ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_addresses(Filters=f)["Addresses"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_key_pairs(Filters=f)["KeyPairs"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for x in ec2.describe_launch_templates(Filters=f)["LaunchTemplates"]:
+    ids[recon_id(x.get("Tags"))] += 1
+for r in ec2.describe_instances(Filters=f)["Reservations"]:
+    for x in r["Instances"]:
+        if x["State"]["Name"] != "terminated":
+            ids[recon_id(x.get("Tags"))] += 1
 kms = boto3.client("kms", **kw)
 for k in kms.list_keys()["Keys"]:
     meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
@@ -141,8 +155,11 @@ env="fa-$NAME-race"
 dir="$(workspace "$env")"
 cp -r "$dir" "$dir-b"
 (cd "$dir" && "$RECON" apply spec.yaml --auto-approve >out1.txt 2>&1; echo $? >code1) &
+first=$!
 (cd "$dir-b" && "$RECON" apply spec.yaml --auto-approve >out2.txt 2>&1; echo $? >code2) &
-wait
+second=$!
+# Only these two: moto runs in the background too.
+wait "$first" "$second"
 dups="$(duplicates "$env")"
 third="$(run "$dir" "$MOTO" apply spec.yaml --auto-approve)"
 after="$(duplicates "$env")"
