@@ -3,10 +3,10 @@
 //!
 //! # Discovery
 //! KMS has no tag filter. Discovery is ListKeys (paginated), then for each key, at most
-//! [`CONCURRENCY`] at a time: DescribeKey (skipping AWS-managed keys and keys pending
-//! deletion, which count as gone) and ListResourceTags; only keys tagged with the environment
-//! are read fully (rotation status, aliases, grants). That is 2 calls per key in the account
-//! and region plus 3 per owned key; ListAliases cannot help since aliases are not tags. Keys the
+//! [`CONCURRENCY`] at a time: ListResourceTags; only keys tagged with the environment are
+//! described (DescribeKey, skipping AWS-managed keys and keys pending deletion, which count as
+//! gone) and read fully (rotation status, aliases, grants). That is 1 call per key in the
+//! account and region plus 4 per owned key; ListAliases cannot help since aliases are not tags. Keys the
 //! caller may not describe (`AccessDeniedException`) are skipped with a warning.
 //!
 //! # Fields KMS does not store
@@ -60,16 +60,17 @@ pub(crate) async fn discover(
     let found: Vec<Option<Found>> = stream::iter(ids)
         .map(|id| async move {
             let result = async {
-                let Some(meta) = describe(client, &id).await? else {
-                    return Ok(None);
-                };
-                if meta.key_manager() == Some(&KeyManagerType::Aws) {
-                    return Ok(None);
-                }
+                // Tags first: only the environment's keys are described at all.
                 let Some(tags) = list_tags(client, &id).await? else {
                     return Ok(None);
                 };
                 if tag_value(&tags, ENV) != Some(environment) {
+                    return Ok(None);
+                }
+                let Some(meta) = describe(client, &id).await? else {
+                    return Ok(None);
+                };
+                if meta.key_manager() == Some(&KeyManagerType::Aws) {
                     return Ok(None);
                 }
                 complete(client, &meta, &tags).await
