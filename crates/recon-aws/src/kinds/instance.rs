@@ -23,6 +23,7 @@ use aws_sdk_ec2::types::{
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
     LaunchTemplateSpecification, Reservation, ResourceType, VolumeType,
 };
+use futures::{StreamExt, TryStreamExt};
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
 use tracing::debug;
@@ -59,19 +60,22 @@ pub(crate) async fn discover(
         .try_collect()
         .await
         .map_err(|e| errors::sdk("DescribeInstances", e))?;
-    let mut out = Vec::new();
-    for i in reservations.iter().flat_map(|r| r.instances()) {
-        // A group's instances carry the environment's tags (propagated) but belong to the
-        // group: they are never planned as instances, nor deleted behind the group's back.
-        let launched_by_group = tags::get(i.tags(), AWS_GROUP_TAG).is_some();
-        if tags::owned_by(i.tags(), environment)
-            && !launched_by_group
-            && let Some(found) = to_found(client, i).await?
-        {
-            out.push(found);
-        }
-    }
-    Ok(out)
+    // A group's instances carry the environment's tags (propagated) but belong to the group:
+    // they are never planned as instances, nor deleted behind the group's back. Each owned
+    // instance's volume and address are read concurrently.
+    let reads: Vec<_> = reservations
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter(|i| {
+            tags::owned_by(i.tags(), environment) && tags::get(i.tags(), AWS_GROUP_TAG).is_none()
+        })
+        .map(|i| to_found(client, i))
+        .collect();
+    let found: Vec<Option<Found>> = futures::stream::iter(reads)
+        .buffered(super::DISCOVERY_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 // ---- read --------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ use aws_sdk_ec2::types::{
     ResponseLaunchTemplateData, VolumeType,
 };
 use aws_smithy_types::base64;
+use futures::{StreamExt, TryStreamExt};
 use recon_model::{Attrs, LiveState, Value};
 use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
 use tracing::debug;
@@ -45,16 +46,18 @@ pub(crate) async fn discover(
         .try_collect()
         .await
         .map_err(|e| errors::sdk("DescribeLaunchTemplates", e))?;
-    let mut out = Vec::new();
-    for t in templates
+    // Each template's version data, concurrently (DescribeLaunchTemplateVersions takes one
+    // template per call when it names versions).
+    let reads: Vec<_> = templates
         .iter()
         .filter(|t| tags::owned_by(t.tags(), environment))
-    {
-        if let Some(found) = with_data(client, t).await? {
-            out.push(found);
-        }
-    }
-    Ok(out)
+        .map(|t| with_data(client, t))
+        .collect();
+    let found: Vec<Option<Found>> = futures::stream::iter(reads)
+        .buffered(super::DISCOVERY_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 // ---- read --------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ pub(crate) mod vpc;
 
 pub(crate) use aws_kind::{AwsKind, aws_kind_calls};
 
+/// How many per-resource reads one kind's discovery keeps in flight (an instance's volume, a
+/// template's versions): well inside EC2's Describe bucket (100 tokens, 20 a second).
+pub(crate) const DISCOVERY_READS_IN_FLIGHT: usize = 8;
+
 use std::collections::BTreeMap;
 
 use recon_model::tags::{ENV, ID};
