@@ -321,25 +321,8 @@ async fn grow_root_volume(
     let wanted = after
         .and_then(Value::as_map)
         .ok_or_else(|| invalid("`root_volume` is required"))?;
-    debug!(op = "DescribeInstances", id, "aws call");
-    let out = client
-        .describe_instances()
-        .instance_ids(id)
-        .send()
-        .await
-        .map_err(|e| errors::sdk("DescribeInstances", e))?;
-    let volume = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .find(|i| i.instance_id() == Some(id))
-        .and_then(|i| {
-            i.block_device_mappings()
-                .iter()
-                .find(|m| m.device_name().is_some() && m.device_name() == i.root_device_name())
-        })
-        .and_then(|m| m.ebs())
-        .and_then(|e| e.volume_id())
+    let instance = describe_one(client, id).await?;
+    let volume = root_volume_id(&instance)
         .ok_or_else(|| super::gone(Kind::Instance, id))?
         .to_owned();
     let size = match wanted.get("size_gb") {
@@ -364,10 +347,8 @@ async fn grow_root_volume(
     Ok(())
 }
 
-/// Stop, modify, start: an EBS-backed instance changes type only while stopped. One step per
-/// call, so the executor's retries do the waiting: a running instance is stopped and the call
-/// answers `IncorrectState` until it is; a stopped one is modified and started.
-async fn change_type(client: &Client, id: &str, wanted: &str) -> Result<(), ProviderError> {
+/// DescribeInstances of one instance; gone is `NotFound`.
+async fn describe_one(client: &Client, id: &str) -> Result<Instance, ProviderError> {
     debug!(op = "DescribeInstances", id, "aws call");
     let out = client
         .describe_instances()
@@ -375,12 +356,29 @@ async fn change_type(client: &Client, id: &str, wanted: &str) -> Result<(), Prov
         .send()
         .await
         .map_err(|e| errors::sdk("DescribeInstances", e))?;
-    let instance = out
-        .reservations()
+    out.reservations()
         .iter()
         .flat_map(|r| r.instances())
         .find(|i| i.instance_id() == Some(id))
-        .ok_or_else(|| super::gone(Kind::Instance, id))?;
+        .cloned()
+        .ok_or_else(|| super::gone(Kind::Instance, id))
+}
+
+/// The EBS volume on the instance's root device.
+fn root_volume_id(instance: &Instance) -> Option<&str> {
+    instance
+        .block_device_mappings()
+        .iter()
+        .find(|m| m.device_name().is_some() && m.device_name() == instance.root_device_name())
+        .and_then(|m| m.ebs())
+        .and_then(|e| e.volume_id())
+}
+
+/// Stop, modify, start: an EBS-backed instance changes type only while stopped. One step per
+/// call, so the executor's retries do the waiting: a running instance is stopped and the call
+/// answers `IncorrectState` until it is; a stopped one is modified and started.
+async fn change_type(client: &Client, id: &str, wanted: &str) -> Result<(), ProviderError> {
+    let instance = describe_one(client, id).await?;
     let state = instance.state().and_then(|s| s.name()).cloned();
     let has_type = instance.instance_type().map(InstanceType::as_str) == Some(wanted);
     let waiting = |what: &str| {
@@ -563,13 +561,7 @@ async fn is_elastic_ip(client: &Client, ip: &str) -> Result<bool, ProviderError>
 }
 
 async fn root_volume(client: &Client, instance: &Instance) -> Result<Option<Value>, ProviderError> {
-    let Some(volume) = instance
-        .block_device_mappings()
-        .iter()
-        .find(|m| m.device_name().is_some() && m.device_name() == instance.root_device_name())
-        .and_then(|m| m.ebs())
-        .and_then(|e| e.volume_id())
-    else {
+    let Some(volume) = root_volume_id(instance) else {
         return Ok(None);
     };
     debug!(op = "DescribeVolumes", volume, "aws call");

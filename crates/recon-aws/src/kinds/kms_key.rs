@@ -161,18 +161,8 @@ async fn complete(
     } else {
         false
     };
-    debug!(op = "ListAliases", id, "aws call");
-    let aliases: Vec<_> = client
-        .list_aliases()
-        .key_id(id)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| errors::sdk("ListAliases", e))?;
-    let alias = aliases.iter().find_map(|a| {
-        let name = a.alias_name()?.strip_prefix("alias/")?;
+    let alias = aliases_of(client, id).await?.into_iter().find_map(|a| {
+        let name = a.strip_prefix("alias/")?;
         (!name.starts_with("aws/")).then(|| name.to_owned())
     });
     debug!(op = "ListGrants", id, "aws call");
@@ -318,7 +308,9 @@ async fn update_alias(
             // Taken: fine only if by this key (the SDK's resend of a create whose answer was
             // lost); another key's alias is never moved.
             if !errors::has_code(&e, "AlreadyExistsException")
-                || !has_alias(client, id, name).await?
+                || !aliases_of(client, id)
+                    .await?
+                    .contains(&format!("alias/{name}"))
             {
                 return Err(e);
             }
@@ -330,8 +322,8 @@ async fn update_alias(
     Ok(())
 }
 
-/// Whether `alias/<name>` points at the key `id`.
-async fn has_alias(client: &Client, id: &str, name: &str) -> Result<bool, ProviderError> {
+/// The names (`alias/…`) of the aliases that point at the key `id`.
+async fn aliases_of(client: &Client, id: &str) -> Result<Vec<String>, ProviderError> {
     debug!(op = "ListAliases", id, "aws call");
     let aliases: Vec<_> = client
         .list_aliases()
@@ -342,10 +334,7 @@ async fn has_alias(client: &Client, id: &str, name: &str) -> Result<bool, Provid
         .try_collect()
         .await
         .map_err(|e| errors::sdk("ListAliases", e))?;
-    let wanted = format!("alias/{name}");
-    Ok(aliases
-        .iter()
-        .any(|a| a.alias_name() == Some(wanted.as_str())))
+    Ok(aliases.into_iter().filter_map(|a| a.alias_name).collect())
 }
 
 async fn delete_alias(client: &Client, name: &str) -> Result<(), ProviderError> {

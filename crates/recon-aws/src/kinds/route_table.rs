@@ -195,30 +195,17 @@ async fn update_routes(
         let (gateway, nat) = target.ids();
         match have.get(destination) {
             Some(existing) if existing == target => {}
-            Some(_) => {
-                debug!(op = "ReplaceRoute", id, destination, ?target, "aws call");
-                client
-                    .replace_route()
+            Some(_) => replace_route(client, id, destination, target).await?,
+            None => {
+                debug!(op = "CreateRoute", id, destination, ?target, "aws call");
+                let created = client
+                    .create_route()
                     .route_table_id(id)
                     .set_destination_cidr_block(v4)
                     .set_destination_ipv6_cidr_block(v6)
                     .set_destination_prefix_list_id(prefix_list)
                     .set_gateway_id(gateway)
                     .set_nat_gateway_id(nat)
-                    .send()
-                    .await
-                    .map_err(|e| errors::sdk("ReplaceRoute", e))?;
-            }
-            None => {
-                debug!(op = "CreateRoute", id, destination, ?target, "aws call");
-                let created = client
-                    .create_route()
-                    .route_table_id(id)
-                    .set_destination_cidr_block(v4.clone())
-                    .set_destination_ipv6_cidr_block(v6.clone())
-                    .set_destination_prefix_list_id(prefix_list.clone())
-                    .set_gateway_id(gateway.clone())
-                    .set_nat_gateway_id(nat.clone())
                     .send()
                     .await
                     .map_err(|e| errors::sdk("CreateRoute", e));
@@ -228,22 +215,35 @@ async fn update_routes(
                     if !errors::has_code(&e, "RouteAlreadyExists") {
                         return Err(e);
                     }
-                    debug!(op = "ReplaceRoute", id, destination, ?target, "aws call");
-                    client
-                        .replace_route()
-                        .route_table_id(id)
-                        .set_destination_cidr_block(v4)
-                        .set_destination_ipv6_cidr_block(v6)
-                        .set_destination_prefix_list_id(prefix_list)
-                        .set_gateway_id(gateway)
-                        .set_nat_gateway_id(nat)
-                        .send()
-                        .await
-                        .map_err(|e| errors::sdk("ReplaceRoute", e))?;
+                    replace_route(client, id, destination, target).await?;
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// ReplaceRoute: the route to `destination` goes to `target`.
+async fn replace_route(
+    client: &Client,
+    id: &str,
+    destination: &str,
+    target: &Target,
+) -> Result<(), ProviderError> {
+    let (v4, v6, prefix_list) = destination_parts(destination);
+    let (gateway, nat) = target.ids();
+    debug!(op = "ReplaceRoute", id, destination, ?target, "aws call");
+    client
+        .replace_route()
+        .route_table_id(id)
+        .set_destination_cidr_block(v4)
+        .set_destination_ipv6_cidr_block(v6)
+        .set_destination_prefix_list_id(prefix_list)
+        .set_gateway_id(gateway)
+        .set_nat_gateway_id(nat)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("ReplaceRoute", e))?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod backup;
+pub mod http;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
