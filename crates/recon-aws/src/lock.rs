@@ -37,6 +37,13 @@ pub struct LockHolder {
     pub run: String,
 }
 
+impl LockHolder {
+    /// The process id this holder's run was, if its run id says.
+    pub fn pid(&self) -> Option<u32> {
+        self.run.split_once('-')?.0.parse().ok()
+    }
+}
+
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -197,7 +197,7 @@ pub enum CliError {
     #[diagnostic(
         code(recon::locked),
         help(
-            "another apply or destroy of this environment is running: wait for it (or pass `--lock-wait 10m`). If that run was killed, check nothing is running, then `recon unlock --env {environment} --region {region}`"
+            "another apply or destroy of this environment is running: wait for it (or pass `--lock-wait 10m`). If that run was killed on another machine, check nothing is running there, then `recon unlock --env {environment} --region {region}`"
         )
     )]
     Locked {

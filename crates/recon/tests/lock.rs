@@ -1,5 +1,6 @@
-//! One apply of an environment at a time: two applies started together on moto, and a killed
-//! apply's lock broken by `recon unlock`. Checked with the SDK directly.
+//! One apply of an environment at a time: two applies started together on moto, a killed
+//! apply's lock taken over by the next run on its host, and a lock of another host broken by
+//! `recon unlock`. Checked with the SDK directly.
 
 mod support;
 
@@ -97,7 +98,7 @@ async fn two_applies_at_once_one_mutates_the_other_names_the_holder() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_killed_applys_lock_is_shown_and_broken_by_unlock() {
+async fn a_killed_applys_lock_is_taken_over_by_the_next_run_on_its_host() {
     moto_endpoint();
     let env = unique_env("kill");
     let ws = Workspace::new("irb.yaml", &env);
@@ -122,15 +123,81 @@ async fn a_killed_applys_lock_is_shown_and_broken_by_unlock() {
     let _ = child.wait();
     assert!(locked(&env).await, "a killed run cannot release its lock");
 
-    // The next apply is refused, naming the holder.
+    // Its process is gone from this host: the next run says so, takes the lock over and
+    // finishes the environment, which then plans clean and destroys.
+    let run = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
+    run.success();
+    assert!(
+        run.stderr_says("a run on this host that has ended; taking the lock over"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!locked(&env).await, "released after the apply");
+    assert_eq!(vpc_count(&env).await, 1, "one VPC, not two");
+    let plan = ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"]);
+    plan.code_is(0);
+    ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
+        .success();
+    assert!(!locked(&env).await);
+}
+
+/// A lock as a run on `host` with process id `pid` leaves it.
+async fn lock_as(env: &str, host: &str, pid: u32) {
+    let tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
+    ec2()
+        .await
+        .create_key_pair()
+        .key_name(format!("recon-lock-{env}"))
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::KeyPair)
+                .tags(tag("recon:lock", env))
+                .tags(tag("recon:lock:who", "ana"))
+                .tags(tag("recon:lock:host", host))
+                .tags(tag("recon:lock:since", "2026-11-30T09:00:00Z"))
+                .tags(tag("recon:lock:operation", "apply"))
+                .tags(tag("recon:lock:run", &format!("{pid}-1")))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .expect("a host name")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_of_another_host_or_a_live_run_is_never_taken_over_and_unlock_breaks_it() {
+    moto_endpoint();
+    let env = unique_env("host");
+    let ws = Workspace::new("network.yaml", &env);
+    ws.write_spec(
+        "spec.yaml",
+        &format!("environment: {env}\nregion: us-east-1\nresources:\n  vpc.main: {{ cidr_block: 10.0.0.0/16 }}\n"),
+    );
+    // Another host: recon cannot know whether that run is alive.
+    lock_as(&env, "elsewhere.example", 999_999_999).await;
     let run = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
     run.code_is(1);
-    assert!(run.stderr_says("is locked by"), "{}", run.stderr());
+    assert!(
+        run.stderr_says("is locked by ana on elsewhere.example (apply, since"),
+        "{}",
+        run.stderr()
+    );
     assert!(
         run.stderr_says(&format!("recon unlock --env {env} --region us-east-1")),
         "{}",
         run.stderr()
     );
+    assert_eq!(vpc_count(&env).await, 0, "nothing changed");
+
     // `recon unlock` without a terminal or --auto-approve refuses; with it, shows and breaks.
     ws.recon(&["unlock", "--env", &env, "--region", "us-east-1"])
         .code_is(1);
@@ -144,16 +211,37 @@ async fn a_killed_applys_lock_is_shown_and_broken_by_unlock() {
         "--auto-approve",
     ]);
     run.success();
-    assert!(run.stdout().contains("is locked by"), "{}", run.stdout());
-    assert!(run.stdout().contains("(apply, since"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("is locked by ana"),
+        "{}",
+        run.stdout()
+    );
     assert!(!locked(&env).await);
 
-    // The environment can be finished and destroyed.
+    // This host, and a process that is alive (this test's own): never taken over.
+    lock_as(&env, &this_host(), std::process::id()).await;
     ws.recon(&["apply", "spec.yaml", "--auto-approve"])
-        .success();
+        .code_is(1);
+    assert_eq!(vpc_count(&env).await, 0, "nothing changed");
+    ws.recon(&[
+        "unlock",
+        "--env",
+        &env,
+        "--region",
+        "us-east-1",
+        "--auto-approve",
+    ])
+    .success();
+
+    // This host, and a process that has ended: taken over at once.
+    lock_as(&env, &this_host(), 999_999_999).await;
+    let run = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
+    run.success();
+    assert!(run.stderr_says("taking the lock over"), "{}", run.stderr());
+    assert_eq!(vpc_count(&env).await, 1);
+    assert!(!locked(&env).await);
     ws.recon(&["destroy", "spec.yaml", "--auto-approve"])
         .success();
-    assert!(!locked(&env).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]

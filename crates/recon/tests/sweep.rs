@@ -184,3 +184,131 @@ async fn a_second_resource_with_the_same_tags_is_planned_away_and_deleted_by_the
         .success();
     assert!(main_vpcs(&env).await.is_empty());
 }
+
+/// A VPC with exactly `tags` (key, value), and its id.
+async fn vpc_tagged(cidr: &str, tags: &[(&str, &str)]) -> String {
+    let mut spec = TagSpecification::builder().resource_type(ResourceType::Vpc);
+    for (k, v) in tags {
+        spec = spec.tags(Tag::builder().key(*k).value(*v).build());
+    }
+    let out = ec2()
+        .await
+        .create_vpc()
+        .cidr_block(cidr)
+        .tag_specifications(spec.build())
+        .send()
+        .await
+        .unwrap();
+    out.vpc().unwrap().vpc_id().unwrap().to_owned()
+}
+
+/// Each VPC's tags, by a describe of those ids.
+async fn tags_of(ids: &[String]) -> Vec<(String, Vec<(String, String)>)> {
+    let out = ec2()
+        .await
+        .describe_vpcs()
+        .set_vpc_ids(Some(ids.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let mut all: Vec<_> = out
+        .vpcs()
+        .iter()
+        .map(|v| {
+            let mut tags: Vec<_> = v
+                .tags()
+                .iter()
+                .map(|t| (t.key().unwrap().to_owned(), t.value().unwrap().to_owned()))
+                .collect();
+            tags.sort();
+            (v.vpc_id().unwrap().to_owned(), tags)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn look_alikes_of_the_environment_are_never_touched() {
+    moto_endpoint();
+    let env = unique_env("decoy");
+    let ws = Workspace::new("network.yaml", &env);
+    // Seven look-alikes: other environments whose names contain or are contained in this one,
+    // case variants of the name and of the tag key, a trailing space, and an untagged VPC with
+    // the name recon would give.
+    let upper = env.to_uppercase();
+    let longer = format!("{env}-other");
+    let shorter = env[..env.len() - 1].to_owned();
+    let spaced = format!("{env} ");
+    let named = format!("{env}-main");
+    let decoys = vec![
+        vpc_tagged(
+            "10.61.0.0/16",
+            &[("recon:env", &longer), ("recon:id", "vpc.main")],
+        )
+        .await,
+        vpc_tagged(
+            "10.62.0.0/16",
+            &[("recon:env", &shorter), ("recon:id", "vpc.main")],
+        )
+        .await,
+        vpc_tagged(
+            "10.63.0.0/16",
+            &[("recon:env", &upper), ("recon:id", "vpc.main")],
+        )
+        .await,
+        vpc_tagged(
+            "10.64.0.0/16",
+            &[("Recon:env", &env), ("recon:id", "vpc.main")],
+        )
+        .await,
+        vpc_tagged(
+            "10.65.0.0/16",
+            &[("recon:env", &spaced), ("recon:id", "vpc.main")],
+        )
+        .await,
+        vpc_tagged(
+            "10.66.0.0/16",
+            &[("recon:ENV", &env), ("RECON:ID", "vpc.main")],
+        )
+        .await,
+        vpc_tagged("10.67.0.0/16", &[("Name", &named)]).await,
+    ];
+    let before = tags_of(&decoys).await;
+    assert_eq!(before.len(), 7);
+
+    // A whole life: apply, a clean re-plan, destroy by the spec, and destroy by name.
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    assert_eq!(main_vpcs(&env).await.len(), 1, "its own VPC, created");
+    let plan = ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"]);
+    plan.code_is(0);
+    for id in &decoys {
+        assert!(!plan.stdout().contains(id.as_str()), "{}", plan.stdout());
+    }
+    let destroy = ws.recon(&["destroy", "spec.yaml", "--auto-approve"]);
+    destroy.success();
+    for id in &decoys {
+        assert!(
+            !destroy.stdout().contains(id.as_str()),
+            "{}",
+            destroy.stdout()
+        );
+    }
+    ws.recon(&[
+        "destroy",
+        "--env",
+        &env,
+        "--region",
+        "us-east-1",
+        "--auto-approve",
+    ])
+    .success();
+    assert!(main_vpcs(&env).await.is_empty());
+
+    // Every look-alike is there, its tags as they were.
+    assert_eq!(tags_of(&decoys).await, before);
+    for id in &decoys {
+        ec2().await.delete_vpc().vpc_id(id).send().await.unwrap();
+    }
+}

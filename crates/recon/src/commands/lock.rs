@@ -43,6 +43,65 @@ fn me(operation: &str) -> LockHolder {
     }
 }
 
+/// Whether `holder` is a run on this host whose process has ended (killed, or the machine
+/// restarted): its lock protects nothing. Only on systems with `/proc`; a process id in use
+/// again counts as alive, so a lock is never broken while its run may still be going.
+fn ended_here(holder: &LockHolder, me: &LockHolder) -> bool {
+    if holder.host != me.host || !std::path::Path::new("/proc/self").exists() {
+        return false;
+    }
+    holder
+        .pid()
+        .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Takes over the lock `stale` left by an ended run on this host: `Ok(true)` when this run
+/// now holds it.
+///
+/// # Guarantees
+/// Two runs on this host never both win: a file lock on this host serialises take-overs, and
+/// inside it the holder is read again, so the second run finds the first one's live lock.
+/// Runs on other hosts never take a lock over, so none can race this one.
+async fn take_over(
+    provider: &AwsProvider,
+    environment: &str,
+    stale: &LockHolder,
+    me: &LockHolder,
+) -> Result<bool, CliError> {
+    let fault = |source: recon_provider::ProviderError| {
+        let doing = format!("taking over the lock of environment `{environment}`");
+        crate::fault::any(&source, &doing, true).unwrap_or_else(|| CliError::Lock {
+            environment: environment.to_owned(),
+            source: Box::new(source),
+        })
+    };
+    let path = std::env::temp_dir().join(format!("recon-lock-{environment}.takeover"));
+    let write_error = |source| CliError::Write {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::create(&path).map_err(write_error)?;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(write_error(e)),
+        }
+    }
+    let holder = provider.lock_holder(environment).await.map_err(fault)?;
+    if holder.as_ref().is_some_and(|h| h.run == stale.run) {
+        printer::warn(&format!(
+            "Environment `{environment}` was locked by {stale}, a run on this host that has ended; taking the lock over.\n"
+        ));
+        provider.unlock(environment).await.map_err(fault)?;
+    }
+    let taken = provider.try_lock(environment, me).await.map_err(fault)?;
+    drop(file);
+    Ok(taken.is_none())
+}
+
 /// Takes the lock of `environment`, waiting up to `wait` for its holder to release it.
 ///
 /// # Guarantees
@@ -76,6 +135,12 @@ pub async fn acquire(
                 environment: environment.to_owned(),
             });
         };
+        if ended_here(&holder, &me) && take_over(provider, environment, &holder, &me).await? {
+            return Ok(Held {
+                provider: provider.clone(),
+                environment: environment.to_owned(),
+            });
+        }
         let left = wait.saturating_sub(started.elapsed());
         if left.is_zero() {
             return Err(CliError::Locked {
