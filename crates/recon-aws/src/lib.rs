@@ -36,6 +36,7 @@ pub(crate) use sent_once;
 
 pub mod audit;
 mod clients;
+mod coalesce;
 mod errors;
 mod faults;
 mod kinds;
@@ -67,6 +68,8 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 pub struct AwsProvider {
     clients: Clients,
     audit: audit::Clients,
+    /// Concurrent reads by id, one describe per kind at a time.
+    reads: coalesce::Coalescer,
 }
 
 impl AwsProvider {
@@ -81,11 +84,12 @@ impl AwsProvider {
         Ok(AwsProvider {
             clients: Clients::new(&config),
             audit: audit::Clients::new(&config),
+            reads: coalesce::Coalescer::default(),
         })
     }
 
     async fn read_found(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {
-        registry::read(&self.clients, kind, id).await
+        self.reads.read(&self.clients, kind, id).await
     }
 }
 

@@ -51,6 +51,14 @@ macro_rules! registry {
             }
         }
 
+        /// Whether `kind`'s `read_many` describes many ids in one call.
+        pub(crate) fn reads_many_in_one_call(kind: Kind) -> bool {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::READS_MANY_IN_ONE_CALL,)*
+                _ => false,
+            }
+        }
+
         pub(crate) async fn read_many(
             c: &Clients,
             kind: Kind,

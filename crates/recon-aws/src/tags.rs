@@ -19,6 +19,14 @@ pub(crate) fn filter(name: &str, values: &[&str]) -> Filter {
         .build()
 }
 
+/// A filter on `name` (`subnet-id`) matching any of `ids`.
+pub(crate) fn id_filter(name: &str, ids: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(ids.to_vec()))
+        .build()
+}
+
 /// The filter every discovery uses: `tag:recon:env` = `environment`.
 pub(crate) fn env_filter(environment: &str) -> Filter {
     filter(&format!("tag:{ENV}"), &[environment])

@@ -22,6 +22,7 @@ fn provider(stub: &RestStub) -> AwsProvider {
     AwsProvider {
         clients: crate::clients::Clients::new(&config),
         audit: Clients::new(&config),
+        reads: crate::coalesce::Coalescer::default(),
     }
 }
 

@@ -27,6 +27,10 @@ pub(crate) trait AwsKind {
     /// One resource by id; `None` once it is gone.
     async fn read(c: &Clients, id: &str) -> Result<Option<Found>, ProviderError>;
 
+    /// Whether [`AwsKind::read_many`] is one describe for many ids (then concurrent reads of
+    /// the kind are coalesced into it, see `coalesce.rs`), not the default's one read per id.
+    const READS_MANY_IN_ONE_CALL: bool = false;
+
     /// Many resources by id: the batch form of [`AwsKind::read`].
     ///
     /// # Guarantees
@@ -63,6 +67,23 @@ pub(crate) trait AwsKind {
 /// (`discover`, `read`, `create`, `update`, `delete`) with the SDK client `$client` of
 /// [`Clients`]. Items after the client (an `after_gone`) are added to the impl as they are.
 macro_rules! aws_kind_calls {
+    // `reads_many`: the module has a `read_many` that describes many ids in one call.
+    ($kind:ident, $client:ident, reads_many $(, $($extra:tt)*)?) => {
+        super::aws_kind_calls!(
+            $kind,
+            $client,
+            const READS_MANY_IN_ONE_CALL: bool = true;
+
+            async fn read_many(
+                c: &crate::clients::Clients,
+                ids: &[String],
+            ) -> Result<Vec<Found>, ProviderError> {
+                read_many(&c.$client, ids).await
+            }
+
+            $($($extra)*)?
+        );
+    };
     ($kind:ident, $client:ident $(, $($extra:tt)*)?) => {
         pub(crate) struct Calls;
 

@@ -50,6 +50,26 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
         .and_then(to_found))
 }
 
+/// Many by id in one DescribeAddresses per [`super::IDS_PER_FILTER`] ids, through a `allocation-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeAddresses", ids = chunk.len(), "aws call");
+        let out = client
+            .describe_addresses()
+            .filters(tags::id_filter("allocation-id", chunk))
+            .send()
+            .await
+            .map_err(|e| errors::sdk("DescribeAddresses", e))?;
+        found.extend(out.addresses().iter().filter_map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// AllocateAddress in the VPC domain (no client token exists for it). Its reply has no tags: the
@@ -183,4 +203,4 @@ fn to_found(address: &AwsAddress) -> Option<Found> {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `elastic_ip`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(ElasticIp, ec2);
+super::aws_kind_calls!(ElasticIp, ec2, reads_many);

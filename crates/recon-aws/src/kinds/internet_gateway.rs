@@ -58,6 +58,33 @@ async fn describe(client: &Client, id: &str) -> Result<Option<InternetGateway>, 
         .cloned())
 }
 
+/// Many by id in one DescribeInternetGateways per [`super::IDS_PER_FILTER`] ids, through a `internet-gateway-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(
+            op = "DescribeInternetGateways",
+            ids = chunk.len(),
+            "aws call"
+        );
+        let items: Vec<InternetGateway> = client
+            .describe_internet_gateways()
+            .filters(tags::id_filter("internet-gateway-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeInternetGateways", e))?;
+        found.extend(items.iter().map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// CreateInternetGateway (no client token exists for it). A new gateway is detached; the
@@ -210,4 +237,4 @@ fn to_found(gateway: &InternetGateway) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `internet_gateway`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(InternetGateway, ec2);
+super::aws_kind_calls!(InternetGateway, ec2, reads_many);

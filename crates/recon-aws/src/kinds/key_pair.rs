@@ -66,6 +66,27 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
         .and_then(to_found))
 }
 
+/// Many by id in one DescribeKeyPairs per [`super::IDS_PER_FILTER`] ids, through a `key-pair-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeKeyPairs", ids = chunk.len(), "aws call");
+        let out = client
+            .describe_key_pairs()
+            .filters(tags::id_filter("key-pair-id", chunk))
+            .include_public_key(true)
+            .send()
+            .await
+            .map_err(|e| errors::sdk("DescribeKeyPairs", e))?;
+        found.extend(out.key_pairs().iter().filter_map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 pub(crate) async fn create(
@@ -250,4 +271,4 @@ fn to_found(key: &KeyPairInfo) -> Option<Found> {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `key_pair`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(KeyPair, ec2);
+super::aws_kind_calls!(KeyPair, ec2, reads_many);

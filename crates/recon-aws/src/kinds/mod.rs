@@ -28,6 +28,9 @@ pub(crate) use aws_kind::{AwsKind, aws_kind_calls};
 /// template's versions): well inside EC2's Describe bucket (100 tokens, 20 a second).
 pub(crate) const DISCOVERY_READS_IN_FLIGHT: usize = 8;
 
+/// Ids per describe in a kind's `read_many`: EC2 takes at most 200 values in one filter.
+pub(crate) const IDS_PER_FILTER: usize = 200;
+
 use std::collections::BTreeMap;
 
 use recon_model::tags::{ENV, ID};

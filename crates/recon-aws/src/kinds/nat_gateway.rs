@@ -63,6 +63,29 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
         .and_then(to_found))
 }
 
+/// Many by id in one DescribeNatGateways per [`super::IDS_PER_FILTER`] ids, through a `nat-gateway-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeNatGateways", ids = chunk.len(), "aws call");
+        let items: Vec<NatGateway> = client
+            .describe_nat_gateways()
+            .filter(tags::id_filter("nat-gateway-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeNatGateways", e))?;
+        found.extend(items.iter().filter_map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// CreateNatGateway with `ClientToken` = the request's token: a retried or re-run create
@@ -185,7 +208,7 @@ fn to_found(gateway: &NatGateway) -> Option<Found> {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `nat_gateway`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(NatGateway, ec2);
+super::aws_kind_calls!(NatGateway, ec2, reads_many);
 
 #[cfg(test)]
 mod tests {

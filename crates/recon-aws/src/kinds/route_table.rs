@@ -88,6 +88,29 @@ async fn tables_of_vpc(
         .map_err(|e| errors::sdk("DescribeRouteTables", e))
 }
 
+/// Many by id in one DescribeRouteTables per [`super::IDS_PER_FILTER`] ids, through a `route-table-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeRouteTables", ids = chunk.len(), "aws call");
+        let items: Vec<RouteTable> = client
+            .describe_route_tables()
+            .filters(tags::id_filter("route-table-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeRouteTables", e))?;
+        found.extend(items.iter().map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// CreateRouteTable with `ClientToken` = the request's token. A new table has only the local
@@ -582,7 +605,7 @@ pub(crate) fn to_found(table: &RouteTable) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `route_table`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(RouteTable, ec2);
+super::aws_kind_calls!(RouteTable, ec2, reads_many);
 
 #[cfg(test)]
 mod tests {

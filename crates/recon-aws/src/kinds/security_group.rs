@@ -64,6 +64,29 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
         .map(to_found))
 }
 
+/// Many by id in one DescribeSecurityGroups per [`super::IDS_PER_FILTER`] ids, through a `group-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeSecurityGroups", ids = chunk.len(), "aws call");
+        let items: Vec<SecurityGroup> = client
+            .describe_security_groups()
+            .filters(tags::id_filter("group-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeSecurityGroups", e))?;
+        found.extend(items.iter().map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// CreateSecurityGroup named `<environment>-<name>`. A new group has no ingress rules and AWS's
@@ -515,7 +538,7 @@ fn aws_protocol_and_ports(
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `security_group`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(SecurityGroup, ec2);
+super::aws_kind_calls!(SecurityGroup, ec2, reads_many);
 
 #[cfg(test)]
 mod tests {

@@ -45,6 +45,29 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
         .map(to_found))
 }
 
+/// Many by id in one DescribeSubnets per [`super::IDS_PER_FILTER`] ids, through a `subnet-id` filter: an id
+/// that no longer exists is absent from the answer, not an error for the whole call.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeSubnets", ids = chunk.len(), "aws call");
+        let items: Vec<Subnet> = client
+            .describe_subnets()
+            .filters(tags::id_filter("subnet-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeSubnets", e))?;
+        found.extend(items.iter().map(to_found));
+    }
+    Ok(found)
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// CreateSubnet (no client token exists for it). `map_public_ip_on_launch` is not part of the
@@ -147,4 +170,4 @@ fn to_found(subnet: &Subnet) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `subnet`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(Subnet, ec2);
+super::aws_kind_calls!(Subnet, ec2, reads_many);

@@ -67,6 +67,38 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
     Ok(unless_not_found(dns(client, id).await)?.map(|dns| to_found(vpc, dns)))
 }
 
+/// Many VPCs by id: one DescribeVpcs per [`super::IDS_PER_FILTER`] ids through a `vpc-id`
+/// filter (an id that no longer exists is absent, not an error), then each VPC's two
+/// DescribeVpcAttribute calls, concurrently: AWS has no batch form of those.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut vpcs: Vec<Vpc> = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeVpcs", ids = chunk.len(), "aws call");
+        let page: Vec<Vpc> = client
+            .describe_vpcs()
+            .filters(tags::id_filter("vpc-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeVpcs", e))?;
+        vpcs.extend(page);
+    }
+    let found: Vec<Option<Found>> = stream::iter(vpcs)
+        .map(|vpc| async move {
+            let dns = unless_not_found(dns(client, vpc.vpc_id().unwrap_or_default()).await)?;
+            Ok::<_, ProviderError>(dns.map(|dns| to_found(&vpc, dns)))
+        })
+        .buffered(ATTRIBUTE_CALLS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
 // ---- create ------------------------------------------------------------------------------------
 
 /// CreateVpc (no client token exists for it). The DNS attributes are not part of the call: the
@@ -252,7 +284,7 @@ fn to_found(vpc: &Vpc, dns: Dns) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `vpc`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(Vpc, ec2);
+super::aws_kind_calls!(Vpc, ec2, reads_many);
 
 #[cfg(test)]
 mod sent_once_tests {
