@@ -3,9 +3,9 @@
 //! The spec parser checks YAML against it, the planner diffs by it (which fields replace, which
 //! are sets), and the fake provider reads references out of live values with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::address::Kind;
+use crate::address::{Address, Kind};
 use crate::facts::AwsFacts;
 use crate::resource::DesiredResource;
 use crate::value::Value;
@@ -90,8 +90,64 @@ pub struct Problem {
 }
 
 /// All desired resources of the spec, for checks that look across resources (a subnet inside
-/// its VPC, two subnets that overlap).
-pub type Others<'a> = &'a [DesiredResource];
+/// its VPC, two subnets that overlap), indexed once so that such a check costs what it finds,
+/// not a walk of the whole spec: a spec's check stays linear in its size.
+pub struct Others<'a> {
+    all: &'a [DesiredResource],
+    by_address: HashMap<&'a Address, usize>,
+    /// (kind, field, address) -> the resources of that kind whose top-level `field` refers to
+    /// that address, in file order.
+    referring: HashMap<(Kind, &'a str, &'a Address), Vec<usize>>,
+}
+
+impl<'a> Others<'a> {
+    pub fn new(all: &'a [DesiredResource]) -> Self {
+        let mut by_address = HashMap::with_capacity(all.len());
+        let mut referring: HashMap<_, Vec<usize>> = HashMap::new();
+        for (i, r) in all.iter().enumerate() {
+            by_address.entry(&r.address).or_insert(i);
+            for (field, value) in &r.attrs {
+                if let Value::Ref(target) = value {
+                    referring
+                        .entry((r.address.kind, field.as_str(), &target.address))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+        Others {
+            all,
+            by_address,
+            referring,
+        }
+    }
+
+    /// The resource at `address`, if the spec declares it.
+    pub fn get(&self, address: &Address) -> Option<&'a DesiredResource> {
+        self.by_address.get(address).map(|&i| &self.all[i])
+    }
+
+    /// Where `address` is declared among all resources (file order).
+    pub fn position(&self, address: &Address) -> Option<usize> {
+        self.by_address.get(address).copied()
+    }
+
+    /// The resources of `kind` whose `field` refers to `target`, in file order, each with its
+    /// position.
+    pub fn referring(
+        &self,
+        kind: Kind,
+        field: &str,
+        target: &Address,
+    ) -> Vec<(usize, &'a DesiredResource)> {
+        self.referring
+            .get(&(kind, field, target))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| (i, &self.all[i]))
+            .collect()
+    }
+}
 
 /// Everything recon knows about a kind that is not an AWS call.
 #[derive(Debug)]
@@ -107,7 +163,7 @@ pub struct KindDef {
     /// addresses).
     pub after: &'static [Kind],
     /// Checks beyond the schema: combinations of fields, relations to other resources.
-    pub check: fn(&DesiredResource, Others<'_>) -> Vec<Problem>,
+    pub check: fn(&DesiredResource, &Others<'_>) -> Vec<Problem>,
     /// What AWS does with it beyond the schema: ids, "not found" codes, tokens, states.
     pub aws: AwsFacts,
 }
@@ -150,7 +206,7 @@ fn apply_nested_defaults(ty: &Type, v: &mut Value) {
 }
 
 /// Checks that never find anything.
-pub fn no_checks(_: &DesiredResource, _: Others<'_>) -> Vec<Problem> {
+pub fn no_checks(_: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     Vec::new()
 }
 

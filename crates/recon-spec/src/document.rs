@@ -373,6 +373,7 @@ fn resources(
 
     // Pass 3: the kinds' own checks, which look across resources.
     let all: Vec<DesiredResource> = converted.iter().map(|c| c.resource.clone()).collect();
+    let all = recon_model::schema::Others::new(&all);
     for c in &mut converted {
         if !c.clean {
             continue;

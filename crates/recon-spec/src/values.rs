@@ -600,6 +600,14 @@ impl<'t> Cx<'t> {
         kinds: &[Kind],
         or_cidr: bool,
     ) -> Option<Address> {
+        // The usual case first: the list of candidates below is only for the help of an error,
+        // and building it for every reference made a spec's check quadratic in its size.
+        if let Ok(a) = s.parse::<Address>()
+            && kinds.contains(&a.kind)
+            && self.known.contains_key(&a)
+        {
+            return Some(a);
+        }
         let expected = if or_cidr {
             format!("a CIDR block or {}", kinds_phrase(kinds))
         } else {

@@ -15,7 +15,7 @@ use crate::address::Kind;
 /// record, which lists the instances that went with their group.
 pub const INSTANCES_OUTPUT: &str = "instances";
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -118,7 +118,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(group: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let int = |f: &str| match group.attrs.get(f) {
         Some(Value::Int(i)) => Some(*i),
@@ -208,18 +208,18 @@ mod tests {
             ("max_size", Value::Int(2)),
             ("desired_capacity", Value::Int(2)),
         ]);
-        assert_eq!(check(&ok, &[]), vec![]);
+        assert_eq!(check(&ok, &Others::new(&[])), vec![]);
         let inverted = group(&[("min_size", Value::Int(3)), ("max_size", Value::Int(2))]);
-        assert_eq!(paths(&check(&inverted, &[])), ["min_size"]);
+        assert_eq!(paths(&check(&inverted, &Others::new(&[]))), ["min_size"]);
         let outside = group(&[
             ("min_size", Value::Int(1)),
             ("max_size", Value::Int(2)),
             ("desired_capacity", Value::Int(5)),
         ]);
-        assert_eq!(paths(&check(&outside, &[])), ["desired_capacity"]);
+        assert_eq!(paths(&check(&outside, &Others::new(&[]))), ["desired_capacity"]);
         let version = group(&[("launch_template_version", Value::str("latest"))]);
-        assert_eq!(paths(&check(&version, &[])), ["launch_template_version"]);
+        assert_eq!(paths(&check(&version, &Others::new(&[]))), ["launch_template_version"]);
         let elb = group(&[("health_check_type", Value::str("elb"))]);
-        assert_eq!(paths(&check(&elb, &[])), ["health_check_type"]);
+        assert_eq!(paths(&check(&elb, &Others::new(&[]))), ["health_check_type"]);
     }
 }

@@ -8,7 +8,7 @@
 use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -68,7 +68,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(fs: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(fs: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let encrypted = fs.attrs.get("encrypted") != Some(&Value::Bool(false));
     if !encrypted && fs.attrs.contains_key("kms_key") {
         return vec![
@@ -110,11 +110,11 @@ mod tests {
 
     #[test]
     fn a_key_needs_encryption() {
-        let problems = check(&fs(false, true), &[]);
+        let problems = check(&fs(false, true), &Others::new(&[]));
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].path, vec!["kms_key".to_owned()]);
-        assert!(check(&fs(true, true), &[]).is_empty());
-        assert!(check(&fs(false, false), &[]).is_empty());
-        assert!(check(&fs(true, false), &[]).is_empty());
+        assert!(check(&fs(true, true), &Others::new(&[])).is_empty());
+        assert!(check(&fs(false, false), &Others::new(&[])).is_empty());
+        assert!(check(&fs(true, false), &Others::new(&[])).is_empty());
     }
 }

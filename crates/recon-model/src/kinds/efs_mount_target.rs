@@ -55,30 +55,27 @@ pub static DEF: KindDef = KindDef {
 /// A file system has at most one mount target per availability zone: a second one in the same
 /// subnet, or in another subnet of the same zone, is refused by AWS (`MountTargetConflict`), and
 /// on some endpoints silently becomes the first one. Reported once, on the later of the two.
-fn check(mount_target: &DesiredResource, others: Others<'_>) -> Vec<Problem> {
-    let (Some(fs), Some(Value::Ref(subnet))) = (
+fn check(mount_target: &DesiredResource, others: &Others<'_>) -> Vec<Problem> {
+    let (Some(Value::Ref(fs)), Some(Value::Ref(subnet)), Some(own_position)) = (
         mount_target.attrs.get("file_system"),
         mount_target.attrs.get("subnet"),
+        others.position(&mount_target.address),
     ) else {
         return Vec::new();
     };
     let zone_of = |address: &Address| {
         others
-            .iter()
-            .find(|o| &o.address == address)
+            .get(address)
             .and_then(|s| s.attrs.get("availability_zone"))
             .and_then(Value::as_str)
     };
     let zone = zone_of(&subnet.address);
     let mut problems = Vec::new();
-    for other in others
-        .iter()
-        .take_while(|o| o.address != mount_target.address)
+    for (_, other) in others
+        .referring(Kind::EfsMountTarget, "file_system", &fs.address)
+        .into_iter()
+        .take_while(|(i, _)| *i < own_position)
     {
-        if other.address.kind != Kind::EfsMountTarget || other.attrs.get("file_system") != Some(fs)
-        {
-            continue;
-        }
         let Some(Value::Ref(theirs)) = other.attrs.get("subnet") else {
             continue;
         };

@@ -15,7 +15,7 @@
 use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Field, KindDef, Others, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 static ROOT_VOLUME: [Field; 4] = [
@@ -141,7 +141,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(instance: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
+fn check(instance: &DesiredResource, others: &Others<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     if !instance.attrs.contains_key("launch_template") {
         for field in ["image", "instance_type"] {
@@ -191,10 +191,9 @@ fn check(instance: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem>
         _ => {}
     }
     if instance.attrs.get("associate_public_ip") == Some(&Value::Bool(true)) {
-        let with_eip = others.iter().any(|o| {
-            o.address.kind == Kind::ElasticIp
-                && matches!(o.attrs.get("instance"), Some(Value::Ref(r)) if r.address == instance.address)
-        });
+        let with_eip = !others
+            .referring(Kind::ElasticIp, "instance", &instance.address)
+            .is_empty();
         if with_eip {
             problems.push(
                 Problem::at(
@@ -236,7 +235,7 @@ mod tests {
     #[test]
     fn needs_a_launch_template_or_image_and_type() {
         let bare = resource("instance.vpn", &[]);
-        assert_eq!(paths(&check(&bare, &[])), ["image", "instance_type"]);
+        assert_eq!(paths(&check(&bare, &Others::new(&[]))), ["image", "instance_type"]);
         let direct = resource(
             "instance.vpn",
             &[
@@ -244,10 +243,10 @@ mod tests {
                 ("instance_type", Value::str("t3.micro")),
             ],
         );
-        assert_eq!(check(&direct, &[]), vec![]);
+        assert_eq!(check(&direct, &Others::new(&[])), vec![]);
         let template = Reference::id(Address::new(Kind::LaunchTemplate, "bastion"));
         let from_template = resource("instance.vpn", &[("launch_template", Value::Ref(template))]);
-        assert_eq!(check(&from_template, &[]), vec![]);
+        assert_eq!(check(&from_template, &Others::new(&[])), vec![]);
     }
 
     #[test]
@@ -262,9 +261,9 @@ mod tests {
                 ],
             )
         };
-        assert_eq!(check(&with("12"), &[]), vec![]);
+        assert_eq!(check(&with("12"), &Others::new(&[])), vec![]);
         assert_eq!(
-            paths(&check(&with("$Latest"), &[])),
+            paths(&check(&with("$Latest"), &Others::new(&[]))),
             ["launch_template_version"]
         );
         let orphan = resource(
@@ -275,7 +274,7 @@ mod tests {
                 ("launch_template_version", Value::str("1")),
             ],
         );
-        assert_eq!(paths(&check(&orphan, &[])), ["launch_template_version"]);
+        assert_eq!(paths(&check(&orphan, &Others::new(&[]))), ["launch_template_version"]);
     }
 
     #[test]
@@ -295,9 +294,9 @@ mod tests {
                 Value::Ref(Reference::id(Address::new(Kind::Instance, "vpn"))),
             )],
         );
-        assert_eq!(check(&instance, &[]), vec![]);
+        assert_eq!(check(&instance, &Others::new(&[])), vec![]);
         assert_eq!(
-            paths(&check(&instance, &[instance.clone(), eip])),
+            paths(&check(&instance, &Others::new(&[instance.clone(), eip]))),
             ["associate_public_ip"]
         );
     }

@@ -9,7 +9,7 @@
 use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -52,7 +52,7 @@ pub static DEF: KindDef = KindDef {
     aws: AwsFacts::simple("key", &["InvalidKeyPair.NotFound"]),
 };
 
-fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(key: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let public = key.attrs.get("public_key").and_then(Value::as_str);
     let public_file = key.attrs.contains_key("public_key_file");
     let file = key.attrs.contains_key("private_key_file");
@@ -202,7 +202,7 @@ mod tests {
     }
 
     fn paths(k: &DesiredResource) -> Vec<String> {
-        check(k, &[]).iter().map(|p| p.path.join(".")).collect()
+        check(k, &Others::new(&[])).iter().map(|p| p.path.join(".")).collect()
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 /// The key specs KMS accepts.
@@ -157,7 +157,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(key: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(key: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let symmetric = key
         .attrs
         .get("key_spec")
@@ -227,9 +227,9 @@ mod tests {
 
     #[test]
     fn only_symmetric_keys_rotate() {
-        assert_eq!(check(&key("RSA_2048", Some(true)), &[]).len(), 1);
-        assert_eq!(check(&key("RSA_2048", None), &[]).len(), 1);
-        assert!(check(&key("RSA_2048", Some(false)), &[]).is_empty());
-        assert!(check(&key("SYMMETRIC_DEFAULT", Some(true)), &[]).is_empty());
+        assert_eq!(check(&key("RSA_2048", Some(true)), &Others::new(&[])).len(), 1);
+        assert_eq!(check(&key("RSA_2048", None), &Others::new(&[])).len(), 1);
+        assert!(check(&key("RSA_2048", Some(false)), &Others::new(&[])).is_empty());
+        assert!(check(&key("SYMMETRIC_DEFAULT", Some(true)), &Others::new(&[])).is_empty());
     }
 }

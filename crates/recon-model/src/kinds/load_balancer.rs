@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 /// AWS's limit on a classic load balancer's name.
@@ -177,7 +177,7 @@ pub fn valid_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-fn check(lb: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(lb: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     if let Some(Value::String(name)) = lb.attrs.get("name")
         && !valid_name(name)

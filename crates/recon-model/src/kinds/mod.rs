@@ -130,12 +130,12 @@ pub const TAGS: Field = Field {
 pub(crate) fn referenced_cidr(
     resource: &DesiredResource,
     field: &str,
-    others: &[DesiredResource],
+    others: &crate::schema::Others<'_>,
 ) -> Option<(Address, ipnet::Ipv4Net)> {
     let Some(Value::Ref(r)) = resource.attrs.get(field) else {
         return None;
     };
-    let target = others.iter().find(|o| o.address == r.address)?;
+    let target = others.get(&r.address)?;
     let cidr = target.attrs.get("cidr_block")?.as_str()?.parse().ok()?;
     Some((r.address.clone(), cidr))
 }

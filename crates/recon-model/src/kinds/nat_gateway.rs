@@ -8,7 +8,7 @@
 use crate::facts::{AwsFacts, CreateToken, Lifecycle};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -48,7 +48,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(nat: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(nat: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let public = nat.attrs.get("connectivity_type") != Some(&Value::str("private"));
     match (public, nat.attrs.contains_key("elastic_ip")) {
         (true, false) => vec![

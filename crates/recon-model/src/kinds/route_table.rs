@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use crate::facts::{AwsFacts, CreateToken};
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub const ROUTE_TARGETS: &[&str] = &["internet_gateway", "nat_gateway"];
@@ -85,7 +85,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(table: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(table: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, route) in table

@@ -10,7 +10,7 @@
 use crate::facts::AwsFacts;
 use crate::address::Kind;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 const PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "all"];
@@ -116,7 +116,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(group: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(group: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let description = |path: &[&str], what: &str, text: &str| {
         crate::limits::ec2_description_problem(text).map(|why| {

@@ -10,7 +10,7 @@ use crate::address::Kind;
 use crate::kinds::{cidr_of, referenced_cidr};
 use crate::limits::prefix_problem;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Field, KindDef, Others, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -65,7 +65,7 @@ pub static DEF: KindDef = KindDef {
     },
 };
 
-fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
+fn check(subnet: &DesiredResource, others: &Others<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let Some(own) = cidr_of(subnet) else {
         return problems;
@@ -87,12 +87,18 @@ fn check(subnet: &DesiredResource, others: &[DesiredResource]) -> Vec<Problem> {
             .help(format!("choose a block inside {vpc_cidr}")),
         );
     }
-    // Report an overlap once, on the later of the two subnets.
-    let vpc = subnet.attrs.get("vpc");
-    for other in others.iter().take_while(|o| o.address != subnet.address) {
-        if other.address.kind != Kind::Subnet || other.attrs.get("vpc") != vpc {
-            continue;
-        }
+    // Report an overlap once, on the later of the two subnets: only subnets of the same VPC
+    // can overlap, and only they are compared.
+    let (Some(Value::Ref(vpc)), Some(own_position)) =
+        (subnet.attrs.get("vpc"), others.position(&subnet.address))
+    else {
+        return problems;
+    };
+    for (_, other) in others
+        .referring(Kind::Subnet, "vpc", &vpc.address)
+        .into_iter()
+        .take_while(|(i, _)| *i < own_position)
+    {
         if let Some(theirs) = cidr_of(other)
             && (theirs.contains(&own.network()) || own.contains(&theirs.network()))
         {

@@ -10,7 +10,7 @@ use crate::address::Kind;
 use crate::kinds::cidr_of;
 use crate::limits::prefix_problem;
 use crate::resource::DesiredResource;
-use crate::schema::{Field, KindDef, Presence, Problem, Type, Update};
+use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
 pub static DEF: KindDef = KindDef {
@@ -61,7 +61,7 @@ pub static DEF: KindDef = KindDef {
 };
 
 /// AWS takes VPC blocks from /16 (65,536 addresses) to /28 (16).
-fn check(vpc: &DesiredResource, _: &[DesiredResource]) -> Vec<Problem> {
+fn check(vpc: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {
     cidr_of(vpc)
         .and_then(|cidr| prefix_problem("VPC", &vpc.address, cidr))
         .into_iter()
