@@ -15,7 +15,7 @@
 //! `MetadataOptions` and reads back from the instance's. Instances an Auto Scaling group
 //! launched (tag `aws:autoscaling:groupName`) are the group's: discovery skips them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
@@ -23,7 +23,6 @@ use aws_sdk_ec2::types::{
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
     LaunchTemplateSpecification, Reservation, ResourceType, VolumeType,
 };
-use futures::{StreamExt, TryStreamExt};
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
 use tracing::debug;
@@ -61,21 +60,40 @@ pub(crate) async fn discover(
         .await
         .map_err(|e| errors::sdk("DescribeInstances", e))?;
     // A group's instances carry the environment's tags (propagated) but belong to the group:
-    // they are never planned as instances, nor deleted behind the group's back. Each owned
-    // instance's volume and address are read concurrently.
-    let reads: Vec<_> = reservations
+    // they are never planned as instances, nor deleted behind the group's back.
+    let owned: Vec<&Instance> = reservations
         .iter()
         .flat_map(|r| r.instances())
         .filter(|i| {
             tags::owned_by(i.tags(), environment) && tags::get(i.tags(), AWS_GROUP_TAG).is_none()
         })
-        .map(|i| to_found(client, i))
         .collect();
-    let found: Vec<Option<Found>> = futures::stream::iter(reads)
-        .buffered(super::DISCOVERY_READS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    Ok(found.into_iter().flatten().collect())
+    found_all(client, &owned).await
+}
+
+/// Each instance as recon compares it, with what its describe lacks (its root volume, whether
+/// its public IP is an Elastic IP) read for all of them at once: one DescribeVolumes and one
+/// DescribeAddresses per [`super::IDS_PER_FILTER`] instances, not one of each per instance.
+async fn found_all(client: &Client, instances: &[&Instance]) -> Result<Vec<Found>, ProviderError> {
+    let volume_ids: Vec<String> = instances
+        .iter()
+        .filter_map(|i| root_volume_id(i))
+        .map(str::to_owned)
+        .collect();
+    let ips: Vec<String> = instances
+        .iter()
+        .flat_map(|i| i.network_interfaces())
+        .filter_map(|n| n.association())
+        .filter(|a| a.ip_owner_id().is_some_and(|o| o != "amazon"))
+        .filter_map(|a| a.public_ip())
+        .map(str::to_owned)
+        .collect();
+    let (volumes, elastic) =
+        futures::try_join!(root_volumes(client, &volume_ids), elastic_ips(client, &ips))?;
+    Ok(instances
+        .iter()
+        .filter_map(|i| to_found(i, &volumes, &elastic))
+        .collect())
 }
 
 // ---- read --------------------------------------------------------------------------------------
@@ -95,7 +113,32 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
     else {
         return Ok(None);
     };
-    to_found(client, instance).await
+    Ok(found_all(client, &[instance]).await?.pop())
+}
+
+/// Many instances by id: one DescribeInstances per [`super::IDS_PER_FILTER`] ids through an
+/// `instance-id` filter (an id that no longer exists is absent, not an error), then their
+/// volumes and addresses at once.
+pub(crate) async fn read_many(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<Found>, ProviderError> {
+    let mut reservations: Vec<Reservation> = Vec::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeInstances", ids = chunk.len(), "aws call");
+        let page: Vec<Reservation> = client
+            .describe_instances()
+            .filters(tags::id_filter("instance-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeInstances", e))?;
+        reservations.extend(page);
+    }
+    let instances: Vec<&Instance> = reservations.iter().flat_map(|r| r.instances()).collect();
+    found_all(client, &instances).await
 }
 
 // ---- create ------------------------------------------------------------------------------------
@@ -459,11 +502,13 @@ fn state(instance: &Instance) -> Option<LiveState> {
     })
 }
 
-/// The instance in recon's terms; one DescribeVolumes for the root volume.
-async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>, ProviderError> {
-    let Some(state) = state(instance) else {
-        return Ok(None);
-    };
+/// The instance in recon's terms, given its root volume and which public IPs are Elastic IPs.
+fn to_found(
+    instance: &Instance,
+    volumes: &HashMap<String, Value>,
+    elastic: &HashSet<String>,
+) -> Option<Found> {
+    let state = state(instance)?;
     let mut attrs = Attrs::new();
     super::put(
         &mut attrs,
@@ -509,9 +554,7 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
                 let Some(ip) = a.public_ip() else { continue };
                 // AWS marks an auto-assigned address as owned by `amazon` and an Elastic IP by
                 // the account; moto marks both by the account, so ask when it is not `amazon`.
-                if a.ip_owner_id().is_none_or(|o| o == "amazon")
-                    || !is_elastic_ip(client, ip).await?
-                {
+                if a.ip_owner_id().is_none_or(|o| o == "amazon") || !elastic.contains(ip) {
                     amazon_ip = true;
                 }
             }
@@ -527,8 +570,8 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
             .and_then(|m| m.http_tokens())
             .map(HttpTokensState::as_str),
     );
-    if let Some(root) = root_volume(client, instance).await? {
-        attrs.insert("root_volume".into(), root);
+    if let Some(root) = root_volume_id(instance).and_then(|v| volumes.get(v)) {
+        attrs.insert("root_volume".into(), root.clone());
     }
     attrs.insert("tags".into(), tags::to_value(instance.tags()));
     let mut found = Found::new(instance.instance_id().unwrap_or_default(), state, attrs);
@@ -540,57 +583,151 @@ async fn to_found(client: &Client, instance: &Instance) -> Result<Option<Found>,
         outputs.insert("public_ip_address".to_owned(), Value::str(ip));
     }
     found.outputs = outputs;
-    Ok(Some(found))
+    Some(found)
 }
 
-/// Whether `ip` is an Elastic IP of this account (one DescribeAddresses call).
-async fn is_elastic_ip(client: &Client, ip: &str) -> Result<bool, ProviderError> {
-    debug!(op = "DescribeAddresses", ip, "aws call");
-    let out = client
-        .describe_addresses()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("public-ip")
-                .values(ip)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| errors::sdk("DescribeAddresses", e))?;
-    Ok(!out.addresses().is_empty())
+/// Which of `ips` are Elastic IPs of this account (AWS marks an auto-assigned address as owned
+/// by `amazon`, but moto marks both by the account, so the owner alone cannot tell).
+async fn elastic_ips(client: &Client, ips: &[String]) -> Result<HashSet<String>, ProviderError> {
+    let mut elastic = HashSet::new();
+    for chunk in ips.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeAddresses", ips = chunk.len(), "aws call");
+        let out = client
+            .describe_addresses()
+            .filters(tags::id_filter("public-ip", chunk))
+            .send()
+            .await
+            .map_err(|e| errors::sdk("DescribeAddresses", e))?;
+        elastic.extend(
+            out.addresses()
+                .iter()
+                .filter_map(|a| a.public_ip())
+                .map(str::to_owned),
+        );
+    }
+    Ok(elastic)
 }
 
-async fn root_volume(client: &Client, instance: &Instance) -> Result<Option<Value>, ProviderError> {
-    let Some(volume) = root_volume_id(instance) else {
-        return Ok(None);
-    };
-    debug!(op = "DescribeVolumes", volume, "aws call");
-    let described = client.describe_volumes().volume_ids(volume).send().await;
-    let Some(out) = unless_not_found(described.map_err(|e| errors::sdk("DescribeVolumes", e)))?
-    else {
-        return Ok(None);
-    };
-    let Some(v) = out.volumes().first() else {
-        return Ok(None);
-    };
-    let mut root = BTreeMap::new();
-    if let Some(size) = v.size() {
-        root.insert("size_gb".to_owned(), Value::Int(i64::from(size)));
+/// The root volumes `ids` as an instance's `root_volume` value, by volume id. A volume that is
+/// gone is absent.
+async fn root_volumes(
+    client: &Client,
+    ids: &[String],
+) -> Result<HashMap<String, Value>, ProviderError> {
+    let mut roots = HashMap::new();
+    for chunk in ids.chunks(super::IDS_PER_FILTER) {
+        debug!(op = "DescribeVolumes", ids = chunk.len(), "aws call");
+        let volumes: Vec<aws_sdk_ec2::types::Volume> = client
+            .describe_volumes()
+            .filters(tags::id_filter("volume-id", chunk))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| errors::sdk("DescribeVolumes", e))?;
+        for v in &volumes {
+            let mut root = BTreeMap::new();
+            if let Some(size) = v.size() {
+                root.insert("size_gb".to_owned(), Value::Int(i64::from(size)));
+            }
+            if let Some(t) = v.volume_type() {
+                root.insert("volume_type".to_owned(), Value::str(t.as_str()));
+            }
+            root.insert(
+                "encrypted".to_owned(),
+                Value::Bool(v.encrypted().unwrap_or(false)),
+            );
+            if let Some(k) = v.kms_key_id() {
+                root.insert("kms_key".to_owned(), Value::str(super::kms_key_id(k)));
+            }
+            if let Some(id) = v.volume_id() {
+                roots.insert(id.to_owned(), Value::Map(root));
+            }
+        }
     }
-    if let Some(t) = v.volume_type() {
-        root.insert("volume_type".to_owned(), Value::str(t.as_str()));
-    }
-    root.insert(
-        "encrypted".to_owned(),
-        Value::Bool(v.encrypted().unwrap_or(false)),
-    );
-    if let Some(k) = v.kms_key_id() {
-        root.insert("kms_key".to_owned(), Value::str(super::kms_key_id(k)));
-    }
-    Ok(Some(Value::Map(root)))
+    Ok(roots)
 }
 
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `instance`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(Instance, ec2);
+super::aws_kind_calls!(Instance, ec2, reads_many);
+
+#[cfg(test)]
+mod batch_tests {
+    //! Calls counted on the scripted endpoint: reading many instances costs one describe of
+    //! their root volumes, not one per instance.
+
+    use crate::stub_server::{Reply, StubServer};
+
+    fn instance(id: &str, volume: &str) -> String {
+        format!(
+            "<item><instanceId>{id}</instanceId><imageId>ami-1</imageId>\
+             <instanceState><code>16</code><name>running</name></instanceState>\
+             <instanceType>t3.micro</instanceType><subnetId>subnet-1</subnetId>\
+             <rootDeviceName>/dev/xvda</rootDeviceName><blockDeviceMapping><item>\
+             <deviceName>/dev/xvda</deviceName><ebs><volumeId>{volume}</volumeId></ebs></item>\
+             </blockDeviceMapping><tagSet><item><key>recon:env</key><value>irb</value></item>\
+             <item><key>recon:id</key><value>instance.{id}</value></item></tagSet></item>"
+        )
+    }
+
+    fn volume(id: &str, size: u32) -> String {
+        format!(
+            "<item><volumeId>{id}</volumeId><size>{size}</size><volumeType>gp3</volumeType>\
+             <encrypted>true</encrypted></item>"
+        )
+    }
+
+    #[tokio::test]
+    async fn discovery_reads_every_root_volume_in_one_describe() {
+        let stub = StubServer::start(vec![
+            Reply {
+                action: "DescribeInstances",
+                status: 200,
+                xml: format!(
+                    "<DescribeInstancesResponse><requestId>r</requestId><reservationSet><item>\
+                     <reservationId>r-1</reservationId><instancesSet>{}{}{}</instancesSet>\
+                     </item></reservationSet></DescribeInstancesResponse>",
+                    instance("i-a", "vol-a"),
+                    instance("i-b", "vol-b"),
+                    instance("i-c", "vol-c")
+                ),
+            },
+            Reply {
+                action: "DescribeVolumes",
+                status: 200,
+                xml: format!(
+                    "<DescribeVolumesResponse><requestId>r</requestId><volumeSet>{}{}{}\
+                     </volumeSet></DescribeVolumesResponse>",
+                    volume("vol-a", 8),
+                    volume("vol-b", 16),
+                    volume("vol-c", 32)
+                ),
+            },
+        ]);
+        let found = super::discover(&stub.ec2(), "irb").await.unwrap();
+        assert_eq!(
+            stub.requests().len(),
+            2,
+            "one describe of instances, one of volumes"
+        );
+        assert!(stub.asked(1, "Filter.1.Name=volume-id"));
+        let sizes: Vec<_> = found
+            .iter()
+            .map(|f| {
+                let root = f.attrs["root_volume"].as_map().unwrap();
+                (f.id.clone(), root["size_gb"].clone())
+            })
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                ("i-a".to_owned(), recon_model::Value::Int(8)),
+                ("i-b".to_owned(), recon_model::Value::Int(16)),
+                ("i-c".to_owned(), recon_model::Value::Int(32)),
+            ]
+        );
+    }
+}

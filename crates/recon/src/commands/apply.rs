@@ -2,8 +2,9 @@
 //! `recon apply SPEC`: plan, show, confirm, carry out.
 //!
 //! Either way the environment's lock is taken before the staleness check and held until the
-//! plan is carried out, so two applies of one environment never both change it; a plan that
-//! would delete or replace a protected resource is refused before anything is changed.
+//! plan is carried out, so two applies of one environment never both change it; with
+//! `--auto-approve` it is taken before planning, and the plan made under it is current. A plan
+//! that would delete or replace a protected resource is refused before anything is changed.
 
 use recon_model::{Plan, sha256_hex};
 use recon_provider::{FreshError, check_fresh};
@@ -13,26 +14,52 @@ use crate::render::{plan_text, review_text};
 use crate::{CliError, ExitStatus, confirm, outputs, planfile, printer};
 
 pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
-    // A saved plan's spec, read again: the plan is made again from it under the lock.
-    let mut saved: Option<super::Loaded> = None;
     let (plan, provider, outputs) = match &args.spec {
-        Some(spec_path) => {
+        Some(spec_path) if args.auto_approve => {
             let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
-            let provider = super::aws(&loaded.spec.region).await?;
-            let plan = super::lifecycle::plan_spec(
+            let provider = std::sync::Arc::new(super::aws(&loaded.spec.region).await?);
+            // Nobody confirms: the lock is taken first and the plan made under it, so it is
+            // current when carried out, with no second read of the environment to check.
+            let held = super::lock::acquire(
                 &provider,
-                &loaded.spec,
-                &loaded.source,
-                &args.selection,
+                &loaded.spec.environment,
+                &loaded.spec.region,
+                "apply",
+                args.lock_wait,
             )
             .await?;
-            printer::out(&plan_text::render(&plan));
-            printer::out(&review_text::render(&review, &loaded.positions));
-            super::lifecycle::refuse_protected(&plan, "apply")?;
+            let plan = held
+                .run(async {
+                    let plan = plan_and_show(&provider, &loaded, &review, &args).await?;
+                    if plan.is_empty() && plan.adopted.is_empty() {
+                        return Ok(None);
+                    }
+                    carry_out(&provider, &plan, &args).await?;
+                    Ok(Some(plan))
+                })
+                .await?;
+            let Some(plan) = plan else {
+                return Ok(ExitStatus::Success);
+            };
+            (plan, provider, loaded.outputs)
+        }
+        Some(spec_path) => {
+            let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
+            let provider = std::sync::Arc::new(super::aws(&loaded.spec.region).await?);
+            let plan = plan_and_show(&provider, &loaded, &review, &args).await?;
             if plan.is_empty() && plan.adopted.is_empty() {
                 return Ok(ExitStatus::Success);
             }
             confirm::confirm("perform these actions", args.auto_approve)?;
+            // Under the lock: what was planned (and confirmed) is still what is live.
+            locked(&provider, &plan, &args)
+                .run(async {
+                    check_fresh(&*provider, &plan)
+                        .await
+                        .map_err(|e| fresh_error(e, &plan.environment))?;
+                    carry_out(&provider, &plan, &args).await
+                })
+                .await?;
             (plan, provider, loaded.outputs)
         }
         None => {
@@ -42,66 +69,133 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             let plan = planfile::load(&args.plan)?;
             let loaded = saved_plan_spec(&plan, &args)?;
             super::lifecycle::refuse_protected(&plan, "apply")?;
-            let provider = super::aws(&plan.region).await?;
+            let provider = std::sync::Arc::new(super::aws(&plan.region).await?);
             if plan.is_empty() && plan.adopted.is_empty() {
-                check_fresh(&provider, &plan)
+                check_fresh(&*provider, &plan)
                     .await
                     .map_err(|e| fresh_error(e, &plan.environment))?;
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
             }
-            let outputs = loaded.outputs.clone();
-            saved = Some(loaded);
-            (plan, provider, outputs)
+            // Under the lock: a saved plan is the plan recon makes now from the same spec and
+            // the same live resources.
+            locked(&provider, &plan, &args)
+                .run(async {
+                    remake_and_compare(&provider, &plan, &loaded, &args.plan).await?;
+                    carry_out(&provider, &plan, &args).await
+                })
+                .await?;
+            (plan, provider, loaded.outputs)
         }
     };
-    let operation = match plan.mode {
-        recon_model::PlanMode::Apply => "apply",
-        recon_model::PlanMode::Destroy => "destroy",
+    // No state file: what apply made is read back from AWS for the outputs and the key files
+    // written, reading only the kinds those name.
+    let mut kinds: std::collections::BTreeSet<recon_model::Kind> = outputs
+        .iter()
+        .flat_map(|(_, v)| v.references())
+        .map(|r| r.address.kind)
+        .filter(|k| recon_model::Kind::ALL.contains(k))
+        .collect();
+    if plan
+        .changes
+        .iter()
+        .any(|c| c.address.kind == recon_model::Kind::KeyPair)
+    {
+        kinds.insert(recon_model::Kind::KeyPair);
+    }
+    let kinds: Vec<recon_model::Kind> = kinds.into_iter().collect();
+    let live = if kinds.is_empty() {
+        Vec::new()
+    } else {
+        recon_provider::discover_all(&*provider, &plan.environment, &kinds)
+            .await
+            .map_err(|errors| super::discover_failed(&plan.environment, errors))?
     };
-    let held = super::lock::acquire(
-        &provider,
-        &plan.environment,
-        &plan.region,
-        operation,
-        args.lock_wait,
-    )
-    .await?;
-    let provider = std::sync::Arc::new(provider);
-    held.run(async {
-        // Under the lock: what was planned is still what is live, and a saved plan is the
-        // plan recon makes now from the same spec and the same live resources.
-        match &saved {
-            Some(loaded) => remake_and_compare(&provider, &plan, loaded, &args.plan).await?,
-            None => {
-                check_fresh(&*provider, &plan)
-                    .await
-                    .map_err(|e| fresh_error(e, &plan.environment))?;
-            }
-        }
-        super::lifecycle::take_ownership(&provider, &plan).await?;
-        super::execute::run(
-            std::sync::Arc::clone(&provider),
-            &plan,
-            super::execute::Tuning {
-                parallelism: args.parallelism.into(),
-                retry_for: args.retry_for,
-            },
-            if operation == "destroy" {
-                "Destroy"
-            } else {
-                "Apply"
-            },
-            |_| {},
-        )
-        .await
-    })
-    .await?;
-    // No state file: what apply made is read back from AWS for the outputs.
-    let live = super::discover(&*provider, &plan.environment).await?;
     printer::out(&outputs::private_keys_written(&plan, &live));
     printer::out(&outputs::text(&outputs::resolve(&outputs, &live)));
     Ok(ExitStatus::Success)
+}
+
+/// Plans `loaded` against the live environment and shows the plan and the review; refuses a
+/// plan that would delete or replace a protected resource.
+async fn plan_and_show(
+    provider: &recon_aws::AwsProvider,
+    loaded: &super::Loaded,
+    review: &recon_review::Review,
+    args: &ApplyArgs,
+) -> Result<Plan, CliError> {
+    let plan = super::lifecycle::plan_spec(provider, &loaded.spec, &loaded.source, &args.selection)
+        .await?;
+    printer::out(&plan_text::render(&plan));
+    printer::out(&review_text::render(review, &loaded.positions));
+    super::lifecycle::refuse_protected(&plan, "apply")?;
+    Ok(plan)
+}
+
+/// The lock of the plan's environment, for its operation.
+fn locked<'a>(
+    provider: &'a recon_aws::AwsProvider,
+    plan: &'a Plan,
+    args: &'a ApplyArgs,
+) -> LockLater<'a> {
+    LockLater {
+        provider,
+        plan,
+        args,
+    }
+}
+
+/// A lock to take, then hold while `work` runs (see [`LockLater::run`]).
+struct LockLater<'a> {
+    provider: &'a recon_aws::AwsProvider,
+    plan: &'a Plan,
+    args: &'a ApplyArgs,
+}
+
+impl LockLater<'_> {
+    async fn run(self, work: impl Future<Output = Result<(), CliError>>) -> Result<(), CliError> {
+        super::lock::acquire(
+            self.provider,
+            &self.plan.environment,
+            &self.plan.region,
+            operation(self.plan),
+            self.args.lock_wait,
+        )
+        .await?
+        .run(work)
+        .await
+    }
+}
+
+fn operation(plan: &Plan) -> &'static str {
+    match plan.mode {
+        recon_model::PlanMode::Apply => "apply",
+        recon_model::PlanMode::Destroy => "destroy",
+    }
+}
+
+/// Takes over what the plan adopts and carries the plan out.
+async fn carry_out(
+    provider: &std::sync::Arc<recon_aws::AwsProvider>,
+    plan: &Plan,
+    args: &ApplyArgs,
+) -> Result<(), CliError> {
+    super::lifecycle::take_ownership(provider, plan).await?;
+    super::execute::run(
+        std::sync::Arc::clone(provider),
+        plan,
+        super::execute::Tuning {
+            parallelism: args.parallelism.into(),
+            retry_for: args.retry_for,
+        },
+        if operation(plan) == "destroy" {
+            "Destroy"
+        } else {
+            "Apply"
+        },
+        |_| {},
+    )
+    .await
 }
 
 fn fresh_error(e: FreshError, environment: &str) -> CliError {
