@@ -185,6 +185,27 @@ impl Provider for AwsProvider {
         Ok(after.with_address(live.address.clone()))
     }
 
+    /// No read before the change: `request.live` is this run's read of what it created.
+    async fn update_created(
+        &self,
+        request: UpdateRequest<'_>,
+    ) -> Result<LiveResource, ProviderError> {
+        let live = request.live;
+        let kind = live.kind();
+        let current = Found {
+            id: live.id.clone(),
+            state: live.state,
+            attrs: live.attrs.clone(),
+            outputs: live.outputs.clone(),
+        };
+        registry::update(&self.clients, kind, &current, &request).await?;
+        let after = self
+            .read_found(kind, &live.id)
+            .await?
+            .ok_or_else(|| gone(kind, &live.id))?;
+        Ok(after.with_address(live.address.clone()))
+    }
+
     async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
         let kind = live.kind();
         let Some(current) = self.read_found(kind, &live.id).await? else {

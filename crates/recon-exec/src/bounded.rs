@@ -76,6 +76,13 @@ impl<P: Provider> Provider for Bounded<P> {
         self.call(self.inner.update(request)).await
     }
 
+    async fn update_created(
+        &self,
+        request: UpdateRequest<'_>,
+    ) -> Result<LiveResource, ProviderError> {
+        self.call(self.inner.update_created(request)).await
+    }
+
     async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
         self.call(self.inner.delete(live)).await
     }

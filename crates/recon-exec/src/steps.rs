@@ -404,7 +404,7 @@ pub(crate) async fn create_step<P: Provider>(
         };
         match ctx
             .with_retries(RETRY_CREATE_UPDATE, grace, || {
-                ctx.provider.update(request.clone())
+                ctx.provider.update_created(request.clone())
             })
             .await
         {

@@ -202,6 +202,16 @@ pub trait Provider: Send + Sync + 'static {
         request: UpdateRequest<'_>,
     ) -> impl Future<Output = Result<LiveResource, ProviderError>> + Send;
 
+    /// [`Provider::update`] of a resource this run created and has just read back
+    /// (`request.live`): a provider may use that read instead of reading it again before the
+    /// change, since the create made its ownership tags. By default, [`Provider::update`].
+    fn update_created(
+        &self,
+        request: UpdateRequest<'_>,
+    ) -> impl Future<Output = Result<LiveResource, ProviderError>> + Send {
+        self.update(request)
+    }
+
     /// Asks AWS to delete the resource (after the calls that must precede it: detaching a
     /// gateway, disassociating route tables). Does not wait for it to be gone.
     ///
