@@ -21,3 +21,10 @@ accept:
 # through scripts/faultproxy.py (default spec: specs/irb.yaml).
 faults spec="specs/irb.yaml":
     scripts/faults.sh {{spec}}
+
+# Requests, time and memory against the bound (issue 17): generated specs of about 10, 100,
+# 1,000 and 5,000 resources on moto behind scripts/faultproxy.py (40 ms per request), through
+# validate, plan, apply, a no-change plan and destroy. Options: sizes, `--latency MS`,
+# `--buckets` (EC2's token buckets too), `--phases LIST`; RECON_BIN skips the release build.
+bench *args:
+    scripts/bench.sh {{args}}

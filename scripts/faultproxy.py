@@ -18,6 +18,13 @@ injected. Faults, each chosen per request with its own probability (seeded: --se
   --mutating-only  inject faults only into calls that change something
   --hide-new S     hide each new EFS mount target for S seconds after its create, as AWS's
                    eventual consistency may: by id "not found", absent from lists
+  --buckets        apply EC2's documented request token buckets (see EC2_BUCKETS): a call whose
+                   bucket is empty is answered 400 `RequestLimitExceeded` without forwarding
+                   (fault `bucket` in the log); other services are not limited
+
+Each log line, written once the call is answered, also holds when the call arrived (`t0`) and
+was answered (`t`), how long upstream took (`upstream_ms`, when forwarded) and, for EC2, the
+call's token bucket (`bucket`, with or without --buckets): what `just bench` reads.
 
 The listening port is printed on stdout as `port <n>` once the proxy is ready (--port 0 picks
 a free one). Python 3 standard library only.
@@ -35,6 +42,99 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 READ_PREFIXES = ("Describe", "List", "Get")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+# EC2's request token buckets, from the EC2 developer guide, "Request throttling for the Amazon
+# EC2 API": "each API is evaluated individually": every action has a bucket of its own, sized
+# by the action's category: (capacity in tokens, refill in tokens per second). Account-wide
+# defaults; AWS raises them on request, so real accounts may have more.
+EC2_DESCRIBE = (100, 20)  # non-mutating actions
+EC2_UNFILTERED = (50, 10)  # the actions below, called with no filter and no pagination
+EC2_MUTATING = (50, 5)  # mutating actions; the "resource-intensive" ones (Authorize/Revoke
+#                         SecurityGroupIngress, CreateKeyPair...) have the same numbers
+EC2_UNFILTERED_ACTIONS = {"DescribeInstances", "DescribeInstanceStatus",
+                          "DescribeNetworkInterfaces", "DescribeSecurityGroups",
+                          "DescribeSnapshots", "DescribeSpotInstanceRequests", "DescribeVolumes"}
+EC2_BUCKETS = {
+    "RunInstances": (5, 2),
+    "TerminateInstances": (100, 5),
+    "CreateNatGateway": (10, 1),
+    "DeleteNatGateway": (10, 1),
+    "CreateTags": (100, 10),
+    "DeleteTags": (100, 10),
+    "CreateLaunchTemplateVersion": (100, 5),
+    "ModifyLaunchTemplate": (100, 5),
+    "CreateNetworkInterface": (100, 5),
+    "DeleteNetworkInterface": (100, 5),
+}
+# RunInstances and TerminateInstances also spend one "resource token" per instance from a
+# second bucket of their own: (capacity, refill per second), and the request parameter counted.
+EC2_RESOURCE_BUCKETS = {
+    "RunInstances": (1000, 2, "MaxCount"),
+    "TerminateInstances": (1000, 20, "InstanceId."),
+}
+
+
+def is_ec2(body):
+    return b"Version=2016-11-15" in body
+
+
+def ec2_buckets(action, body):
+    """The EC2 buckets a call draws on: [(name, capacity, refill, tokens)]. A call is
+    "unfiltered and unpaginated" when it carries no parameter but Action and Version (ids,
+    filters, MaxResults and NextToken all narrow it)."""
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    if action in EC2_BUCKETS:
+        size = EC2_BUCKETS[action]
+    elif is_mutating(action):
+        size = EC2_MUTATING
+    elif action in EC2_UNFILTERED_ACTIONS and set(form) <= {"Action", "Version"}:
+        # A bucket apart from the action's filtered calls: the guide gives the two sizes but
+        # not whether they share tokens.
+        return [(f"{action}/unfiltered", *EC2_UNFILTERED, 1)]
+    else:
+        size = EC2_DESCRIBE
+    out = [(action, *size, 1)]
+    if action in EC2_RESOURCE_BUCKETS:
+        capacity, refill, param = EC2_RESOURCE_BUCKETS[action]
+        if param.endswith("."):
+            n = sum(1 for k in form if k.startswith(param))
+        else:
+            n = int(form.get(param, ["1"])[0])
+        out.append((f"{action}/resources", capacity, refill, n))
+    return out
+
+
+def bucket_size(name):
+    """(capacity, refill per second) of the bucket `ec2_buckets` names `name`."""
+    action, _, part = name.partition("/")
+    if part == "unfiltered":
+        return EC2_UNFILTERED
+    if part == "resources":
+        return EC2_RESOURCE_BUCKETS[action][:2]
+    if action in EC2_BUCKETS:
+        return EC2_BUCKETS[action]
+    return EC2_MUTATING if is_mutating(action) else EC2_DESCRIBE
+
+
+class TokenBuckets:
+    """AWS's token bucket: starts full, refills continuously up to its capacity; a call takes
+    its tokens from every bucket it draws on, or from none when one lacks them."""
+
+    def __init__(self):
+        self.tokens = {}  # name -> (tokens, when last refilled)
+
+    def take(self, wanted, now):
+        level = {}
+        for name, capacity, refill, _ in wanted:
+            tokens, at = self.tokens.get(name, (capacity, now))
+            level[name] = min(capacity, tokens + (now - at) * refill)
+        if any(level[name] < n - 1e-9 for name, _, _, n in wanted):
+            for name in level:
+                self.tokens[name] = (level[name], now)
+            return False
+        for name, _, _, n in wanted:
+            self.tokens[name] = (level[name] - n, now)
+        return True
 
 
 def action_of(method, path, headers, body):
@@ -75,6 +175,14 @@ class State:
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.only = set(args.only.split(",")) if args.only else None
         self.created = {}  # mount target id -> when its create answered
+        self.buckets = TokenBuckets()
+
+    def within_buckets(self, wanted):
+        """False when --buckets is on and one of the call's buckets is empty."""
+        if not self.args.buckets or not wanted:
+            return True
+        with self.lock:
+            return self.buckets.take(wanted, time.monotonic())
 
     def hidden(self, mt_id):
         with self.lock:
@@ -145,7 +253,7 @@ def handler(state):
                 data = json.dumps({"__type": code, "message": "injected by faultproxy"}).encode()
                 headers = [("Content-Type", "application/x-amz-json-1.1"),
                            ("x-amzn-ErrorType", code)]
-            elif b"Version=2016-11-15" in body:
+            elif is_ec2(body):
                 data = (f"<Response><Errors><Error><Code>{code}</Code><Message>injected by "
                         f"faultproxy</Message></Error></Errors><RequestID>fp</RequestID>"
                         f"</Response>").encode()
@@ -165,16 +273,25 @@ def handler(state):
                 pass
 
         def _handle(self):
+            arrived = time.time()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             action = action_of(self.command, self.path, self.headers, body)
-            fault = state.choose(action)
+            wanted = ec2_buckets(action, body) if is_ec2(body) else []
+            # The bucket is checked as the call arrives, as AWS does, and before the other
+            # faults, so that a throttled call does not count as a mutating call seen.
+            fault = None if state.within_buckets(wanted) else "bucket"
+            if fault is None:
+                fault = state.choose(action)
             if state.args.latency:
                 time.sleep(state.args.latency / 1000)
-            entry = {"action": action, "mutating": is_mutating(action), "fault": fault}
-            if fault == "throttle":
-                code = "RequestLimitExceeded" if "Version=2016-11-15" in body.decode(
-                    "utf-8", "replace") else "Throttling"
+            # t0: when the call arrived (with `t`, when it was answered: what was in flight).
+            entry = {"action": action, "mutating": is_mutating(action), "fault": fault,
+                     "t0": round(arrived, 3)}
+            if wanted:
+                entry["bucket"] = wanted[0][0]
+            if fault in ("throttle", "bucket"):
+                code = "RequestLimitExceeded" if is_ec2(body) else "Throttling"
                 self._error(400, code, action, body)
                 state.record(status=400, forwarded=False, **entry)
             elif fault == "error":
@@ -190,7 +307,10 @@ def handler(state):
             elif state.args.hide_new and self._hide(action, entry):
                 pass
             else:
+                sent = time.time()
                 status, headers, data = self._forward(body)
+                # How long upstream (moto) took, latency aside.
+                entry["upstream_ms"] = round((time.time() - sent) * 1000, 1)
                 if state.args.hide_new and status < 300:
                     data = self._track(action, data)
                 if fault == "lose":
@@ -255,10 +375,16 @@ def main():
     p.add_argument("--only", default="", metavar="ACTIONS")
     p.add_argument("--mutating-only", action="store_true")
     p.add_argument("--hide-new", type=float, default=0.0, metavar="S")
+    p.add_argument("--buckets", action="store_true")
     args = p.parse_args()
     state = State(args)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(state))
-    server.daemon_threads = True
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        # socketserver's backlog of 5 is short for a client with 10 or more calls in flight.
+        request_queue_size = 128
+
+    server = Server(("127.0.0.1", args.port), handler(state))
     print(f"port {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

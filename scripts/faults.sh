@@ -6,19 +6,29 @@
 #      through recon), the apply's exit code, and whether the next apply and destroy clean up;
 #   2. throttling, 5xx and dropped connections at given rates: apply then destroy, what remains;
 #   3. two applies at once, then a third: duplicates left after the third;
-#   4. a mount target hidden for 10 s after its create (irb only).
+#   4. a mount target hidden for 10 s after its create (irb only);
+#   5. kill -9 and 6. Ctrl-C (SIGINT) of an apply right after the answer to its N-th mutating
+#      call, for every N (every STRIDE-th with STRIDE=k), then the next apply and a destroy.
 # Usage: scripts/faults.sh [SPEC] (default specs/irb.yaml). Prints one figure per line.
+# SECTIONS="lost rates race hidden kill interrupt" (the default: all) runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/moto.sh
 SPEC="${1:-specs/irb.yaml}"
+SECTIONS="${SECTIONS:-lost rates race hidden kill interrupt}"
+STRIDE="${STRIDE:-1}"
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 NAME="$(basename "$SPEC" .yaml)"
 moto_install >/dev/null
-echo "==> Building recon" >&2
-cargo build --workspace
 WORK="$(mktemp -d -t recon-faults.XXXXXX)"
-# A copy: a rebuild during the run does not change the binary under test.
-cp target/debug/recon "$WORK/recon"
+# A copy: a rebuild during the run does not change the binary under test. RECON_BIN skips the
+# build (e.g. the binary the test suite built).
+if [ -z "${RECON_BIN:-}" ]; then
+  echo "==> Building recon" >&2
+  cargo build --workspace
+  RECON_BIN=target/debug/recon
+fi
+cp "$RECON_BIN" "$WORK/recon"
 RECON="$WORK/recon"
 moto_start >/dev/null
 MOTO="$AWS_ENDPOINT_URL"
@@ -33,7 +43,8 @@ start_proxy() {
   stop_proxy
   LOG="$WORK/calls.jsonl"
   : >"$LOG"
-  python3 scripts/faultproxy.py --upstream "$MOTO" --log "$LOG" "$@" >"$WORK/proxy.out" &
+  # Its stderr: tracebacks of connections a killed client left, expected here.
+  python3 scripts/faultproxy.py --upstream "$MOTO" --log "$LOG" "$@" >"$WORK/proxy.out" 2>>"$WORK/proxy.err" &
   PROXY_PID=$!
   for _ in $(seq 1 50); do [ -s "$WORK/proxy.out" ] && break; sleep 0.1; done
   PROXY="http://127.0.0.1:$(awk '{print $2}' "$WORK/proxy.out")"
@@ -108,13 +119,16 @@ run() { (cd "$1" && AWS_ENDPOINT_URL="$2" "$RECON" "${@:3}" >"$1/out.txt" 2>&1) 
 
 echo "== $NAME on moto $MOTO_VERSION through scripts/faultproxy.py"
 
-# 1. Lost answers.
+# How many mutating calls a clean apply makes: the points of sections 1, 5 and 6.
 start_proxy
 dir="$(workspace "fa-$NAME-count")"
 run "$dir" "$PROXY" apply spec.yaml --auto-approve >/dev/null
 points="$(mutating_calls)"
 run "$dir" "$MOTO" destroy spec.yaml --auto-approve >/dev/null
 echo "mutating calls in a clean apply: $points"
+
+# 1. Lost answers.
+if section lost; then
 dup_points=0; failed_points=0; left_after_next=0
 for n in $(seq 1 "$points"); do
   start_proxy --lose-nth "$n"
@@ -132,9 +146,12 @@ for n in $(seq 1 "$points"); do
   echo "lost answer $n ($lost): apply exit $code, duplicates $dups; next apply exit $next, duplicates $after; destroy exit $destroy"
 done
 echo "lost-answer points: $points; with a duplicate: $dup_points; apply failed: $failed_points; duplicates after the next apply: $left_after_next"
+fi
 
 # 2. Throttling, 5xx, dropped connections.
-for fault in "--throttle 0.2" "--throttle 0.4" "--throttle 0.6" "--error 0.2" "--drop 0.2" "--throttle 0.2 --error 0.2 --drop 0.2"; do
+# RATES="--throttle 0.2;--error 0.2" picks the rates (';'-separated).
+IFS=';' read -r -a rates <<<"${RATES:---throttle 0.2;--throttle 0.4;--throttle 0.6;--error 0.2;--drop 0.2;--throttle 0.2 --error 0.2 --drop 0.2}"
+section rates && for fault in "${rates[@]}"; do
   # shellcheck disable=SC2086
   start_proxy $fault --seed 7
   env="fa-$NAME-rate$RANDOM"
@@ -150,13 +167,14 @@ for fault in "--throttle 0.2" "--throttle 0.4" "--throttle 0.6" "--error 0.2" "-
 done
 
 # 3. Two applies at once, then a third.
+if section race; then
 stop_proxy
 env="fa-$NAME-race"
 dir="$(workspace "$env")"
 cp -r "$dir" "$dir-b"
-(cd "$dir" && "$RECON" apply spec.yaml --auto-approve >out1.txt 2>&1; echo $? >code1) &
+(cd "$dir" && { c=0; "$RECON" apply spec.yaml --auto-approve >out1.txt 2>&1 || c=$?; echo "$c" >code1; }) &
 first=$!
-(cd "$dir-b" && "$RECON" apply spec.yaml --auto-approve >out2.txt 2>&1; echo $? >code2) &
+(cd "$dir-b" && { c=0; "$RECON" apply spec.yaml --auto-approve >out2.txt 2>&1 || c=$?; echo "$c" >code2; }) &
 second=$!
 # Only these two: moto runs in the background too.
 wait "$first" "$second"
@@ -165,9 +183,10 @@ third="$(run "$dir" "$MOTO" apply spec.yaml --auto-approve)"
 after="$(duplicates "$env")"
 destroy="$(run "$dir" "$MOTO" destroy spec.yaml --auto-approve)"
 echo "two applies at once: exits $(cat "$dir/code1") and $(cat "$dir-b/code2"), duplicates $dups; third apply exit $third, duplicates $after; destroy exit $destroy"
+fi
 
 # 4. A mount target hidden for 10 s after its create.
-if grep -q efs_mount_target "$SPEC"; then
+if section hidden && grep -q efs_mount_target "$SPEC"; then
   start_proxy --hide-new 10
   env="fa-$NAME-hidden"
   dir="$(workspace "$env")"
@@ -176,3 +195,38 @@ if grep -q efs_mount_target "$SPEC"; then
   destroy="$(run "$dir" "$MOTO" destroy spec.yaml --auto-approve)"
   echo "mount target hidden 10 s: apply exit $code ($hidden reads answered not found); destroy exit $destroy"
 fi
+
+# 5 and 6. An apply stopped by a signal right after the answer to its N-th mutating call (the
+# proxy adds 200 ms to every call, so the signal lands before the next answer; calls already
+# sent still reach AWS, as they would). SIGKILL leaves the lock, which the next run on this
+# host takes over; SIGINT releases it. Then: duplicates, the next apply, a destroy.
+answered() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['mutating']))" "$LOG"; }
+for signal in KILL INT; do
+  case "$signal" in KILL) name=kill ;; INT) name=interrupt ;; esac
+  section "$name" || continue
+  tried=0; dup_points=0; failed_next=0; failed_destroy=0; missed=0
+  for n in $(seq 1 "$STRIDE" "$points"); do
+    start_proxy --latency 200
+    env="fa-$NAME-$name$n"
+    dir="$(workspace "$env")"
+    (cd "$dir" && AWS_ENDPOINT_URL="$PROXY" exec "$RECON" apply spec.yaml --auto-approve >"$dir/out.txt" 2>&1) &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null && [ "$(answered)" -lt "$n" ]; do sleep 0.005; done
+    sent=1
+    if ! kill -s "$signal" "$pid" 2>/dev/null; then missed=$((missed + 1)); sent=0; fi
+    code=0; wait "$pid" || code=$?
+    if [ "$sent" = 0 ] && [ "$code" != 0 ]; then
+      echo "  the apply ended on its own before the signal, saying: $(grep -m1 '×\|Error' "$dir/out.txt" | head -c 300)"
+    fi
+    tried=$((tried + 1))
+    dups="$(duplicates "$env")"
+    [ "$dups" != 0 ] && dup_points=$((dup_points + 1))
+    next="$(run "$dir" "$MOTO" apply spec.yaml --auto-approve)"
+    after="$(duplicates "$env")"
+    [ "$next" != 0 ] || [ "$after" != 0 ] && failed_next=$((failed_next + 1))
+    destroy="$(run "$dir" "$MOTO" destroy spec.yaml --auto-approve)"
+    [ "$destroy" != 0 ] && failed_destroy=$((failed_destroy + 1))
+    echo "SIG$signal after mutating call $n: exit $code, duplicates $dups; next apply exit $next, duplicates $after; destroy exit $destroy"
+  done
+  echo "SIG$signal points: $tried (apply ended before the signal: $missed); with a duplicate: $dup_points; next apply failed or left a duplicate: $failed_next; destroy failed: $failed_destroy"
+done
