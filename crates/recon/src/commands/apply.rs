@@ -77,11 +77,16 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
             }
-            // Under the lock: a saved plan is the plan recon makes now from the same spec and
-            // the same live resources.
+            // A saved plan is the plan recon makes now from the same spec and the same live
+            // resources: an edited one is refused before any change, the lock included. Under
+            // the lock, the live resources are checked again (another run may have changed
+            // them while this one waited).
+            remake_and_compare(&provider, &plan, &loaded, &args.plan).await?;
             locked(&provider, &plan, &args)
                 .run(async {
-                    remake_and_compare(&provider, &plan, &loaded, &args.plan).await?;
+                    check_fresh(&*provider, &plan)
+                        .await
+                        .map_err(|e| fresh_error(e, &plan.environment))?;
                     carry_out(&provider, &plan, &args).await
                 })
                 .await?;
