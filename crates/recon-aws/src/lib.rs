@@ -185,6 +185,10 @@ impl Provider for AwsProvider {
         Ok(after.with_address(live.address.clone()))
     }
 
+    fn create_reply_is_a_read(&self, kind: Kind) -> bool {
+        registry::create_reply_is_a_read(kind)
+    }
+
     /// No read before the change: `request.live` is this run's read of what it created.
     async fn update_created(
         &self,

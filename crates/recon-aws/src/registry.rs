@@ -51,6 +51,14 @@ macro_rules! registry {
             }
         }
 
+        /// Whether `kind`'s create answer, when available, is all a read would say.
+        pub(crate) fn create_reply_is_a_read(kind: Kind) -> bool {
+            match kind {
+                $(Kind::$variant => <$kind as AwsKind>::CREATE_REPLY_IS_A_READ,)*
+                _ => false,
+            }
+        }
+
         /// Whether `kind`'s `read_many` describes many ids in one call.
         pub(crate) fn reads_many_in_one_call(kind: Kind) -> bool {
             match kind {

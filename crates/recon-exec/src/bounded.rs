@@ -76,6 +76,10 @@ impl<P: Provider> Provider for Bounded<P> {
         self.call(self.inner.update(request)).await
     }
 
+    fn create_reply_is_a_read(&self, kind: Kind) -> bool {
+        self.inner.create_reply_is_a_read(kind)
+    }
+
     async fn update_created(
         &self,
         request: UpdateRequest<'_>,

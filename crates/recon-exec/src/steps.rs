@@ -348,7 +348,8 @@ fn live_from_change<P: Provider>(ctx: &Ctx<P>, change: &Change) -> Result<LiveRe
 ///   for the same resource again rather than a second one (for kinds whose API takes a
 ///   token).
 /// - On `Done`, the resource is `Available` (read back after the create, reading once at
-///   once and then polling with backoff) and every field of the resolved wanted attributes
+///   once and then polling with backoff, unless the provider says the create's `Available`
+///   answer is all a read would say) and every field of the resolved wanted attributes
 ///   matches it: fields the create call does not set are converged by one `update` call.
 /// - Retries `NotFound`, `IncorrectState` and throttling on the create and update calls for
 ///   at most `not_found_grace`; tolerates "not found" reads for `not_found_grace` and
@@ -388,10 +389,18 @@ pub(crate) async fn create_step<P: Provider>(
         Err(e) => return StepRun::failed(e, Effect::Keep),
     };
     let id = created.id.clone();
-    let mut last = created;
-    let live = match ctx.wait_available(&id, &mut last).await {
-        Ok(l) => l,
-        Err(e) => return StepRun::failed(e, Effect::Set(last)),
+    let live = if created.state == LiveState::Available
+        && ctx.provider.create_reply_is_a_read(ctx.kind())
+    {
+        // The create's answer is what a read would say: reading it back would only spend a
+        // request (dependents retry a "not found" while AWS catches up).
+        created
+    } else {
+        let mut last = created;
+        match ctx.wait_available(&id, &mut last).await {
+            Ok(l) => l,
+            Err(e) => return StepRun::failed(e, Effect::Set(last)),
+        }
     };
     let diffs = diff_attrs(ctx.kind(), &attrs, &live.attrs);
     let live = if diffs.is_empty() {

@@ -193,6 +193,13 @@ pub trait Provider: Send + Sync + 'static {
         request: CreateRequest<'_>,
     ) -> impl Future<Output = Result<LiveResource, ProviderError>> + Send;
 
+    /// Whether the answer to a create of `kind`, when it says the resource is available, is
+    /// everything a read would report: then the executor reads nothing back after the create.
+    /// By default no.
+    fn create_reply_is_a_read(&self, _kind: Kind) -> bool {
+        false
+    }
+
     /// Changes the fields in `request.diffs` in place and returns the resource as it now is.
     ///
     /// # Guarantees

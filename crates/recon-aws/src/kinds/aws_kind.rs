@@ -27,6 +27,11 @@ pub(crate) trait AwsKind {
     /// One resource by id; `None` once it is gone.
     async fn read(c: &Clients, id: &str) -> Result<Option<Found>, ProviderError>;
 
+    /// Whether [`AwsKind::create`]'s answer, when it says `Available`, holds every attribute
+    /// [`AwsKind::read`] would (the API returns the whole resource, or recon knows what AWS
+    /// gives a new one): then the executor does not read the resource back after creating it.
+    const CREATE_REPLY_IS_A_READ: bool = false;
+
     /// Whether [`AwsKind::read_many`] is one describe for many ids (then concurrent reads of
     /// the kind are coalesced into it, see `coalesce.rs`), not the default's one read per id.
     const READS_MANY_IN_ONE_CALL: bool = false;

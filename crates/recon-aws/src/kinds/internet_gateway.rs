@@ -237,4 +237,10 @@ fn to_found(gateway: &InternetGateway) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `internet_gateway`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(InternetGateway, ec2, reads_many);
+// The create answer is a read: CreateInternetGateway answers with the whole gateway (not attached yet).
+super::aws_kind_calls!(
+    InternetGateway,
+    ec2,
+    reads_many,
+    const CREATE_REPLY_IS_A_READ: bool = true;
+);

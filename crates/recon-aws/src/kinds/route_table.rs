@@ -605,7 +605,13 @@ pub(crate) fn to_found(table: &RouteTable) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `route_table`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(RouteTable, ec2, reads_many);
+// The create answer is a read: CreateRouteTable answers with the whole table (its local route, no associations).
+super::aws_kind_calls!(
+    RouteTable,
+    ec2,
+    reads_many,
+    const CREATE_REPLY_IS_A_READ: bool = true;
+);
 
 #[cfg(test)]
 mod tests {

@@ -538,7 +538,13 @@ fn aws_protocol_and_ports(
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `security_group`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(SecurityGroup, ec2, reads_many);
+// The create answer is a read: a new group has no ingress rules and AWS's default egress rule, as `create` reports it.
+super::aws_kind_calls!(
+    SecurityGroup,
+    ec2,
+    reads_many,
+    const CREATE_REPLY_IS_A_READ: bool = true;
+);
 
 #[cfg(test)]
 mod tests {

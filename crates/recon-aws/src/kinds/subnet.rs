@@ -170,4 +170,10 @@ fn to_found(subnet: &Subnet) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `subnet`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(Subnet, ec2, reads_many);
+// The create answer is a read: CreateSubnet answers with the whole subnet (a new one has `map_public_ip_on_launch` off).
+super::aws_kind_calls!(
+    Subnet,
+    ec2,
+    reads_many,
+    const CREATE_REPLY_IS_A_READ: bool = true;
+);

@@ -284,7 +284,13 @@ fn to_found(vpc: &Vpc, dns: Dns) -> Found {
 // ---- the kind ----------------------------------------------------------------------------------
 
 // `vpc`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
-super::aws_kind_calls!(Vpc, ec2, reads_many);
+// The create answer is a read: CreateVpc answers with the VPC; a new VPC's DNS attributes are AWS's documented defaults (support on, hostnames off).
+super::aws_kind_calls!(
+    Vpc,
+    ec2,
+    reads_many,
+    const CREATE_REPLY_IS_A_READ: bool = true;
+);
 
 #[cfg(test)]
 mod sent_once_tests {
