@@ -1034,3 +1034,35 @@ async fn steps_waiting_on_slow_nat_gateways_hold_no_slot() {
         .count();
     assert!(waiting >= 11, "each NAT gateway waited while pending");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_create_whose_answer_is_complete_is_not_read_back() {
+    // Every kind of the network but the NAT gateway (pending for minutes: it is waited for).
+    let complete = [
+        Kind::Vpc,
+        Kind::Subnet,
+        Kind::InternetGateway,
+        Kind::RouteTable,
+        Kind::ElasticIp,
+    ];
+    let config = complete
+        .iter()
+        .fold(FakeConfig::default(), |c, k| c.create_reply_is_a_read(*k));
+    let fake = fake(config);
+    let (report, _) = run(&fake, &create_plan(&network()), &ExecConfig::default()).await;
+    assert_succeeded(&report);
+    assert_eq!(divergence(&fake, &network()), Vec::<String>::new());
+    let reads = |kind: Kind| {
+        fake.calls()
+            .iter()
+            .filter(|c| c.op == Op::Read && c.kind == kind)
+            .count()
+    };
+    for kind in complete {
+        assert_eq!(reads(kind), 0, "{kind} read back after its create");
+    }
+    assert!(
+        reads(Kind::NatGateway) > 0,
+        "the pending NAT gateway is waited for"
+    );
+}

@@ -27,6 +27,9 @@ pub struct FakeConfig {
     /// `blackhole` route, and makes the delete order of route tables observable; `false` models
     /// AWS exactly.
     pub routes_block_delete: bool,
+    /// The kinds whose create answer the provider declares complete
+    /// (`Provider::create_reply_is_a_read`), as the AWS provider does for some.
+    pub create_reply_is_a_read: std::collections::BTreeSet<Kind>,
 }
 
 impl Default for FakeConfig {
@@ -37,6 +40,7 @@ impl Default for FakeConfig {
             read_lag: BTreeMap::new(),
             latency: Duration::ZERO,
             routes_block_delete: true,
+            create_reply_is_a_read: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -69,6 +73,12 @@ impl FakeConfig {
 
     pub fn deleting(mut self, kind: Kind, d: Duration) -> Self {
         self.deleting_for.insert(kind, d);
+        self
+    }
+
+    /// Declares `kind`'s create answer complete, so the executor reads nothing back after it.
+    pub fn create_reply_is_a_read(mut self, kind: Kind) -> Self {
+        self.create_reply_is_a_read.insert(kind);
         self
     }
 

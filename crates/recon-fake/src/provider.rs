@@ -9,6 +9,10 @@ use crate::errors::not_found;
 use crate::{Call, CallOutcome, FakeCloud, Op, inject, lookup};
 
 impl Provider for FakeCloud {
+    fn create_reply_is_a_read(&self, kind: Kind) -> bool {
+        self.config.create_reply_is_a_read.contains(&kind)
+    }
+
     /// The visible resources of `kind` tagged with `environment`, by address then id.
     async fn discover(
         &self,
