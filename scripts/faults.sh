@@ -200,7 +200,6 @@ fi
 # proxy adds 200 ms to every call, so the signal lands before the next answer; calls already
 # sent still reach AWS, as they would). SIGKILL leaves the lock, which the next run on this
 # host takes over; SIGINT releases it. Then: duplicates, the next apply, a destroy.
-answered() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['mutating']))" "$LOG"; }
 for signal in KILL INT; do
   case "$signal" in KILL) name=kill ;; INT) name=interrupt ;; esac
   section "$name" || continue
@@ -211,7 +210,7 @@ for signal in KILL INT; do
     dir="$(workspace "$env")"
     (cd "$dir" && AWS_ENDPOINT_URL="$PROXY" exec "$RECON" apply spec.yaml --auto-approve >"$dir/out.txt" 2>&1) &
     pid=$!
-    while kill -0 "$pid" 2>/dev/null && [ "$(answered)" -lt "$n" ]; do sleep 0.005; done
+    while kill -0 "$pid" 2>/dev/null && [ "$(mutating_calls)" -lt "$n" ]; do sleep 0.005; done
     sent=1
     if ! kill -s "$signal" "$pid" 2>/dev/null; then missed=$((missed + 1)); sent=0; fi
     code=0; wait "$pid" || code=$?

@@ -11,21 +11,11 @@ use support::{Workspace, ec2, moto_endpoint, unique_env};
 
 /// A VPC tagged for `env` with an unusable `recon:id`.
 async fn garbage_vpc(env: &str) -> String {
-    let out = ec2()
-        .await
-        .create_vpc()
-        .cidr_block("10.99.0.0/16")
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::Vpc)
-                .tags(Tag::builder().key("recon:env").value(env).build())
-                .tags(Tag::builder().key("recon:id").value("garbage").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    out.vpc().unwrap().vpc_id().unwrap().to_owned()
+    vpc_tagged(
+        "10.99.0.0/16",
+        &[("recon:env", env), ("recon:id", "garbage")],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,25 +130,11 @@ async fn a_second_resource_with_the_same_tags_is_planned_away_and_deleted_by_the
     assert_eq!(kept.len(), 1);
 
     // What a lost answer to CreateVpc would have left: a second VPC claiming `vpc.main`.
-    let seeded = ec2()
-        .await
-        .create_vpc()
-        .cidr_block("10.98.0.0/16")
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::Vpc)
-                .tags(Tag::builder().key("recon:env").value(&env).build())
-                .tags(Tag::builder().key("recon:id").value("vpc.main").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .vpc()
-        .unwrap()
-        .vpc_id()
-        .unwrap()
-        .to_owned();
+    let seeded = vpc_tagged(
+        "10.98.0.0/16",
+        &[("recon:env", &env), ("recon:id", "vpc.main")],
+    )
+    .await;
 
     // The plan keeps the one in use and deletes the other, in words.
     let plan = ws.recon(&["plan", "spec.yaml"]);

@@ -41,9 +41,17 @@ pub(crate) async fn discover(
     let owned = vpcs
         .into_iter()
         .filter(|v| tags::owned_by(v.tags(), environment));
-    let found: Vec<Option<Found>> = stream::iter(owned)
+    with_attributes(client, owned).await
+}
+
+/// Each VPC with its two DescribeVpcAttribute calls, 16 VPCs at a time: AWS has no batch form
+/// of those. A VPC deleted between the describe and the attribute calls is simply gone.
+async fn with_attributes(
+    client: &Client,
+    vpcs: impl IntoIterator<Item = Vpc>,
+) -> Result<Vec<Found>, ProviderError> {
+    let found: Vec<Option<Found>> = stream::iter(vpcs)
         .map(|vpc| async move {
-            // A VPC deleted between the describe and the attribute calls is simply gone.
             let dns = unless_not_found(dns(client, vpc.vpc_id().unwrap_or_default()).await)?;
             Ok::<_, ProviderError>(dns.map(|dns| to_found(&vpc, dns)))
         })
@@ -68,8 +76,7 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
 }
 
 /// Many VPCs by id: one DescribeVpcs per [`super::IDS_PER_FILTER`] ids through a `vpc-id`
-/// filter (an id that no longer exists is absent, not an error), then each VPC's two
-/// DescribeVpcAttribute calls, concurrently: AWS has no batch form of those.
+/// filter (an id that no longer exists is absent, not an error), then each VPC's attributes.
 pub(crate) async fn read_many(
     client: &Client,
     ids: &[String],
@@ -88,15 +95,7 @@ pub(crate) async fn read_many(
             .map_err(|e| errors::sdk("DescribeVpcs", e))?;
         vpcs.extend(page);
     }
-    let found: Vec<Option<Found>> = stream::iter(vpcs)
-        .map(|vpc| async move {
-            let dns = unless_not_found(dns(client, vpc.vpc_id().unwrap_or_default()).await)?;
-            Ok::<_, ProviderError>(dns.map(|dns| to_found(&vpc, dns)))
-        })
-        .buffered(ATTRIBUTE_CALLS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    Ok(found.into_iter().flatten().collect())
+    with_attributes(client, vpcs).await
 }
 
 // ---- create ------------------------------------------------------------------------------------

@@ -52,14 +52,13 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             }
             confirm::confirm("perform these actions", args.auto_approve)?;
             // Under the lock: what was planned (and confirmed) is still what is live.
-            locked(&provider, &plan, &args)
-                .run(async {
-                    check_fresh(&*provider, &plan)
-                        .await
-                        .map_err(|e| fresh_error(e, &plan.environment))?;
-                    carry_out(&provider, &plan, &args).await
-                })
-                .await?;
+            under_lock(&provider, &plan, &args, async {
+                check_fresh(&*provider, &plan)
+                    .await
+                    .map_err(|e| fresh_error(e, &plan.environment))?;
+                carry_out(&provider, &plan, &args).await
+            })
+            .await?;
             (plan, provider, loaded.outputs)
         }
         None => {
@@ -82,14 +81,13 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             // the lock, the live resources are checked again (another run may have changed
             // them while this one waited).
             remake_and_compare(&provider, &plan, &loaded, &args.plan).await?;
-            locked(&provider, &plan, &args)
-                .run(async {
-                    check_fresh(&*provider, &plan)
-                        .await
-                        .map_err(|e| fresh_error(e, &plan.environment))?;
-                    carry_out(&provider, &plan, &args).await
-                })
-                .await?;
+            under_lock(&provider, &plan, &args, async {
+                check_fresh(&*provider, &plan)
+                    .await
+                    .map_err(|e| fresh_error(e, &plan.environment))?;
+                carry_out(&provider, &plan, &args).await
+            })
+            .await?;
             (plan, provider, loaded.outputs)
         }
     };
@@ -137,39 +135,23 @@ async fn plan_and_show(
     Ok(plan)
 }
 
-/// The lock of the plan's environment, for its operation.
-fn locked<'a>(
-    provider: &'a recon_aws::AwsProvider,
-    plan: &'a Plan,
-    args: &'a ApplyArgs,
-) -> LockLater<'a> {
-    LockLater {
+/// Runs `work` holding the lock of the plan's environment, taken now.
+async fn under_lock(
+    provider: &recon_aws::AwsProvider,
+    plan: &Plan,
+    args: &ApplyArgs,
+    work: impl Future<Output = Result<(), CliError>>,
+) -> Result<(), CliError> {
+    super::lock::acquire(
         provider,
-        plan,
-        args,
-    }
-}
-
-/// A lock to take, then hold while `work` runs (see [`LockLater::run`]).
-struct LockLater<'a> {
-    provider: &'a recon_aws::AwsProvider,
-    plan: &'a Plan,
-    args: &'a ApplyArgs,
-}
-
-impl LockLater<'_> {
-    async fn run(self, work: impl Future<Output = Result<(), CliError>>) -> Result<(), CliError> {
-        super::lock::acquire(
-            self.provider,
-            &self.plan.environment,
-            &self.plan.region,
-            operation(self.plan),
-            self.args.lock_wait,
-        )
-        .await?
-        .run(work)
-        .await
-    }
+        &plan.environment,
+        &plan.region,
+        operation(plan),
+        args.lock_wait,
+    )
+    .await?
+    .run(work)
+    .await
 }
 
 fn operation(plan: &Plan) -> &'static str {

@@ -55,6 +55,21 @@ fn ended_here(holder: &LockHolder, me: &LockHolder) -> bool {
         .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
+/// A failure `doing` ("taking", "releasing"…) the lock of `environment`: the environment's
+/// fault if it is one (`before_changes`: nothing was changed yet), else a lock error.
+fn lock_error(
+    environment: &str,
+    doing: &str,
+    before_changes: bool,
+    source: recon_provider::ProviderError,
+) -> CliError {
+    let doing = format!("{doing} the lock of environment `{environment}`");
+    crate::fault::any(&source, &doing, before_changes).unwrap_or_else(|| CliError::Lock {
+        environment: environment.to_owned(),
+        source: Box::new(source),
+    })
+}
+
 /// Takes over the lock `stale` left by an ended run on this host: `Ok(true)` when this run
 /// now holds it.
 ///
@@ -68,13 +83,7 @@ async fn take_over(
     stale: &LockHolder,
     me: &LockHolder,
 ) -> Result<bool, CliError> {
-    let fault = |source: recon_provider::ProviderError| {
-        let doing = format!("taking over the lock of environment `{environment}`");
-        crate::fault::any(&source, &doing, true).unwrap_or_else(|| CliError::Lock {
-            environment: environment.to_owned(),
-            source: Box::new(source),
-        })
-    };
+    let fault = |source| lock_error(environment, "taking over", true, source);
     let path = std::env::temp_dir().join(format!("recon-lock-{environment}.takeover"));
     let write_error = |source| CliError::Write {
         path: path.clone(),
@@ -121,13 +130,7 @@ pub async fn acquire(
         let taken = provider
             .try_lock(environment, &me)
             .await
-            .map_err(|source| {
-                let doing = format!("taking the lock of environment `{environment}`");
-                crate::fault::any(&source, &doing, true).unwrap_or_else(|| CliError::Lock {
-                    environment: environment.to_owned(),
-                    source: Box::new(source),
-                })
-            })?;
+            .map_err(|source| lock_error(environment, "taking", true, source))?;
         let Some(holder) = taken else {
             tracing::debug!(environment, "lock taken");
             return Ok(Held {
@@ -188,15 +191,7 @@ impl Held {
         let released = self.provider.unlock(&self.environment).await;
         match (result, released) {
             (Ok(v), Ok(())) => Ok(v),
-            (Ok(_), Err(source)) => {
-                let doing = format!("releasing the lock of environment `{}`", self.environment);
-                Err(
-                    crate::fault::any(&source, &doing, false).unwrap_or_else(|| CliError::Lock {
-                        environment: self.environment,
-                        source: Box::new(source),
-                    }),
-                )
-            }
+            (Ok(_), Err(source)) => Err(lock_error(&self.environment, "releasing", false, source)),
             (Err(e), Ok(())) => Err(e),
             (Err(e), Err(source)) => {
                 printer::warn(&format!(
