@@ -19,7 +19,10 @@ moto_start() {
   local port log
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   log="$(mktemp -t recon-moto.XXXXXX.log)"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  # AWS has its managed policies (AmazonSSMManagedInstanceCore) in every account; moto loads
+  # them only when asked.
+  MOTO_IAM_LOAD_MANAGED_POLICIES=true \
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   MOTO_PID=$!
   trap moto_stop EXIT
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"

@@ -13,6 +13,9 @@ pub(crate) struct Clients {
     pub efs: aws_sdk_efs::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -23,6 +26,9 @@ impl Clients {
             efs: sdk_config::efs(config),
             autoscaling: sdk_config::autoscaling(config),
             elb: sdk_config::elb(config),
+            iam: sdk_config::iam(config),
+            s3: sdk_config::s3(config),
+            logs: sdk_config::logs(config),
         }
     }
 }

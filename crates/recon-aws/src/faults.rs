@@ -122,6 +122,9 @@ fn action<E>(op: &str) -> String {
         "aws_sdk_elasticloadbalancing" => "elasticloadbalancing",
         "aws_sdk_sts" => "sts",
         "aws_sdk_backup" => "backup",
+        "aws_sdk_iam" => "iam",
+        "aws_sdk_s3" => "s3",
+        "aws_sdk_cloudwatchlogs" => "logs",
         _ => "ec2",
     };
     format!("{service}:{op}")

@@ -42,6 +42,7 @@ mod faults;
 mod kinds;
 mod lock;
 mod lookup;
+mod policy;
 mod registry;
 mod retry_count;
 pub mod sdk_config;

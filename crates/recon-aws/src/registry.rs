@@ -8,9 +8,9 @@ use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
 use crate::clients::Clients;
 use crate::kinds::{AwsKind, Found};
 use crate::kinds::{
-    autoscaling_group, efs_file_system, efs_mount_target, elastic_ip, instance, internet_gateway,
-    key_pair, kms_key, launch_template, load_balancer, nat_gateway, route_table, security_group,
-    subnet, vpc,
+    autoscaling_group, efs_file_system, efs_mount_target, elastic_ip, flow_log, iam_role, instance,
+    instance_profile, internet_gateway, key_pair, kms_key, launch_template, load_balancer,
+    log_group, nat_gateway, route_table, s3_bucket, security_group, subnet, vpc, vpc_endpoint,
 };
 
 /// Generates, from `Variant => implementation` lines, [`implements`] and one function per
@@ -141,6 +141,12 @@ registry! {
     EfsMountTarget => efs_mount_target::Calls,
     LoadBalancer => load_balancer::Calls,
     AutoscalingGroup => autoscaling_group::Calls,
+    IamRole => iam_role::Calls,
+    InstanceProfile => instance_profile::Calls,
+    LogGroup => log_group::Calls,
+    S3Bucket => s3_bucket::Calls,
+    VpcEndpoint => vpc_endpoint::Calls,
+    FlowLog => flow_log::Calls,
 }
 
 /// A kind recon only looks up reached a call that manages resources: a caller bug.

@@ -155,4 +155,21 @@ clients_with_retry_rule! {
     sts => aws_sdk_sts;
     /// AWS Backup (recovery points left behind), with recon's retry rule.
     backup => aws_sdk_backup;
+    /// IAM (roles, instance profiles), with recon's retry rule.
+    iam => aws_sdk_iam;
+    /// CloudWatch Logs (log groups), with recon's retry rule.
+    logs => aws_sdk_cloudwatchlogs;
+}
+
+/// S3 (buckets), with recon's retry rule. Behind a custom endpoint (`AWS_ENDPOINT_URL`: a local
+/// AWS such as moto, a VPC endpoint) buckets are addressed by path, since such an endpoint has
+/// no per-bucket host names; against AWS itself the SDK's virtual-hosted addressing stays.
+pub(crate) fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .retry_classifier(NoRetryOnEnvironmentFaults)
+            .interceptor(crate::retry_count::CountRetries)
+            .build(),
+    )
 }

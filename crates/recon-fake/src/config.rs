@@ -111,11 +111,17 @@ mod tests {
         let config = FakeConfig::default();
         assert_eq!(
             config.pending_for,
-            BTreeMap::from([(Kind::NatGateway, Duration::from_secs(60))])
+            BTreeMap::from([
+                (Kind::NatGateway, Duration::from_secs(60)),
+                (Kind::VpcEndpoint, Duration::from_secs(60)),
+            ])
         );
         assert_eq!(
             config.deleting_for,
-            BTreeMap::from([(Kind::NatGateway, Duration::from_secs(30))])
+            BTreeMap::from([
+                (Kind::NatGateway, Duration::from_secs(30)),
+                (Kind::VpcEndpoint, Duration::from_secs(30)),
+            ])
         );
         let instant = FakeConfig::instant();
         assert!(instant.pending_for.is_empty() && instant.deleting_for.is_empty());

@@ -90,7 +90,8 @@ impl Plan {
 }
 
 /// What deleting or replacing `live` loses, for the kinds that hold data: an EFS file system's
-/// files, a KMS key (and with it everything encrypted under it), an instance's root volume.
+/// files, a KMS key (and with it everything encrypted under it), an instance's root volume, an
+/// S3 bucket's objects.
 pub fn data_loss(action: Action, live: &LiveResource) -> Option<DataLoss> {
     let what = match live.kind() {
         Kind::EfsFileSystem => {
@@ -131,6 +132,37 @@ pub fn data_loss(action: Action, live: &LiveResource) -> Option<DataLoss> {
             match size {
                 Some(gb) => format!("the instance's root volume ({gb} GiB) and what is on it"),
                 None => "the instance's root volume and what is on it".to_owned(),
+            }
+        }
+        Kind::S3Bucket => {
+            let count = match live.outputs.get("objects") {
+                Some(Value::Int(n)) => *n,
+                _ => 0,
+            };
+            let more = live.outputs.get("objects_at_least") == Some(&Value::Bool(true));
+            let forced = live
+                .attrs
+                .get("force_destroy")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if count == 0 && !more {
+                return None;
+            }
+            let objects = format!(
+                "{}{count} {}, counting each version",
+                if more { "more than " } else { "" },
+                if count == 1 && !more {
+                    "object"
+                } else {
+                    "objects"
+                }
+            );
+            if forced {
+                format!("every object in the bucket ({objects})")
+            } else {
+                format!(
+                    "the bucket's objects ({objects}), but only with `force_destroy: true`: without it the delete is refused"
+                )
             }
         }
         _ => return None,

@@ -38,6 +38,10 @@ pub enum Type {
     Object(&'static [Field]),
     /// String keys to string values (AWS tags).
     Tags,
+    /// A JSON document written as YAML (an IAM policy): mappings, lists, text, numbers and
+    /// booleans, with `${...}` in text. Compared as values, so key order and layout never
+    /// show as a change.
+    Document,
 }
 
 /// Whether a field must be given, and what it is when it is not.

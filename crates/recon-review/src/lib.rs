@@ -136,6 +136,11 @@ pub static ALL: &[&Rule] = &[
     &rules::ebs_unencrypted::RULE,
     &rules::kms_rotation_disabled::RULE,
     &rules::imdsv1_allowed::RULE,
+    &rules::private_no_egress::RULE,
+    &rules::flow_log_missing::RULE,
+    &rules::s3_public_access::RULE,
+    &rules::s3_no_kms_key::RULE,
+    &rules::iam_wildcard::RULE,
 ];
 
 /// Findings about the annotations themselves: a `rule` that names no rule.

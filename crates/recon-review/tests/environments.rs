@@ -12,9 +12,23 @@ fn review(file: &str) -> Vec<String> {
         .join("../..")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-    // A file of several environments is reviewed as its largest one, `prod`.
+    // A file of several environments is reviewed as its largest one, `prod`; a template of
+    // the catalog as its first project.
+    let values = file.strip_suffix("project.yaml").map(|dir| {
+        let name = format!("{dir}projects/alpha.yaml");
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(&name),
+        );
+        recon_spec::SourceFile {
+            name,
+            text: text.unwrap_or_else(|e| panic!("{file}'s values: {e}")),
+        }
+    });
     let inputs = recon_spec::Inputs {
         env: text.contains("\nenvironments:").then(|| "prod".to_owned()),
+        values,
         ..recon_spec::Inputs::default()
     };
     let parsed = recon_spec::parse_with(
@@ -81,6 +95,7 @@ const CASES: &[(&str, &[&str])] = &[
         &["silenced net/admin-port-open security_group.bastion ingress.0.from"],
     ),
     ("specs/platform.yaml", &[]),
+    ("specs/catalog/project.yaml", &[]),
     (
         "specs/research.yaml",
         &[
@@ -105,7 +120,7 @@ fn each_environment_gives_exactly_its_expected_findings() {
 #[test]
 fn every_spec_and_fixture_is_in_the_table() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for dir in ["specs", "tests/fixtures"] {
+    for dir in ["specs", "specs/catalog", "tests/fixtures"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let name = format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy());
             if name.ends_with(".yaml") {

@@ -315,7 +315,7 @@ fn field(f: &Field) -> Json {
 fn of_type(ty: &Type) -> Json {
     let plain = plain_type(ty);
     match ty {
-        Type::String | Type::Tags | Type::Object(_) => plain,
+        Type::String | Type::Tags | Type::Object(_) | Type::Document => plain,
         Type::List(_) | Type::Set(_) => json!({
             "anyOf": [plain, { "type": "string", "pattern": EXPR }, { "type": "string", "pattern": "\\[\\*\\]$" }],
         }),
@@ -356,5 +356,6 @@ fn plain_type(ty: &Type) -> Json {
         }
         Type::Object(fields) => object(fields),
         Type::Tags => json!({ "$ref": "#/$defs/tags" }),
+        Type::Document => json!({ "type": "object" }),
     }
 }

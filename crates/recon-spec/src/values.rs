@@ -214,6 +214,7 @@ impl<'t> Cx<'t> {
                 let (attrs, ok) = self.object(res, fields, y, path, anchor, &[]);
                 ok.then_some(Value::Map(attrs))
             }
+            Type::Document => self.document(res, y, path),
             Type::Tags => {
                 let tags = self.tags(res, y, path)?;
                 Some(Value::Map(
@@ -449,6 +450,80 @@ impl<'t> Cx<'t> {
         (self.diags.len() == before).then_some(tags)
     }
 
+    /// A JSON document: its top is a mapping; inside, any YAML but null, with `${...}` in text
+    /// resolved like any other reference.
+    fn document(&mut self, res: &mut Res, y: &Yaml, path: &mut Vec<String>) -> Option<Value> {
+        if !matches!(y.node, Node::Map(_)) && path.len() <= 1 {
+            return self.wrong_type(res, &Type::Document, y, path);
+        }
+        self.json_value(res, y, path)
+    }
+
+    fn json_value(&mut self, res: &mut Res, y: &Yaml, path: &mut Vec<String>) -> Option<Value> {
+        res.spans.insert(path.clone(), y.label_span(self.text));
+        match &y.node {
+            Node::Null => self.wrong_type(res, &Type::Document, y, path),
+            Node::Bool(b) => Some(Value::Bool(*b)),
+            Node::Int(i) => match i64::try_from(*i) {
+                Ok(i) => Some(Value::Int(i)),
+                Err(_) => self.wrong_type(res, &Type::Document, y, path),
+            },
+            // JSON numbers that are not whole are kept as written: policies compare them as text.
+            Node::Float(_) => y.scalar_text(self.text).map(Value::String),
+            Node::Str(s) => match Value::parse_template(s) {
+                None => Some(Value::String(s.clone())),
+                Some(parsed) => self.template(res, y, path, parsed),
+            },
+            Node::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    match self.json_value(res, item, path) {
+                        Some(v) => out.push(v),
+                        None => ok = false,
+                    }
+                    path.pop();
+                }
+                ok.then_some(Value::List(out))
+            }
+            Node::Map(entries) => {
+                let mut out = BTreeMap::new();
+                let mut seen: BTreeMap<String, SourceSpan> = BTreeMap::new();
+                let mut ok = true;
+                for (key, value) in entries {
+                    let Some(k) = key.scalar_text(self.text) else {
+                        let d = self.diag(
+                            Code::WrongType,
+                            key.label_span(self.text),
+                            format!("{}: a key must be text", res.show(path)),
+                            "not text",
+                        );
+                        self.push(d);
+                        ok = false;
+                        continue;
+                    };
+                    if let Some(first) = seen.get(&k) {
+                        let d = self.duplicate_key(res, path, &k, key.span, *first);
+                        self.push(d);
+                        ok = false;
+                        continue;
+                    }
+                    seen.insert(k.clone(), key.span);
+                    path.push(k.clone());
+                    match self.json_value(res, value, path) {
+                        Some(v) => {
+                            out.insert(k, v);
+                        }
+                        None => ok = false,
+                    }
+                    path.pop();
+                }
+                ok.then_some(Value::Map(out))
+            }
+        }
+    }
+
     fn wrong_type<T>(&mut self, res: &Res, ty: &Type, y: &Yaml, path: &[String]) -> Option<T> {
         let expected = expected(ty);
         let found = y.describe();
@@ -468,6 +543,9 @@ impl<'t> Cx<'t> {
                 "YAML booleans are `true` and `false` (`yes`, `no`, `on`, `off` are text)".into(),
             ),
             (Node::Str(_), Type::Int { .. }) => Some("remove the quotes".into()),
+            (Node::Str(_), Type::Document) => Some(
+                "write the document as YAML, not as text: JSON is YAML too, so paste it without the surrounding quotes".into(),
+            ),
             (_, Type::Ports) => Some("a port (`22`), a range (`1000-2000`) or `all`".into()),
             (_, Type::List(_) | Type::Set(_)) => Some(format!(
                 "write a list, e.g. `[{}]`",
@@ -866,6 +944,7 @@ pub(crate) fn expected(ty: &Type) -> String {
         Type::List(_) | Type::Set(_) => "a list".into(),
         Type::Object(_) => "a mapping".into(),
         Type::Tags => "a mapping of tag keys to values".into(),
+        Type::Document => "a policy document (a mapping)".into(),
     }
 }
 

@@ -37,6 +37,7 @@ fn type_text(ty: &Type) -> String {
         Type::Set(inner) => format!("set of {}", plural(inner)),
         Type::Object(_) => "mapping (below)".into(),
         Type::Tags => "tags (text to text)".into(),
+        Type::Document => "policy document (a mapping, sent as JSON)".into(),
     }
 }
 

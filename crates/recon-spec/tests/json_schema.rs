@@ -90,6 +90,38 @@ fn every_shipped_spec_validates_and_points_editors_at_the_schema() {
     }
 }
 
+/// The catalog's template validates, and parses with each of its projects' values files.
+#[test]
+fn the_catalog_template_validates_with_each_project() {
+    let validator = validator();
+    let dir = root().join("specs/catalog");
+    let text = std::fs::read_to_string(dir.join("project.yaml")).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema=../../docs/recon.schema.json\n"));
+    let errors = schema_errors(&validator, &text);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let file = recon_spec::SourceFile {
+        name: "specs/catalog/project.yaml".into(),
+        text,
+    };
+    let projects = yaml_files(&dir.join("projects"));
+    assert!(projects.len() >= 2, "{projects:?}");
+    let mut environments = Vec::new();
+    for values in projects {
+        let inputs = recon_spec::Inputs {
+            values: Some(recon_spec::SourceFile {
+                name: values.display().to_string(),
+                text: std::fs::read_to_string(&values).unwrap(),
+            }),
+            ..recon_spec::Inputs::default()
+        };
+        let parsed = recon_spec::parse_with(&file, &inputs)
+            .unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+        environments.push(parsed.spec.environment);
+    }
+    environments.dedup();
+    assert_eq!(environments, ["project-alpha", "project-beta"]);
+}
+
 #[test]
 fn the_docs_yaml_examples_validate() {
     let validator = validator();

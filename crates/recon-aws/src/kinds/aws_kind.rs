@@ -89,7 +89,15 @@ macro_rules! aws_kind_calls {
             $($($extra)*)?
         );
     };
+    // `clients`: the module's functions take every client (`&Clients`), for kinds whose calls
+    // span services (a flow log reads its role's ARN from IAM).
+    ($kind:ident, clients $(, $($extra:tt)*)?) => {
+        super::aws_kind_calls!(@impl $kind, [] $(, $($extra)*)?);
+    };
     ($kind:ident, $client:ident $(, $($extra:tt)*)?) => {
+        super::aws_kind_calls!(@impl $kind, [$client] $(, $($extra)*)?);
+    };
+    (@impl $kind:ident, [$($client:ident)?] $(, $($extra:tt)*)?) => {
         pub(crate) struct Calls;
 
         impl super::AwsKind for Calls {
@@ -99,21 +107,21 @@ macro_rules! aws_kind_calls {
                 c: &crate::clients::Clients,
                 environment: &str,
             ) -> Result<Vec<Found>, ProviderError> {
-                discover(&c.$client, environment).await
+                discover(&c $(.$client)?, environment).await
             }
 
             async fn read(
                 c: &crate::clients::Clients,
                 id: &str,
             ) -> Result<Option<Found>, ProviderError> {
-                read(&c.$client, id).await
+                read(&c $(.$client)?, id).await
             }
 
             async fn create(
                 c: &crate::clients::Clients,
                 request: &CreateRequest<'_>,
             ) -> Result<Found, ProviderError> {
-                create(&c.$client, request).await
+                create(&c $(.$client)?, request).await
             }
 
             async fn update(
@@ -121,14 +129,14 @@ macro_rules! aws_kind_calls {
                 current: &Found,
                 request: &UpdateRequest<'_>,
             ) -> Result<(), ProviderError> {
-                update(&c.$client, current, request).await
+                update(&c $(.$client)?, current, request).await
             }
 
             async fn delete(
                 c: &crate::clients::Clients,
                 current: &Found,
             ) -> Result<(), ProviderError> {
-                delete(&c.$client, current).await
+                delete(&c $(.$client)?, current).await
             }
 
             $($($extra)*)?

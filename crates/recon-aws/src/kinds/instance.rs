@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, Instance, InstanceMetadataOptionsRequest,
+    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, IamInstanceProfileAssociationState,
+    IamInstanceProfileSpecification, Instance, InstanceMetadataOptionsRequest,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
     LaunchTemplateSpecification, Reservation, ResourceType, VolumeType,
 };
@@ -191,6 +192,11 @@ pub(crate) async fn create(
         .set_image_id(image.clone())
         .set_instance_type(optional_text(attrs, "instance_type")?.map(InstanceType::from))
         .set_key_name(optional_text(attrs, "key_name")?.map(str::to_owned))
+        .set_iam_instance_profile(optional_text(attrs, "instance_profile")?.map(|name| {
+            IamInstanceProfileSpecification::builder()
+                .name(name)
+                .build()
+        }))
         .tag_specifications(tags::spec(ResourceType::Instance, &tags))
         .tag_specifications(tags::spec(ResourceType::Volume, &tags));
     if let Some(t) = template {
@@ -233,7 +239,7 @@ pub(crate) async fn create(
         .config_override(crate::sent_once!(aws_sdk_ec2))
         .send()
         .await
-        .map_err(|e| errors::sdk_create("RunInstances", e))?;
+        .map_err(|e| profile_not_visible_yet(errors::sdk_create("RunInstances", e)))?;
     let instance = out
         .instances()
         .first()
@@ -245,6 +251,98 @@ pub(crate) async fn create(
     let mut attrs = attrs.clone();
     attrs.remove("tags");
     Ok(Found::new(id, LiveState::Pending, attrs))
+}
+
+/// IAM is eventually consistent: RunInstances may not see an instance profile made seconds
+/// before and refuses it as invalid (nothing is launched). That refusal is "not found yet",
+/// which the executor retries, as it does for any resource not yet visible.
+fn profile_not_visible_yet(e: ProviderError) -> ProviderError {
+    let unknown_profile = e.code.as_deref() == Some("InvalidParameterValue")
+        && e.message
+            .to_ascii_lowercase()
+            .contains("iam instance profile");
+    if unknown_profile {
+        ProviderError {
+            kind: recon_provider::ErrorKind::NotFound,
+            ..e
+        }
+    } else {
+        e
+    }
+}
+
+/// Gives the instance `profile` (or none): replaces an existing association, else associates.
+async fn set_profile(
+    client: &Client,
+    id: &str,
+    profile: Option<&str>,
+) -> Result<(), ProviderError> {
+    debug!(
+        op = "DescribeIamInstanceProfileAssociations",
+        id, "aws call"
+    );
+    let out = client
+        .describe_iam_instance_profile_associations()
+        .filters(tags::filter("instance-id", &[id]))
+        .send()
+        .await
+        .map_err(|e| errors::sdk("DescribeIamInstanceProfileAssociations", e))?;
+    let current = out
+        .iam_instance_profile_associations()
+        .iter()
+        .find(|a| {
+            matches!(
+                a.state(),
+                Some(IamInstanceProfileAssociationState::Associated)
+                    | Some(IamInstanceProfileAssociationState::Associating)
+            )
+        })
+        .and_then(|a| a.association_id());
+    let spec = |name: &str| {
+        IamInstanceProfileSpecification::builder()
+            .name(name)
+            .build()
+    };
+    match (current, profile) {
+        (Some(association), Some(name)) => {
+            debug!(
+                op = "ReplaceIamInstanceProfileAssociation",
+                id, name, "aws call"
+            );
+            client
+                .replace_iam_instance_profile_association()
+                .association_id(association)
+                .iam_instance_profile(spec(name))
+                .send()
+                .await
+                .map_err(|e| {
+                    profile_not_visible_yet(errors::sdk("ReplaceIamInstanceProfileAssociation", e))
+                })?;
+        }
+        (None, Some(name)) => {
+            debug!(op = "AssociateIamInstanceProfile", id, name, "aws call");
+            client
+                .associate_iam_instance_profile()
+                .instance_id(id)
+                .iam_instance_profile(spec(name))
+                .send()
+                .await
+                .map_err(|e| {
+                    profile_not_visible_yet(errors::sdk("AssociateIamInstanceProfile", e))
+                })?;
+        }
+        (Some(association), None) => {
+            debug!(op = "DisassociateIamInstanceProfile", id, "aws call");
+            client
+                .disassociate_iam_instance_profile()
+                .association_id(association)
+                .send()
+                .await
+                .map_err(|e| errors::sdk("DisassociateIamInstanceProfile", e))?;
+        }
+        (None, None) => {}
+    }
+    Ok(())
 }
 
 /// The root device name of `image` (`/dev/xvda`, `/dev/sda1`), so that the root volume's
@@ -347,6 +445,9 @@ pub(crate) async fn update(
                     .map_err(|e| errors::sdk("ModifyInstanceMetadataOptions", e))?;
             }
             "root_volume" => grow_root_volume(client, &current.id, after).await?,
+            "instance_profile" => {
+                set_profile(client, &current.id, after.and_then(Value::as_str)).await?;
+            }
             other => return Err(not_in_place(Kind::Instance, other)),
         }
     }
@@ -545,6 +646,14 @@ fn to_found(
     groups.dedup();
     attrs.insert("security_groups".into(), Value::List(groups));
     super::put(&mut attrs, "key_name", instance.key_name());
+    super::put(
+        &mut attrs,
+        "instance_profile",
+        instance
+            .iam_instance_profile()
+            .and_then(|p| p.arn())
+            .map(launch_template::profile_name),
+    );
     super::put(&mut attrs, "private_ip", instance.private_ip_address());
     let public = match instance.network_interfaces() {
         [] => instance.public_ip_address().is_some(),

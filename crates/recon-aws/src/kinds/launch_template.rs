@@ -15,6 +15,7 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     InstanceType, LaunchTemplate, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
+    LaunchTemplateIamInstanceProfileSpecificationRequest,
     LaunchTemplateInstanceMetadataOptionsRequest,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
     LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType,
@@ -249,6 +250,11 @@ fn request_data(attrs: &Attrs) -> Result<RequestLaunchTemplateData, ProviderErro
         .set_image_id(optional_text(attrs, "image")?.map(str::to_owned))
         .set_instance_type(optional_text(attrs, "instance_type")?.map(InstanceType::from))
         .set_key_name(optional_text(attrs, "key_name")?.map(str::to_owned))
+        .set_iam_instance_profile(optional_text(attrs, "instance_profile")?.map(|name| {
+            LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                .name(name)
+                .build()
+        }))
         .set_user_data(optional_text(attrs, "user_data")?.map(base64::encode));
     if let Some(tokens) = optional_text(attrs, "http_tokens")? {
         data = data.metadata_options(
@@ -321,6 +327,13 @@ fn to_found(template: &LaunchTemplate, data: &ResponseLaunchTemplateData) -> Fou
         data.instance_type().map(InstanceType::as_str),
     );
     super::put(&mut attrs, "key_name", data.key_name());
+    super::put(
+        &mut attrs,
+        "instance_profile",
+        data.iam_instance_profile()
+            .and_then(|p| p.name().or(p.arn()))
+            .map(profile_name),
+    );
     let mut groups: Vec<Value> = data.security_group_ids().iter().map(Value::str).collect();
     let mut public = false;
     if let Some(ni) = data
@@ -405,3 +418,8 @@ fn to_found(template: &LaunchTemplate, data: &ResponseLaunchTemplateData) -> Fou
 
 // `launch_template`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
 super::aws_kind_calls!(LaunchTemplate, ec2);
+
+/// An instance profile's name from a name or an ARN (`…:instance-profile/recon/env/name`).
+pub(crate) fn profile_name(name_or_arn: &str) -> &str {
+    name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
+}

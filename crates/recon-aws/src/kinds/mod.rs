@@ -10,17 +10,23 @@ pub(crate) mod efs_file_system;
 pub(crate) mod efs_mount_target;
 pub(crate) mod elastic_ip;
 pub(crate) mod elb_interfaces;
+pub(crate) mod flow_log;
+pub(crate) mod iam_role;
 pub(crate) mod instance;
+pub(crate) mod instance_profile;
 pub(crate) mod internet_gateway;
 pub(crate) mod key_pair;
 pub(crate) mod kms_key;
 pub(crate) mod launch_template;
 pub(crate) mod load_balancer;
+pub(crate) mod log_group;
 pub(crate) mod nat_gateway;
 pub(crate) mod route_table;
+pub(crate) mod s3_bucket;
 pub(crate) mod security_group;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
+pub(crate) mod vpc_endpoint;
 
 pub(crate) use aws_kind::{AwsKind, aws_kind_calls};
 

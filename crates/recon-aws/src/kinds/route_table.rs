@@ -484,9 +484,12 @@ fn destination_parts(destination: &str) -> (Option<String>, Option<String>, Opti
 }
 
 /// The destination and target of a route recon shows, `None` for the routes it leaves out
-/// (the local route, the routes the table was created with).
+/// (the local route, the routes the table was created with, and a gateway endpoint's route to
+/// its service's prefix list, which belongs to the endpoint: `vpc_endpoint.route_tables`).
 pub(crate) fn route_entry(route: &Route) -> Option<(String, Target)> {
-    if route.origin() == Some(&RouteOrigin::CreateRouteTable) || route.gateway_id() == Some("local")
+    if route.origin() == Some(&RouteOrigin::CreateRouteTable)
+        || route.gateway_id() == Some("local")
+        || route.gateway_id().is_some_and(|g| g.starts_with("vpce-"))
     {
         return None;
     }

@@ -127,6 +127,10 @@ pub struct Harness {
     pub kms: aws_sdk_kms::Client,
     pub efs: aws_sdk_efs::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
+    pub iam: aws_sdk_iam::Client,
+    /// Path-style, as moto needs.
+    pub s3: aws_sdk_s3::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 pub async fn harness(prefix: &str) -> Harness {
@@ -140,6 +144,13 @@ pub async fn harness(prefix: &str) -> Harness {
         kms: aws_sdk_kms::Client::new(&config),
         efs: aws_sdk_efs::Client::new(&config),
         autoscaling: aws_sdk_autoscaling::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        ),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
     }
 }
 

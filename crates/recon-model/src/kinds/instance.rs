@@ -103,6 +103,13 @@ pub static DEF: KindDef = KindDef {
             doc: "Key pair name, e.g. `${key_pair.admin.key_name}`.",
         },
         Field {
+            name: "instance_profile",
+            ty: Type::Ref(&[Kind::InstanceProfile]),
+            presence: Presence::Computed,
+            update: Update::InPlace,
+            doc: "The IAM instance profile it runs with (Session Manager, access to buckets without keys on disk); absent: the launch template's, else none.",
+        },
+        Field {
             name: "private_ip",
             ty: Type::String,
             presence: Presence::Computed,

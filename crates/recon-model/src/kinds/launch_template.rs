@@ -79,6 +79,13 @@ pub static DEF: KindDef = KindDef {
             doc: "Key pair name, e.g. `${key_pair.admin.key_name}`.",
         },
         Field {
+            name: "instance_profile",
+            ty: Type::Ref(&[Kind::InstanceProfile]),
+            presence: Presence::Optional,
+            update: Update::InPlace,
+            doc: "The IAM instance profile its instances run with.",
+        },
+        Field {
             name: "subnet",
             ty: Type::Ref(&[Kind::Subnet]),
             presence: Presence::Optional,

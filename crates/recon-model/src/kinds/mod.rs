@@ -77,6 +77,12 @@ declare_kinds! {
         EfsMountTarget => efs_mount_target,
         LoadBalancer => load_balancer,
         AutoscalingGroup => autoscaling_group,
+        IamRole => iam_role,
+        InstanceProfile => instance_profile,
+        LogGroup => log_group,
+        S3Bucket => s3_bucket,
+        VpcEndpoint => vpc_endpoint,
+        FlowLog => flow_log,
     }
     lookup_only {
         /// An AMI: only ever looked up (`lookups:`), never managed.
@@ -102,13 +108,19 @@ impl std::fmt::Display for Kind {
 }
 
 /// Values the parser fills in from the environment and the address when the spec leaves them
-/// out, so the plan shows them: a load balancer's and an Auto Scaling group's name.
+/// out, so the plan shows them: the name of a load balancer, an Auto Scaling group, an IAM role
+/// or instance profile, a log group and an S3 bucket.
 pub fn derive_defaults(environment: &str, resource: &mut DesiredResource) {
     let name = match resource.address.kind {
         Kind::LoadBalancer => load_balancer::derived_name(environment, &resource.address.name),
         Kind::AutoscalingGroup => {
             autoscaling_group::derived_name(environment, &resource.address.name)
         }
+        Kind::IamRole | Kind::InstanceProfile => {
+            iam_role::derived_name(environment, &resource.address.name)
+        }
+        Kind::LogGroup => log_group::derived_name(environment, &resource.address.name),
+        Kind::S3Bucket => s3_bucket::derived_name(environment, &resource.address.name),
         _ => return,
     };
     resource

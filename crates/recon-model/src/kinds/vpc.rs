@@ -13,6 +13,9 @@ use crate::resource::DesiredResource;
 use crate::schema::{Others, Field, KindDef, Presence, Problem, Type, Update};
 use crate::value::Value;
 
+/// The regimes a VPC's `compliance` may name.
+pub const COMPLIANCE: &[&str] = &["irb", "hipaa", "gdpr", "nist-800-171", "fedramp"];
+
 pub static DEF: KindDef = KindDef {
     kind: Kind::Vpc,
     doc: "A virtual private cloud.",
@@ -44,6 +47,13 @@ pub static DEF: KindDef = KindDef {
             presence: Presence::Default(|| Value::str("default")),
             update: Update::InPlaceTo("default"),
             doc: "Tenancy of instances launched into the VPC. `dedicated` to `default` changes in place (ModifyVpcTenancy; running instances keep theirs); `default` to `dedicated` replaces the VPC.",
+        },
+        Field {
+            name: "compliance",
+            ty: Type::Set(&Type::Enum(COMPLIANCE)),
+            presence: Presence::Optional,
+            update: Update::Intent,
+            doc: "The rules the VPC's data is held under (`irb`, `hipaa`, `gdpr`, `nist-800-171`, `fedramp`), for the review rules: such a VPC must record its traffic (`flow_log`). Never sent to AWS.",
         },
         super::TAGS,
     ],

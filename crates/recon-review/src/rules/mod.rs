@@ -6,11 +6,16 @@ pub mod admin_port_open;
 pub mod ebs_unencrypted;
 pub mod efs_mount_target_nfs_closed;
 pub mod efs_unencrypted;
+pub mod flow_log_missing;
+pub mod iam_wildcard;
 pub mod imdsv1_allowed;
 pub mod kms_rotation_disabled;
 pub mod nat_in_private_subnet;
+pub mod private_no_egress;
 pub mod private_subnet_internet_route;
 pub mod public_ip_in_private_subnet;
+pub mod s3_no_kms_key;
+pub mod s3_public_access;
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -60,6 +60,7 @@ pub fn markdown(r: &Record) -> String {
     resources(r, &mut out);
     remaining_data(r, &mut out);
     groups(r, &mut out);
+    data_lost(r, &mut out);
     problems(r, &mut out);
     sweep(r, &mut out);
     let _ = writeln!(
@@ -222,6 +223,26 @@ fn groups(r: &Record, out: &mut String) {
         };
         let ids: Vec<String> = e.instances.iter().map(|i| format!("`{i}`")).collect();
         let _ = writeln!(out, "- `{}`: {}; {fate}", e.address, ids.join(", "));
+    }
+}
+
+fn data_lost(r: &Record, out: &mut String) {
+    let lost: Vec<(&Entry, &String)> = r
+        .resources
+        .iter()
+        .filter_map(|e| Some((e, e.data_lost.as_ref()?)))
+        .collect();
+    if lost.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Data deleted with its resource\n");
+    for (e, what) in lost {
+        let fate = if e.status == Status::Deleted {
+            "deleted"
+        } else {
+            "not deleted: it remains"
+        };
+        let _ = writeln!(out, "- `{}` (`{}`): {what}; {fate}", e.address, e.id);
     }
 }
 

@@ -89,6 +89,10 @@ pub struct Entry {
     /// is deleted only once it has no instances left, so a deleted group's went with it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<String>,
+    /// What the plan said deleting it loses (an S3 bucket's objects, a file system's files),
+    /// as the destroy's discovery measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_lost: Option<String>,
     #[serde(skip)]
     deletion_window_days: Option<u64>,
 }
@@ -140,6 +144,11 @@ impl Recorder {
                     confirmed_gone_at: None,
                     reason: None,
                     key_material_destroyed_on: None,
+                    data_lost: plan
+                        .data_loss
+                        .iter()
+                        .find(|d| d.address == c.address)
+                        .map(|d| d.what.clone()),
                     instances: live
                         .iter()
                         .find(|r| r.address == c.address)

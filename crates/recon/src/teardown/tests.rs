@@ -19,6 +19,7 @@ fn entry(kind: &str, name: &str, id: &str, status: Status) -> Entry {
         confirmed_gone_at: done.then(|| "2026-11-30T09:01:00Z".into()),
         reason: None,
         key_material_destroyed_on: None,
+        data_lost: None,
         instances: vec![],
         deletion_window_days: None,
     }

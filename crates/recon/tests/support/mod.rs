@@ -279,5 +279,125 @@ pub async fn owned_ids(env: &str) -> Vec<String> {
     {
         ids.push(g.group_id().unwrap().to_owned());
     }
+    for e in c
+        .describe_vpc_endpoints()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .vpc_endpoints()
+    {
+        // EC2 spells endpoint states in lower case (`deleted`), which the SDK's `State` does
+        // not parse: compare the text.
+        let state = e.state().map(|s| s.as_str().to_ascii_lowercase());
+        let gone = matches!(state.as_deref(), Some("deleted" | "deleting"));
+        if !gone {
+            ids.push(e.vpc_endpoint_id().unwrap().to_owned());
+        }
+    }
+    for l in c
+        .describe_flow_logs()
+        .filter(f())
+        .send()
+        .await
+        .unwrap()
+        .flow_logs()
+    {
+        ids.push(l.flow_log_id().unwrap().to_owned());
+    }
+    ids.extend(owned_outside_ec2(env).await);
     ids
+}
+
+async fn config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await
+}
+
+/// IAM roles and instance profiles (under recon's path for the environment, `/recon/<env>/`),
+/// S3 buckets and log groups tagged `recon:env` = `env`, checked with the SDK directly.
+pub async fn owned_outside_ec2(env: &str) -> Vec<String> {
+    let config = config().await;
+    let mut ids = Vec::new();
+    let iam = aws_sdk_iam::Client::new(&config);
+    let path = format!("/recon/{env}/");
+    let roles = iam.list_roles().path_prefix(&path).send().await.unwrap();
+    ids.extend(
+        roles
+            .roles()
+            .iter()
+            .map(|r| format!("role {}", r.role_name())),
+    );
+    let profiles = iam
+        .list_instance_profiles()
+        .path_prefix(&path)
+        .send()
+        .await
+        .unwrap();
+    ids.extend(
+        profiles
+            .instance_profiles()
+            .iter()
+            .filter(|p| p.path() == path)
+            .map(|p| format!("instance profile {}", p.instance_profile_name())),
+    );
+    let s3 = s3(&config);
+    for b in s3.list_buckets().send().await.unwrap().buckets() {
+        let name = b.name().unwrap_or_default();
+        let Ok(tags) = s3.get_bucket_tagging().bucket(name).send().await else {
+            continue;
+        };
+        if tags
+            .tag_set()
+            .iter()
+            .any(|t| t.key() == "recon:env" && t.value() == env)
+        {
+            ids.push(format!("bucket {name}"));
+        }
+    }
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let groups = logs
+        .describe_log_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    for g in &groups {
+        let Some(arn) = g.log_group_arn() else {
+            continue;
+        };
+        let arn = arn.trim_end_matches(":*");
+        let Ok(tags) = logs.list_tags_for_resource().resource_arn(arn).send().await else {
+            continue;
+        };
+        if tags
+            .tags()
+            .and_then(|t| t.get("recon:env"))
+            .map(String::as_str)
+            == Some(env)
+        {
+            ids.push(format!(
+                "log group {}",
+                g.log_group_name().unwrap_or_default()
+            ));
+        }
+    }
+    ids
+}
+
+/// An S3 client on the moto server (path-style, as moto needs).
+pub async fn s3_client() -> aws_sdk_s3::Client {
+    s3(&config().await)
+}
+
+fn s3(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
 }
