@@ -30,6 +30,15 @@ pub(crate) fn from_aws(text: &str) -> Result<Value, ProviderError> {
     Ok(value(parsed))
 }
 
+/// A policy AWS returned, as a value; text that is not JSON stays text (with a warning), so that
+/// it shows as a change rather than failing the read.
+pub(crate) fn read(what: &str, text: &str) -> Value {
+    from_aws(text).unwrap_or_else(|e| {
+        tracing::warn!("{what}: {e}");
+        Value::str(text)
+    })
+}
+
 fn json(v: &Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {

@@ -14,8 +14,10 @@ use crate::kinds::{
 };
 
 /// Generates, from `Variant => implementation` lines, [`implements`] and one function per
-/// [`AwsKind`] call that takes the kind as an argument. A kind not listed (a lookup-only kind)
-/// gets [`lookup_only`] from every call.
+/// [`AwsKind`] call that takes the kind as an argument. Each kind's call is boxed: a future
+/// holding any kind's call inline is as large as the largest (an S3 bucket's reads), and
+/// every caller's stack frame with it, which overflows a thread's 2 MiB stack in debug builds.
+/// A kind not listed (a lookup-only kind) gets [`lookup_only`] from every call.
 macro_rules! registry {
     ($($variant:ident => $kind:ty,)*) => {
         /// Whether `kind` has an AWS implementation here.
@@ -35,7 +37,7 @@ macro_rules! registry {
             environment: &str,
         ) -> Result<Vec<Found>, ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::discover(c, environment).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::discover(c, environment)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }
@@ -46,7 +48,7 @@ macro_rules! registry {
             id: &str,
         ) -> Result<Option<Found>, ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::read(c, id).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::read(c, id)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }
@@ -73,7 +75,7 @@ macro_rules! registry {
             ids: &[String],
         ) -> Result<Vec<Found>, ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::read_many(c, ids).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::read_many(c, ids)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }
@@ -84,7 +86,7 @@ macro_rules! registry {
             request: &CreateRequest<'_>,
         ) -> Result<Found, ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::create(c, request).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::create(c, request)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }
@@ -96,7 +98,7 @@ macro_rules! registry {
             request: &UpdateRequest<'_>,
         ) -> Result<(), ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::update(c, current, request).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::update(c, current, request)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }
@@ -107,7 +109,7 @@ macro_rules! registry {
             current: &Found,
         ) -> Result<(), ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::delete(c, current).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::delete(c, current)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }
@@ -118,7 +120,7 @@ macro_rules! registry {
             id: &str,
         ) -> Result<(), ProviderError> {
             match kind {
-                $(Kind::$variant => <$kind as AwsKind>::after_gone(c, id).await,)*
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::after_gone(c, id)).await,)*
                 _ => Err(lookup_only(kind)),
             }
         }

@@ -172,6 +172,22 @@ async fn two_projects_from_one_template_live_side_by_side() {
     )
     .success();
     assert_eq!(owned_ids(&alpha).await, Vec::<String>::new());
+    // The teardown record says which project it was, from which values.
+    let record = std::fs::read_dir(ws.path().join(".recon/teardown"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap();
+    assert_eq!(record["environment"], alpha.as_str());
+    assert_eq!(
+        record["spec"]["parameters"]["project"], "alpha",
+        "{record:#}"
+    );
+    assert_eq!(record["spec"]["parameters"]["cidr"], "10.30.0.0/16");
+    assert_eq!(record["spec"]["values"]["path"], "alpha.yaml", "{record:#}");
     let mut after = owned_ids(&beta).await;
     after.sort();
     assert_eq!(after, before);

@@ -108,8 +108,20 @@ fn answering(code: &'static str, status: u16) -> String {
 
 fn respond(stream: TcpStream, code: &str, status: u16) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    while let Some((_, body)) = next_request(&mut reader) {
-        let (content_type, reply) = if body.contains("Version=2016-11-15") {
+    while let Some((request_line, body)) = next_request(&mut reader) {
+        // S3 speaks REST-XML: a request without a Query or JSON body that is not EFS's
+        // (`/2015-02-01/...`, REST-JSON).
+        let s3 = !body.starts_with("Action=")
+            && !body.starts_with('{')
+            && !request_line.contains(" /2015-02-01/");
+        let (content_type, reply) = if s3 {
+            (
+                "application/xml",
+                format!(
+                    "<Error><Code>{code}</Code><Message>refused by the test</Message><RequestId>r</RequestId></Error>"
+                ),
+            )
+        } else if body.contains("Version=2016-11-15") {
             (
                 "text/xml",
                 format!(

@@ -579,8 +579,7 @@ async fn put_policy(
 ) -> Result<(), ProviderError> {
     match policy {
         Some(policy) => {
-            let text = serde_json::to_string(policy)
-                .map_err(|e| invalid(format!("the policy of S3 bucket {name}: {e}")))?;
+            let text = crate::policy::to_json("policy", policy)?;
             debug!(op = "PutBucketPolicy", name, "aws call");
             client
                 .put_bucket_policy()
@@ -942,16 +941,10 @@ fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter().find(|t| t.key() == key).map(|t| t.value())
 }
 
-/// A bucket policy's JSON as a value. Text recon cannot hold as one (a fraction, a `null`)
-/// stays text: it shows as a change, and an update writes the wanted policy.
+/// A bucket policy's JSON as a value (text that is not JSON stays text: it shows as a change,
+/// and an update writes the wanted policy).
 fn policy_value(name: &str, text: String) -> Value {
-    serde_json::from_str(&text).unwrap_or_else(|e| {
-        tracing::warn!(
-            name,
-            "the policy of S3 bucket {name} is not JSON recon reads: {e}"
-        );
-        Value::String(text)
-    })
+    crate::policy::read(&format!("the policy of S3 bucket {name}"), &text)
 }
 
 // ---- the kind ----------------------------------------------------------------------------------
@@ -983,12 +976,10 @@ mod tests {
         );
         assert_eq!(m["Action"], Value::List(vec![Value::str("s3:*")]));
         // Written and read again: the same value.
-        let written = serde_json::to_string(&v).unwrap();
+        let written = crate::policy::to_json("policy", &v).unwrap();
         assert_eq!(policy_value("b", written), v);
-        // What recon cannot hold as a value stays text.
-        for odd in ["{\"a\": 1.5}", "{\"a\": null}", "{"] {
-            assert_eq!(policy_value("b", odd.to_owned()), Value::str(odd));
-        }
+        // Text that is not JSON stays text.
+        assert_eq!(policy_value("b", "{".to_owned()), Value::str("{"));
     }
 
     #[test]

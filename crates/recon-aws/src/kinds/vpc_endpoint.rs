@@ -312,15 +312,6 @@ fn short_service<'a>(service: &'a str, region: &str) -> &'a str {
         .unwrap_or(service)
 }
 
-/// AWS's policy JSON as a value tree; JSON that does not parse stays text, so that it shows as
-/// a difference rather than failing the read.
-fn policy_value(text: &str) -> Value {
-    crate::policy::from_aws(text).unwrap_or_else(|e| {
-        tracing::warn!("a VPC endpoint policy recon cannot read: {e}");
-        Value::str(text)
-    })
-}
-
 /// `None` once deleted. AWS (and moto) answer the states in lower camel case (`available`,
 /// `pendingAcceptance`) where the SDK's enum expects `Available`: compared without case.
 fn state(endpoint: &VpcEndpoint) -> Option<LiveState> {
@@ -381,7 +372,10 @@ fn to_found(endpoint: &VpcEndpoint, region: &str) -> Option<Found> {
         Value::Bool(interface && endpoint.private_dns_enabled().unwrap_or(false)),
     );
     if let Some(policy) = endpoint.policy_document() {
-        attrs.insert("policy".into(), policy_value(policy));
+        attrs.insert(
+            "policy".into(),
+            crate::policy::read("a VPC endpoint policy", policy),
+        );
     }
     attrs.insert("tags".into(), tags::to_value(endpoint.tags()));
     let mut found = Found::new(endpoint.vpc_endpoint_id().unwrap_or_default(), state, attrs);
@@ -439,7 +433,7 @@ mod tests {
     #[test]
     fn policies_are_value_trees() {
         let json = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject"], "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": true}}}]}"#;
-        let value = policy_value(json);
+        let value = crate::policy::read("a VPC endpoint policy", json);
         let statement = &value.as_map().unwrap()["Statement"].as_list()[0];
         let statement = statement.as_map().unwrap();
         assert_eq!(
@@ -453,7 +447,10 @@ mod tests {
             Value::Bool(true)
         );
         // What does not parse stays text.
-        assert_eq!(policy_value("{not json"), Value::str("{not json"));
+        assert_eq!(
+            crate::policy::read("a VPC endpoint policy", "{not json"),
+            Value::str("{not json")
+        );
     }
 
     fn endpoint(state: State) -> aws_sdk_ec2::types::builders::VpcEndpointBuilder {
