@@ -3,6 +3,7 @@
 # against a local moto server, printing each step. Usage: scripts/demo.sh [SPEC] [ARGS...]
 # ARGS choose the environment of a file that defines several, and its values:
 #   scripts/demo.sh specs/platform.yaml --env staging [--set nat_per_az=false]
+#   scripts/demo.sh specs/catalog/project.yaml --values specs/catalog/projects/alpha.yaml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/moto.sh
@@ -26,6 +27,12 @@ PLAN="$WORK/plan.json"
 # record) does not clutter the repository, and a second demo starts clean.
 ROOT="$PWD"
 SPEC="$(realpath "$SPEC")"
+# A values file is named from here: make it absolute before leaving.
+for i in "${!ARGS[@]}"; do
+  if [ "${ARGS[$i]}" = "--values" ] && [ -n "${ARGS[$((i + 1))]:-}" ]; then
+    ARGS[$((i + 1))]="$(realpath "${ARGS[$((i + 1))]}")"
+  fi
+done
 cd "$WORK"
 shown() { sed -e "s|$RECON|recon|" -e "s|$ROOT/||" -e "s|$WORK/||"; }
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" | shown; "$@"; }
