@@ -23,6 +23,7 @@ pub(crate) mod log_group;
 pub(crate) mod nat_gateway;
 pub(crate) mod route_table;
 pub(crate) mod s3_bucket;
+mod s3_bucket_settings;
 pub(crate) mod security_group;
 pub(crate) mod subnet;
 pub(crate) mod vpc;
