@@ -1,6 +1,6 @@
 //! A scripted HTTP endpoint for unit tests of calls moto lacks or cannot script (AWS Backup,
 //! EFS's PutBackupPolicy, an EFS list that lags its creates), in three protocols: REST-JSON
-//! (AWS Backup, EFS), JSON 1.1 (KMS) and Query (STS, EC2). Each request is summarised as
+//! (AWS Backup, EFS), JSON 1.1 (KMS, CloudWatch Logs) and Query (STS, EC2). Each request is summarised as
 //! `METHOD PATH target=X-Amz-Target` and its body; it must contain the next scripted step's
 //! `expect`, and gets that step's status and body (XML when the body starts with `<`).
 
@@ -74,6 +74,22 @@ impl RestStub {
             .endpoint_url(&self.endpoint)
             .build();
         aws_sdk_efs::Client::from_conf(config)
+    }
+
+    /// Every client recon uses, sending every call here (test credentials, no retries).
+    pub fn clients(&self) -> crate::clients::Clients {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::for_tests(),
+                ),
+            )
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .endpoint_url(&self.endpoint)
+            .build();
+        crate::clients::Clients::new(&config)
     }
 
     /// The summaries of every request so far (`METHOD PATH target=…\nBODY`).

@@ -840,3 +840,25 @@ mod batch_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use recon_provider::ErrorKind;
+
+    use super::*;
+
+    /// AWS's answer to RunInstances naming a profile IAM has not propagated yet is "not found
+    /// yet", which the executor retries; other invalid parameters stay invalid.
+    #[test]
+    fn a_profile_iam_has_not_propagated_is_not_found_yet() {
+        let refused = |message: &str| {
+            ProviderError::new(ErrorKind::Invalid, message).with_code("InvalidParameterValue")
+        };
+        let fresh = profile_not_visible_yet(refused(
+            "Value (research-notebooks) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
+        ));
+        assert_eq!(fresh.kind, ErrorKind::NotFound);
+        let other = profile_not_visible_yet(refused("Invalid value 't9.huge' for InstanceType."));
+        assert_eq!(other.kind, ErrorKind::Invalid);
+    }
+}

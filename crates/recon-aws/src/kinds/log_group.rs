@@ -377,6 +377,78 @@ super::aws_kind_calls!(LogGroup, clients);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stub_rest::{RestStub, Step};
+    use recon_model::{Address, AttrDiff};
+
+    /// Changes `kms_key` of `/recon/dev/app` from `before` to `after` against a scripted
+    /// endpoint (moto has neither AssociateKmsKey nor DisassociateKmsKey).
+    async fn change_key(before: Option<&str>, after: Option<&str>, script: Vec<Step>) -> RestStub {
+        let stub = RestStub::start(script);
+        let mut attrs = Attrs::new();
+        attrs.insert("name".into(), Value::str("/recon/dev/app"));
+        if let Some(k) = before {
+            attrs.insert("kms_key".into(), Value::str(k));
+        }
+        attrs.insert(
+            "tags".into(),
+            Value::Map([(ENV.to_owned(), Value::str("dev"))].into()),
+        );
+        let current = Found::new("/recon/dev/app", LiveState::Available, attrs);
+        let live = current
+            .clone()
+            .with_address(Address::new(Kind::LogGroup, "app"));
+        let diffs = [AttrDiff {
+            field: "kms_key".into(),
+            before: before.map(Value::str),
+            after: after.map(Value::str),
+            forces_replacement: false,
+        }];
+        let request = UpdateRequest {
+            live: &live,
+            attrs: &live.attrs,
+            diffs: &diffs,
+        };
+        update(&stub.clients(), &current, &request)
+            .await
+            .expect("the key changes in place");
+        assert_eq!(stub.unused(), 0, "{:?}", stub.requests());
+        stub
+    }
+
+    #[tokio::test]
+    async fn a_key_is_associated_by_its_arn_and_disassociated_in_place() {
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/k-2";
+        let stub = change_key(
+            Some("k-1"),
+            Some("k-2"),
+            vec![
+                Step::ok(
+                    "target=TrentService.DescribeKey",
+                    format!(r#"{{"KeyMetadata":{{"KeyId":"k-2","Arn":"{arn}"}}}}"#),
+                ),
+                Step::ok("target=Logs_20140328.AssociateKmsKey", "{}"),
+            ],
+        )
+        .await;
+        let requests = stub.requests();
+        let associate: String = requests[1].split_whitespace().collect();
+        assert!(
+            associate.contains(&format!(r#""kmsKeyId":"{arn}""#)),
+            "{associate}"
+        );
+        assert!(
+            associate.contains(r#""logGroupName":"/recon/dev/app""#),
+            "{associate}"
+        );
+
+        let stub = change_key(
+            Some("k-1"),
+            None,
+            vec![Step::ok("target=Logs_20140328.DisassociateKmsKey", "{}")],
+        )
+        .await;
+        assert_eq!(stub.requests().len(), 1);
+    }
 
     #[test]
     fn groups_map_with_key_ids_and_arns_without_the_star() {

@@ -400,7 +400,57 @@ super::aws_kind_calls!(VpcEndpoint, ec2, reads_many);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stub_rest::{RestStub, Step};
     use aws_sdk_ec2::types::{LastError, SecurityGroupIdentifier, State};
+    use recon_model::{Address, AttrDiff};
+
+    /// moto ignores `PrivateDnsEnabled` and `ResetPolicy`: against a scripted EC2, turning
+    /// private DNS on and removing the policy is one ModifyVpcEndpoint that says both.
+    #[tokio::test]
+    async fn private_dns_and_a_removed_policy_change_in_one_modify() {
+        let stub = RestStub::start(vec![Step::ok(
+            "Action=ModifyVpcEndpoint",
+            "<ModifyVpcEndpointResponse><return>true</return></ModifyVpcEndpointResponse>",
+        )]);
+        let mut attrs = Attrs::new();
+        attrs.insert("private_dns".into(), Value::Bool(false));
+        attrs.insert("policy".into(), Value::Map(Default::default()));
+        let current = Found::new("vpce-1", LiveState::Available, attrs);
+        let live = current
+            .clone()
+            .with_address(Address::new(Kind::VpcEndpoint, "mirror"));
+        let diffs = [
+            AttrDiff {
+                field: "private_dns".into(),
+                before: Some(Value::Bool(false)),
+                after: Some(Value::Bool(true)),
+                forces_replacement: false,
+            },
+            AttrDiff {
+                field: "policy".into(),
+                before: Some(Value::Map(Default::default())),
+                after: None,
+                forces_replacement: false,
+            },
+        ];
+        let request = UpdateRequest {
+            live: &live,
+            attrs: &live.attrs,
+            diffs: &diffs,
+        };
+        update(&stub.clients().ec2, &current, &request)
+            .await
+            .expect("ModifyVpcEndpoint succeeds");
+        let requests = stub.requests();
+        assert_eq!(requests.len(), 1, "{requests:?}");
+        for part in [
+            "VpcEndpointId=vpce-1",
+            "PrivateDnsEnabled=true",
+            "ResetPolicy=true",
+        ] {
+            assert!(requests[0].contains(part), "{part}: {requests:?}");
+        }
+    }
 
     #[test]
     fn service_names_are_short_for_the_region_and_whole_otherwise() {
