@@ -412,21 +412,16 @@ async fn update_tags(
 // ---- delete ------------------------------------------------------------------------------------
 
 /// DetachRolePolicy and DeleteRolePolicy for every policy `current` has,
-/// RemoveRoleFromInstanceProfile for every instance profile holding the role (IAM refuses to
-/// delete a role that still has any of these), then DeleteRole. A policy or profile added since
-/// `current` was read makes DeleteRole answer `DeleteConflict`: a dependency violation, which
-/// the executor retries with a fresh read.
+/// RemoveRoleFromInstanceProfile for every instance profile of this environment holding the
+/// role (IAM refuses to delete a role that still has any of these), then DeleteRole. A policy
+/// or profile added since `current` was read makes DeleteRole answer `DeleteConflict`: a
+/// dependency violation, which the executor retries with a fresh read.
+///
+/// # Guarantees
+/// A profile the environment does not own (outside `/recon/<env>/`) is never changed: while one
+/// holds the role, the delete is refused before anything is detached.
 pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
     let name = current.id.as_str();
-    for arn in super::texts(
-        "managed_policy_arns",
-        current.attrs.get("managed_policy_arns"),
-    )? {
-        detach(client, name, &arn).await?;
-    }
-    for policy in inline_by_name(current.attrs.get("inline_policies"))?.keys() {
-        delete_inline(client, name, policy).await?;
-    }
     debug!(op = "ListInstanceProfilesForRole", name, "aws call");
     let profiles: Result<Vec<_>, _> = client
         .list_instance_profiles_for_role()
@@ -437,14 +432,30 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
         .try_collect()
         .await;
     let profiles =
-        unless_not_found(profiles.map_err(|e| iam(errors::sdk("ListInstanceProfilesForRole", e))))?;
-    for profile in profiles.unwrap_or_default() {
-        // Whosever the profile is: the role is going, and IAM deletes no role still in one.
-        tracing::info!(
-            role = name,
-            profile = profile.instance_profile_name(),
-            "taking the role out of an instance profile before deleting it"
-        );
+        unless_not_found(profiles.map_err(|e| iam(errors::sdk("ListInstanceProfilesForRole", e))))?
+            .unwrap_or_default();
+    let ours = path(current.tag(ENV).unwrap_or_default());
+    let foreign: Vec<String> = profiles
+        .iter()
+        .filter(|p| p.path() != ours)
+        .map(|p| format!("`{}`", p.instance_profile_name()))
+        .collect();
+    if !foreign.is_empty() {
+        return Err(invalid(format!(
+            "IAM role {name} is in instance profile {}, which this environment does not own: recon does not change it; take the role out of it (or delete it), then run again",
+            foreign.join(", ")
+        )));
+    }
+    for arn in super::texts(
+        "managed_policy_arns",
+        current.attrs.get("managed_policy_arns"),
+    )? {
+        detach(client, name, &arn).await?;
+    }
+    for policy in inline_by_name(current.attrs.get("inline_policies"))?.keys() {
+        delete_inline(client, name, policy).await?;
+    }
+    for profile in &profiles {
         remove_from_profile(client, profile.instance_profile_name(), name).await?;
     }
     debug!(op = "DeleteRole", name, "aws call");

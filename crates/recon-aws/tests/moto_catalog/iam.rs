@@ -302,7 +302,8 @@ async fn iam_role_create_converge_read_discover_update_delete() {
         expected_tags(&h.env, "iam_role.app", &[("team", "platform")])
     );
 
-    // An instance profile made by hand still holds the role: the delete takes it out first.
+    // An instance profile made by hand (not the environment's) holds the role: the delete is
+    // refused before it changes anything, and the profile keeps the role.
     let hand = format!("{}-hand", h.env);
     h.iam
         .create_instance_profile()
@@ -317,13 +318,12 @@ async fn iam_role_create_converge_read_discover_update_delete() {
         .send()
         .await
         .unwrap();
-    h.delete(&live).await;
-    let err = h.iam.get_role().role_name(&name).send().await.unwrap_err();
-    assert_eq!(
-        aws_sdk_iam::error::ProvideErrorMetadata::code(&err),
-        Some("NoSuchEntity")
+    let refused = h.provider.delete(&live).await.unwrap_err();
+    assert!(
+        refused.message.contains(&format!("`{hand}`")) && refused.message.contains("does not own"),
+        "{refused}"
     );
-    assert_eq!(h.roles_under_path().await, vec![stray.clone()]);
+    assert_eq!(h.inline_names(&name).await, vec!["read-logs".to_owned()]);
     let profile = h
         .iam
         .get_instance_profile()
@@ -331,14 +331,30 @@ async fn iam_role_create_converge_read_discover_update_delete() {
         .send()
         .await
         .unwrap();
-    assert!(profile.instance_profile().unwrap().roles().is_empty());
+    assert_eq!(profile.instance_profile().unwrap().roles().len(), 1);
 
+    // Taken out by its owner, the role goes.
+    h.iam
+        .remove_role_from_instance_profile()
+        .instance_profile_name(&hand)
+        .role_name(&name)
+        .send()
+        .await
+        .unwrap();
     h.iam
         .delete_instance_profile()
         .instance_profile_name(&hand)
         .send()
         .await
         .unwrap();
+    h.delete(&live).await;
+    let err = h.iam.get_role().role_name(&name).send().await.unwrap_err();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::code(&err),
+        Some("NoSuchEntity")
+    );
+    assert_eq!(h.roles_under_path().await, vec![stray.clone()]);
+
     h.iam.delete_role().role_name(&stray).send().await.unwrap();
     h.delete_policies(&[&params, &other]).await;
 }
