@@ -6,7 +6,7 @@
 //! parameter's type and allowed values, at the place it was written: the spec, the values file,
 //! or the `--set` argument itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use ipnet::Ipv4Net;
@@ -576,14 +576,17 @@ pub(crate) fn resolve(
             }
         }
     }
+    // Parameters the values file or `--set` gave, valid or not: a wrong value is reported where
+    // it was written, not again as a missing one.
+    let mut given = BTreeSet::new();
     if let Some(file) = &inputs.values {
-        values_file(cx, params, declared, file, &mut values);
+        values_file(cx, params, declared, file, &mut values, &mut given);
     }
     for arg in &inputs.set {
-        set_arg(cx, params, declared, arg, &mut values);
+        set_arg(cx, params, declared, arg, &mut values, &mut given);
     }
     for p in params {
-        if !values.contains_key(&p.name) {
+        if !values.contains_key(&p.name) && !given.contains(&p.name) {
             let whose = chosen.map_or("this run".to_owned(), |e| {
                 format!("environment `{}`", e.name)
             });
@@ -672,6 +675,7 @@ fn values_file(
     declared: &[String],
     file: &SourceFile,
     values: &mut BTreeMap<String, Pv>,
+    given: &mut BTreeSet<String>,
 ) {
     let text: Arc<str> = Arc::from(file.text.as_str());
     let place = Place {
@@ -723,6 +727,7 @@ fn values_file(
             cx.push(d.help(unknown_help(&name, declared)));
             continue;
         };
+        given.insert(name.clone());
         if let Some(v) = typed(&place, p, v, "values file", &mut cx.diags) {
             values.insert(name, v);
         }
@@ -736,6 +741,7 @@ fn set_arg(
     declared: &[String],
     arg: &str,
     values: &mut BTreeMap<String, Pv>,
+    given: &mut BTreeSet<String>,
 ) {
     let text: Arc<str> = Arc::from(arg);
     let place = Place {
@@ -764,6 +770,7 @@ fn set_arg(
         cx.push(d.help(unknown_help(name, declared)));
         return;
     };
+    given.insert(name.to_owned());
     let offset = name.len() + 1;
     // The value is read as YAML, so `false`, `5432` and `[a, b]` have their types; its spans are
     // moved to where the value starts in the argument.
