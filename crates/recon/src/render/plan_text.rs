@@ -219,14 +219,41 @@ fn list_like(before: &Option<Value>, after: &Option<Value>) -> bool {
 }
 
 fn map_diff(out: &mut String, before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>) {
-    let pad = " ".repeat(10);
+    nested_diff(out, 10, before, after);
+}
+
+/// A mapping's changed keys, one line each; a changed mapping or list inside (a policy's
+/// `Statement`) opens and shows only what changed in it, so a one-word edit of a policy is one
+/// line of the plan, not the whole document twice.
+fn nested_diff(
+    out: &mut String,
+    indent: usize,
+    before: &BTreeMap<String, Value>,
+    after: &BTreeMap<String, Value>,
+) {
+    let pad = " ".repeat(indent);
     let w = width(before.keys().chain(after.keys()));
     for (k, b) in before {
-        match after.get(k) {
-            None => {
+        match (b, after.get(k)) {
+            (_, None) => {
                 let _ = writeln!(out, "{pad}- {k:<w$} = {b}");
             }
-            Some(a) if a != b => {
+            (Value::Map(b), Some(Value::Map(a))) if a != b => {
+                let _ = writeln!(out, "{pad}~ {k:<w$} = {{");
+                nested_diff(out, indent + 4, b, a);
+                let _ = writeln!(out, "{pad}  }}");
+            }
+            (Value::List(b), Some(Value::List(a))) if a != b => {
+                let _ = writeln!(out, "{pad}~ {k:<w$} = [");
+                for gone in b.iter().filter(|i| !a.contains(i)) {
+                    let _ = writeln!(out, "{pad}    - {gone},");
+                }
+                for new in a.iter().filter(|i| !b.contains(i)) {
+                    let _ = writeln!(out, "{pad}    + {new},");
+                }
+                let _ = writeln!(out, "{pad}  ]");
+            }
+            (b, Some(a)) if a != b => {
                 let _ = writeln!(out, "{pad}~ {k:<w$} = {b} -> {a}");
             }
             _ => {}
@@ -240,6 +267,31 @@ fn map_diff(out: &mut String, before: &BTreeMap<String, Value>, after: &BTreeMap
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    /// A policy edited in one place shows that place, not the whole document twice.
+    #[test]
+    fn a_policy_edit_shows_only_what_changed_inside_it() {
+        let statement = |action: &str| {
+            Value::Map(BTreeMap::from([
+                ("Action".to_owned(), Value::str(action)),
+                ("Effect".to_owned(), Value::str("Allow")),
+            ]))
+        };
+        let policy = |action: &str| {
+            BTreeMap::from([
+                ("Statement".to_owned(), Value::List(vec![statement(action)])),
+                ("Version".to_owned(), Value::str("2012-10-17")),
+            ])
+        };
+        let mut out = String::new();
+        super::map_diff(&mut out, &policy("s3:GetObject"), &policy("s3:*"));
+        insta::assert_snapshot!(out, @r###"
+                  ~ Statement = [
+                      - { Action = "s3:GetObject", Effect = "Allow" },
+                      + { Action = "s3:*", Effect = "Allow" },
+                    ]
+        "###);
+    }
 
     use recon_model::tags::{desired_tags, to_value};
     use recon_model::{Kind, LiveResource, LiveState, Value};
