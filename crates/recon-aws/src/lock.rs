@@ -122,6 +122,10 @@ impl AwsProvider {
             .ec2
             .describe_key_pairs()
             .key_names(&name)
+            // Asked as every key pair read of recon's asks: moto keeps this setting in state
+            // shared by concurrent requests, so a describe without it could strip the public
+            // key from another run's read in flight (seen as a key pair to replace).
+            .include_public_key(true)
             .send()
             .await;
         let out = match out.map_err(|e| errors::sdk("DescribeKeyPairs", e)) {

@@ -22,7 +22,14 @@ fn recon(ws: &Workspace, args: &[&str]) -> Command {
 
 /// Whether the environment's lock (its key pair) exists, by the SDK.
 async fn locked(env: &str) -> bool {
-    let out = ec2().await.describe_key_pairs().send().await.unwrap();
+    // With the public key, as recon asks: moto shares this setting between concurrent requests.
+    let out = ec2()
+        .await
+        .describe_key_pairs()
+        .include_public_key(true)
+        .send()
+        .await
+        .unwrap();
     out.key_pairs()
         .iter()
         .any(|k| k.key_name() == Some(format!("recon-lock-{env}").as_str()))
