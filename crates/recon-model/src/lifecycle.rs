@@ -53,6 +53,10 @@ pub struct DataLoss {
     pub action: Action,
     /// What is lost, for the reviewer ("the file system and its 12.0 GiB of files").
     pub what: String,
+    /// Whether AWS (and recon) will not delete it as the spec stands: an S3 bucket that holds
+    /// objects without `force_destroy: true`. A plan with any is refused before any change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refused: bool,
 }
 
 /// Whether a live resource (as its tags say) is protected against deletion and replacement.
@@ -75,6 +79,13 @@ impl Plan {
             .collect()
     }
 
+    /// The deletes and replacements recon refuses to carry out as the spec stands (an S3
+    /// bucket holding objects without `force_destroy: true`). A plan with any must not be
+    /// carried out: it would stop part-way, after deleting what does not depend on them.
+    pub fn refused_losses(&self) -> Vec<&crate::lifecycle::DataLoss> {
+        self.data_loss.iter().filter(|d| d.refused).collect()
+    }
+
     /// Where a change's resource was moved from, if this plan moves it.
     pub fn moved_from(&self, address: &Address) -> Option<&Address> {
         self.moved
@@ -93,6 +104,7 @@ impl Plan {
 /// files, a KMS key (and with it everything encrypted under it), an instance's root volume, an
 /// S3 bucket's objects.
 pub fn data_loss(action: Action, live: &LiveResource) -> Option<DataLoss> {
+    let mut refused = false;
     let what = match live.kind() {
         Kind::EfsFileSystem => {
             let size = live
@@ -160,6 +172,7 @@ pub fn data_loss(action: Action, live: &LiveResource) -> Option<DataLoss> {
             if forced {
                 format!("every object in the bucket ({objects})")
             } else {
+                refused = true;
                 format!(
                     "the bucket's objects ({objects}), but only with `force_destroy: true`: without it the delete is refused"
                 )
@@ -172,6 +185,7 @@ pub fn data_loss(action: Action, live: &LiveResource) -> Option<DataLoss> {
         id: live.id.clone(),
         action,
         what,
+        refused,
     })
 }
 

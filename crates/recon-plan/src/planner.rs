@@ -243,7 +243,8 @@ pub fn plan_with(
 }
 
 /// Resolves references to resources that stay (unchanged or updated in place) to their live
-/// values; references to resources this plan creates or replaces stay references.
+/// values; references to resources this plan creates or replaces stay references, and so do
+/// references to what an update may change.
 fn resolve(
     attrs: &Attrs,
     actions: &BTreeMap<Address, Action>,
@@ -252,7 +253,7 @@ fn resolve(
     let lookup = |r: &Reference| -> Option<Value> {
         match actions.get(&r.address) {
             Some(Action::Create | Action::Replace) => None,
-            Some(Action::Update) if r.attr != "id" => None,
+            Some(Action::Update) if !survives_update(r) => None,
             _ => live.get(&r.address)?.attribute(&r.attr),
         }
     };
@@ -260,6 +261,18 @@ fn resolve(
         .iter()
         .map(|(k, v)| (k.clone(), v.resolve(&lookup)))
         .collect()
+}
+
+/// Whether an update in place leaves the referenced attribute as it is: the id, the ARN (which
+/// names the resource for as long as it lives), and fields that only a replacement changes (a
+/// bucket's or role's `name`). A bucket policy naming `${s3_bucket.notebooks.arn}` is then no
+/// change when the bucket's tags change.
+fn survives_update(r: &Reference) -> bool {
+    r.attr == "id"
+        || r.attr == "arn"
+        || recon_model::kinds::def(r.address.kind)
+            .field(&r.attr)
+            .is_some_and(|f| f.update == recon_model::Update::Replace)
 }
 
 /// Maps AWS ids back to addresses, to say which live resources a live resource refers to.

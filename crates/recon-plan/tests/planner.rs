@@ -396,3 +396,65 @@ fn a_new_template_version_replaces_an_instance_that_follows_it() {
         Plan: 1 to add, 1 to change, 1 to destroy.
     "#);
 }
+
+/// A policy naming a bucket's ARN is no change when the bucket is only updated in place: an
+/// ARN, like an id or a field only a replacement changes, stays what it is.
+#[test]
+fn references_to_what_an_update_cannot_change_resolve_to_live_values() {
+    let policy = |resource: Value| {
+        Value::Map(BTreeMap::from([(
+            "Statement".to_owned(),
+            Value::List(vec![Value::Map(BTreeMap::from([
+                ("Effect".to_owned(), s("Allow")),
+                ("Action".to_owned(), s("s3:GetObject")),
+                ("Resource".to_owned(), resource),
+            ]))]),
+        )]))
+    };
+    let spec = spec(vec![
+        desired(
+            "s3_bucket.notes",
+            &[("name", s("test-notes")), ("versioning", Value::Bool(true))],
+        ),
+        desired(
+            "iam_role.app",
+            &[
+                ("name", s("test-app")),
+                ("trust_policy", policy(s("*"))),
+                (
+                    "inline_policies",
+                    Value::List(vec![Value::Map(BTreeMap::from([
+                        ("name".to_owned(), s("read")),
+                        (
+                            "policy".to_owned(),
+                            policy(Value::Ref(Reference::parse("s3_bucket.notes.arn").unwrap())),
+                        ),
+                    ]))]),
+                ),
+            ],
+        ),
+    ]);
+    let ids = BTreeMap::from([
+        ("s3_bucket.notes", "test-notes"),
+        ("iam_role.app", "test-app"),
+    ]);
+    let mut bucket = live_of(&spec, "s3_bucket.notes", "test-notes", &ids);
+    bucket
+        .outputs
+        .insert("arn".into(), s("arn:aws:s3:::test-notes"));
+    let mut role = live_of(&spec, "iam_role.app", "test-app", &ids);
+    // As AWS holds it: the policy with the bucket's ARN.
+    let wanted = spec.get(&addr("iam_role.app")).unwrap();
+    let arn = |_: &Reference| Some(s("arn:aws:s3:::test-notes"));
+    role.attrs.insert(
+        "inline_policies".into(),
+        wanted.attrs["inline_policies"].resolve(&arn),
+    );
+    // The bucket's versioning changes in place: the role's policy does not.
+    bucket.attrs.insert("versioning".into(), Value::Bool(false));
+    insta::assert_snapshot!(check(&spec, &[bucket, role]), @r#"
+        ~ s3_bucket.notes
+            versioning: false -> true
+        Plan: 0 to add, 1 to change, 0 to destroy.
+    "#);
+}

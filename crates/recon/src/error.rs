@@ -193,6 +193,24 @@ pub enum CliError {
         resources: Vec<String>,
     },
 
+    #[error(
+        "Refusing to {action}: the plan would delete {} S3 bucket{} that still hold{} objects: {}",
+        resources.len(),
+        if resources.len() == 1 { "" } else { "s" },
+        if resources.len() == 1 { "s" } else { "" },
+        resources.join(", ")
+    )]
+    #[diagnostic(
+        code(recon::bucket_not_empty),
+        help(
+            "nothing was changed. Deleting a bucket deletes its objects, which recon does only when the bucket's spec says `force_destroy: true`. To allow it, add `force_destroy: true` to the bucket in the spec and apply (the plan shows it as a change of the bucket), then plan the deletion again; or empty the bucket first"
+        )
+    )]
+    NotEmpty {
+        action: &'static str,
+        resources: Vec<String>,
+    },
+
     #[error("Environment `{environment}` is locked by {holder}")]
     #[diagnostic(
         code(recon::locked),

@@ -197,8 +197,8 @@ async fn research_applies_with_private_jupyter_and_a_fixed_vpn_address() {
     ws.recon(&["plan", "spec.yaml", "--detailed-exitcode"])
         .code_is(0);
 
-    // A bucket that holds notebooks is not deleted without `force_destroy: true`: the destroy
-    // fails on it and the notebook stays.
+    // A bucket that holds notebooks is not deleted without `force_destroy: true`: the plan
+    // says so, and the destroy is refused before it changes anything.
     s3.put_object()
         .bucket(&bucket)
         .key("analysis.ipynb")
@@ -206,8 +206,14 @@ async fn research_applies_with_private_jupyter_and_a_fixed_vpn_address() {
         .send()
         .await
         .unwrap();
+    let mut before = owned_ids(&env).await;
+    before.sort();
     let plan = ws.recon(&["plan", "spec.yaml", "--destroy"]);
-    plan.success();
+    assert_ne!(
+        plan.code(),
+        0,
+        "a destroy plan that cannot be carried out is not saved"
+    );
     assert!(
         support::says(
             &plan.stdout(),
@@ -219,23 +225,36 @@ async fn research_applies_with_private_jupyter_and_a_fixed_vpn_address() {
     let refused = ws.recon(&["destroy", "spec.yaml", "--auto-approve"]);
     assert_ne!(refused.code(), 0);
     assert!(
-        support::says(&refused.stderr(), "force_destroy: true"),
+        support::says(
+            &refused.stderr(),
+            "Refusing to destroy: the plan would delete 1 S3 bucket that still holds objects"
+        ),
         "{}",
         refused.stderr()
     );
     let kept = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert_eq!(kept.key_count(), Some(1));
+    let mut after = owned_ids(&env).await;
+    after.sort();
+    assert_eq!(after, before, "the refused destroy changed nothing");
 
-    // Saying so in the spec (a tag on the bucket) lets the next destroy delete it, and the
-    // teardown record says what went with it.
+    // Saying so in the spec (a tag on the bucket: one change) lets the next destroy delete it,
+    // and the teardown record says what went with it.
     let text = std::fs::read_to_string(ws.path().join("spec.yaml")).unwrap();
     let text = text.replace(
         "  s3_bucket.notebooks:\n",
         "  s3_bucket.notebooks:\n    force_destroy: true\n",
     );
     ws.write_spec("spec.yaml", &text);
-    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
-        .success();
+    let apply = ws.recon(&["apply", "spec.yaml", "--auto-approve"]);
+    apply.success();
+    assert!(
+        apply
+            .stdout()
+            .contains("Resources: 0 added, 1 changed, 0 destroyed"),
+        "{}",
+        apply.stdout()
+    );
     let destroy = ws.recon(&["destroy", "spec.yaml", "--auto-approve"]);
     destroy.success();
     let mut records: Vec<_> = std::fs::read_dir(ws.path().join(".recon/teardown"))

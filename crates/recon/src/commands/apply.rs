@@ -67,7 +67,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             }
             let plan = planfile::load(&args.plan)?;
             let loaded = saved_plan_spec(&plan, &args)?;
-            super::lifecycle::refuse_protected(&plan, "apply")?;
+            super::lifecycle::refuse_losses(&plan, "apply")?;
             let provider = std::sync::Arc::new(super::aws(&plan.region).await?);
             if plan.is_empty() && plan.adopted.is_empty() {
                 check_fresh(&*provider, &plan)
@@ -131,7 +131,7 @@ async fn plan_and_show(
         .await?;
     printer::out(&plan_text::render(&plan));
     printer::out(&review_text::render(review, &loaded.positions));
-    super::lifecycle::refuse_protected(&plan, "apply")?;
+    super::lifecycle::refuse_losses(&plan, "apply")?;
     Ok(plan)
 }
 

@@ -70,7 +70,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     };
     let before = data::find(&provider, &environment, &targets).await;
     printer::out(&plan_text::render(&plan));
-    super::lifecycle::refuse_protected(&plan, "destroy")?;
+    super::lifecycle::refuse_losses(&plan, "destroy")?;
     let heading = if args.delete_backups {
         "\nWith --delete-backups, these copies of the data are deleted too:"
     } else {

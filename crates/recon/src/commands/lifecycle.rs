@@ -60,29 +60,41 @@ async fn adopted(
     Ok(out)
 }
 
-/// Refuses a plan that deletes or replaces a protected resource, naming each one.
-pub fn refuse_protected(plan: &Plan, action: &'static str) -> Result<(), CliError> {
+/// Refuses a plan that would lose what must not be lost as the spec stands, naming each
+/// resource: a protected resource it deletes or replaces, an S3 bucket holding objects it
+/// deletes without `force_destroy: true`.
+pub fn refuse_losses(plan: &Plan, action: &'static str) -> Result<(), CliError> {
     let lost = plan.protected_losses();
-    if lost.is_empty() {
-        return Ok(());
+    if !lost.is_empty() {
+        return Err(CliError::Protected {
+            action,
+            resources: lost
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} ({}, {})",
+                        c.address,
+                        c.id.as_deref().unwrap_or("?"),
+                        match c.action {
+                            recon_model::Action::Replace => "replace",
+                            _ => "delete",
+                        }
+                    )
+                })
+                .collect(),
+        });
     }
-    Err(CliError::Protected {
-        action,
-        resources: lost
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} ({}, {})",
-                    c.address,
-                    c.id.as_deref().unwrap_or("?"),
-                    match c.action {
-                        recon_model::Action::Replace => "replace",
-                        _ => "delete",
-                    }
-                )
-            })
-            .collect(),
-    })
+    let unforced = plan.refused_losses();
+    if !unforced.is_empty() {
+        return Err(CliError::NotEmpty {
+            action,
+            resources: unforced
+                .iter()
+                .map(|d| format!("{} ({})", d.address, d.id))
+                .collect(),
+        });
+    }
+    Ok(())
 }
 
 /// Writes the ownership tags of every resource the plan adopts, before any other change.

@@ -26,12 +26,12 @@ pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
     } else {
         super::lifecycle::plan_spec(&provider, &loaded.spec, &source, &args.selection).await?
     };
-    if !plan.protected_losses().is_empty() {
+    if !plan.protected_losses().is_empty() || !plan.refused_losses().is_empty() {
         // Show what was asked for, then refuse: nothing is saved to apply.
         printer::out(&plan_text::render(&plan));
         // An older plan at the same path must not be applied by mistake either.
         let _ = std::fs::remove_file(&args.out);
-        super::lifecycle::refuse_protected(&plan, "save this plan")?;
+        super::lifecycle::refuse_losses(&plan, "save this plan")?;
     }
     planfile::save(&plan, &args.out)?;
     match args.format() {
