@@ -49,6 +49,14 @@ pub(crate) fn classify(code: &str) -> ErrorKind {
             ErrorKind::Throttled
         }
         "MissingParameter" | "InvalidVpc.Range" | "UnknownParameter" => ErrorKind::Invalid,
+        // IAM: a role or profile that is not (yet) there, one still in use, a bad document.
+        "NoSuchEntity" => ErrorKind::NotFound,
+        "DeleteConflict" => ErrorKind::DependencyViolation,
+        "MalformedPolicyDocument" | "InvalidInput" => ErrorKind::Invalid,
+        // CloudWatch Logs.
+        "ResourceNotFoundException" => ErrorKind::NotFound,
+        "ResourceAlreadyExistsException" => ErrorKind::AlreadyExists,
+        "OperationAbortedException" => ErrorKind::IncorrectState,
         c if c.starts_with("InvalidParameter") || c.starts_with("InvalidSubnet.") => {
             ErrorKind::Invalid
         }
@@ -184,6 +192,22 @@ mod tests {
             ErrorKind::Invalid
         );
         assert_eq!(classify_with_message(None, "timeout"), ErrorKind::Other);
+    }
+
+    #[test]
+    fn iam_and_logs_codes_are_classified() {
+        let cases = [
+            ("NoSuchEntity", ErrorKind::NotFound),
+            ("DeleteConflict", ErrorKind::DependencyViolation),
+            ("MalformedPolicyDocument", ErrorKind::Invalid),
+            ("EntityAlreadyExists", ErrorKind::AlreadyExists),
+            ("ResourceNotFoundException", ErrorKind::NotFound),
+            ("ResourceAlreadyExistsException", ErrorKind::AlreadyExists),
+            ("OperationAbortedException", ErrorKind::IncorrectState),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(classify(code), kind, "{code}");
+        }
     }
 
     #[test]

@@ -61,9 +61,35 @@ pub fn is_known(region: &str) -> bool {
     KNOWN.binary_search(&region).is_ok()
 }
 
+/// The ARN partition of `region`: `aws`, or `aws-cn`, `aws-us-gov` and the isolated ones.
+pub fn partition(region: &str) -> &'static str {
+    [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ]
+    .iter()
+    .find(|(prefix, _)| region.starts_with(prefix))
+    .map_or("aws", |(_, partition)| partition)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partitions_follow_regions() {
+        assert_eq!(partition("us-east-1"), "aws");
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
+    }
 
     #[test]
     fn the_list_is_sorted_so_lookups_find_every_region() {

@@ -122,10 +122,9 @@ pub(crate) async fn create(
                 .deliver_logs_permission_arn(role_arn(c, role).await?);
         }
         (None, None, Some(bucket)) => {
-            let partition = partition(region(&c.ec2));
             call = call
                 .log_destination_type(LogDestinationType::S3)
-                .log_destination(format!("arn:{partition}:s3:::{bucket}"));
+                .log_destination(super::s3_bucket::bucket_arn(region(&c.ec2), bucket));
         }
         _ => {
             return Err(invalid(
@@ -224,14 +223,14 @@ fn unsuccessful(op: &str, what: &str, item: &UnsuccessfulItem) -> ProviderError 
 /// The role's ARN (GetRole): its path is part of it, so it cannot be written from the name.
 async fn role_arn(c: &Clients, name: &str) -> Result<String, ProviderError> {
     debug!(op = "GetRole", name, "aws call");
-    let out = c.iam.get_role().role_name(name).send().await.map_err(|e| {
-        let mut e = errors::sdk("GetRole", e);
-        // IAM's "not found": a role just created may not be visible yet.
-        if errors::has_code(&e, "NoSuchEntity") {
-            e.kind = ErrorKind::NotFound;
-        }
-        e
-    })?;
+    // IAM's `NoSuchEntity` is "not found": a role just created may not be visible yet.
+    let out = c
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("GetRole", e))?;
     out.role()
         .map(|r| r.arn().to_owned())
         .ok_or_else(|| missing("GetRole", "a role"))
@@ -239,22 +238,6 @@ async fn role_arn(c: &Clients, name: &str) -> Result<String, ProviderError> {
 
 fn region(client: &Client) -> &str {
     client.config().region().map_or("", |r| r.as_ref())
-}
-
-/// The ARN partition of `region`.
-fn partition(region: &str) -> &'static str {
-    [
-        ("cn-", "aws-cn"),
-        ("us-gov-", "aws-us-gov"),
-        ("us-isob-", "aws-iso-b"),
-        ("us-isof-", "aws-iso-f"),
-        ("us-iso-", "aws-iso"),
-        ("eu-isoe-", "aws-iso-e"),
-        ("eusc-", "aws-eusc"),
-    ]
-    .iter()
-    .find(|(prefix, _)| region.starts_with(prefix))
-    .map_or("aws", |(_, partition)| partition)
 }
 
 /// A bucket's name from an S3 ARN (`arn:aws:s3:::bucket` or `…:::bucket/prefix`).
@@ -339,7 +322,7 @@ mod tests {
     use aws_sdk_ec2::types::{Tag, UnsuccessfulItemError};
 
     #[test]
-    fn arns_become_names_and_partitions_follow_regions() {
+    fn arns_become_names() {
         assert_eq!(
             role_name("arn:aws:iam::123456789012:role/recon/dev/flow-logs"),
             "flow-logs"
@@ -355,11 +338,6 @@ mod tests {
             group_of("arn:aws:logs:us-east-1:123456789012:log-group:/recon/dev/flow:*"),
             Some("/recon/dev/flow")
         );
-        assert_eq!(partition("us-east-1"), "aws");
-        assert_eq!(partition("cn-north-1"), "aws-cn");
-        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
-        assert_eq!(partition("us-iso-east-1"), "aws-iso");
-        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
     }
 
     #[test]

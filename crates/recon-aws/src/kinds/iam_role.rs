@@ -49,7 +49,7 @@ pub(crate) async fn discover(
         .send()
         .try_collect()
         .await
-        .map_err(|e| iam(errors::sdk("ListRoles", e)))?;
+        .map_err(|e| errors::sdk("ListRoles", e))?;
     let found: Vec<Option<Found>> = stream::iter(roles)
         .map(|listed| async move {
             // ListRoles leaves out tags: GetRole has them. A role gone meanwhile is skipped.
@@ -80,7 +80,7 @@ pub(crate) async fn read(client: &Client, id: &str) -> Result<Option<Found>, Pro
 async fn get_role(client: &Client, name: &str) -> Result<Option<Role>, ProviderError> {
     debug!(op = "GetRole", name, "aws call");
     let out = client.get_role().role_name(name).send().await;
-    let out = unless_not_found(out.map_err(|e| iam(errors::sdk("GetRole", e))))?;
+    let out = unless_not_found(out.map_err(|e| errors::sdk("GetRole", e)))?;
     Ok(out.and_then(|o| o.role))
 }
 
@@ -103,8 +103,7 @@ async fn complete(client: &Client, role: &Role) -> Result<Option<Found>, Provide
             .send()
             .await;
         // A policy deleted between the listing and this read is not there.
-        if let Some(out) = unless_not_found(out.map_err(|e| iam(errors::sdk("GetRolePolicy", e))))?
-        {
+        if let Some(out) = unless_not_found(out.map_err(|e| errors::sdk("GetRolePolicy", e)))? {
             let what = format!("inline policy `{policy}` of role `{name}`");
             inline.push((policy, document(&what, out.policy_document())?));
         }
@@ -123,7 +122,7 @@ async fn attached(client: &Client, name: &str) -> Result<Option<Vec<String>>, Pr
         .send()
         .try_collect()
         .await;
-    let out = unless_not_found(out.map_err(|e| iam(errors::sdk("ListAttachedRolePolicies", e))))?;
+    let out = unless_not_found(out.map_err(|e| errors::sdk("ListAttachedRolePolicies", e)))?;
     Ok(out.map(|policies| policies.into_iter().filter_map(|p| p.policy_arn).collect()))
 }
 
@@ -138,7 +137,7 @@ async fn policy_names(client: &Client, name: &str) -> Result<Option<Vec<String>>
         .send()
         .try_collect()
         .await;
-    unless_not_found(out.map_err(|e| iam(errors::sdk("ListRolePolicies", e))))
+    unless_not_found(out.map_err(|e| errors::sdk("ListRolePolicies", e)))
 }
 
 // ---- create ------------------------------------------------------------------------------------
@@ -171,7 +170,7 @@ pub(crate) async fn create(
         .config_override(crate::sent_once!(aws_sdk_iam))
         .send()
         .await
-        .map_err(|e| iam(errors::sdk_create("CreateRole", e)));
+        .map_err(|e| errors::sdk_create("CreateRole", e));
     match out {
         Ok(out) => {
             let role = out.role().ok_or_else(|| missing("CreateRole", "a role"))?;
@@ -263,7 +262,7 @@ pub(crate) async fn update(
                     .policy_document(crate::policy::to_json("trust_policy", policy)?)
                     .send()
                     .await
-                    .map_err(|e| iam(errors::sdk("UpdateAssumeRolePolicy", e)))?;
+                    .map_err(|e| errors::sdk("UpdateAssumeRolePolicy", e))?;
             }
             "managed_policy_arns" => update_managed(client, name, before, after).await?,
             "inline_policies" => update_inline(client, name, before, after).await?,
@@ -294,7 +293,7 @@ pub(crate) async fn update(
             .max_session_duration(max_session)
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("UpdateRole", e)))?;
+            .map_err(|e| errors::sdk("UpdateRole", e))?;
     }
     Ok(())
 }
@@ -320,7 +319,7 @@ async fn update_managed(
             .policy_arn(arn)
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("AttachRolePolicy", e)))?;
+            .map_err(|e| errors::sdk("AttachRolePolicy", e))?;
     }
     Ok(())
 }
@@ -333,7 +332,7 @@ async fn detach(client: &Client, name: &str, arn: &str) -> Result<(), ProviderEr
         .policy_arn(arn)
         .send()
         .await;
-    gone_is_ok(out.map_err(|e| iam(errors::sdk("DetachRolePolicy", e))))
+    gone_is_ok(out.map_err(|e| errors::sdk("DetachRolePolicy", e)))
 }
 
 /// DeleteRolePolicy for the names no longer wanted, then PutRolePolicy for each new or changed
@@ -361,7 +360,7 @@ async fn update_inline(
             .policy_document(crate::policy::to_json("inline_policies", document)?)
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("PutRolePolicy", e)))?;
+            .map_err(|e| errors::sdk("PutRolePolicy", e))?;
     }
     Ok(())
 }
@@ -374,7 +373,7 @@ async fn delete_inline(client: &Client, name: &str, policy: &str) -> Result<(), 
         .policy_name(policy)
         .send()
         .await;
-    gone_is_ok(out.map_err(|e| iam(errors::sdk("DeleteRolePolicy", e))))
+    gone_is_ok(out.map_err(|e| errors::sdk("DeleteRolePolicy", e)))
 }
 
 /// TagRole for added and changed keys, UntagRole for removed ones (never the ownership tags or
@@ -394,7 +393,7 @@ async fn update_tags(
             .set_tags(Some(iam_tags(&changes.set)?))
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("TagRole", e)))?;
+            .map_err(|e| errors::sdk("TagRole", e))?;
     }
     if !changes.removed.is_empty() {
         debug!(op = "UntagRole", name, keys = ?changes.removed, "aws call");
@@ -404,7 +403,7 @@ async fn update_tags(
             .set_tag_keys(Some(changes.removed))
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("UntagRole", e)))?;
+            .map_err(|e| errors::sdk("UntagRole", e))?;
     }
     Ok(())
 }
@@ -432,7 +431,7 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
         .try_collect()
         .await;
     let profiles =
-        unless_not_found(profiles.map_err(|e| iam(errors::sdk("ListInstanceProfilesForRole", e))))?
+        unless_not_found(profiles.map_err(|e| errors::sdk("ListInstanceProfilesForRole", e)))?
             .unwrap_or_default();
     let ours = path(current.tag(ENV).unwrap_or_default());
     let foreign: Vec<String> = profiles
@@ -460,7 +459,7 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
     }
     debug!(op = "DeleteRole", name, "aws call");
     let out = client.delete_role().role_name(name).send().await;
-    gone_is_ok(out.map_err(|e| iam(errors::sdk("DeleteRole", e))))
+    gone_is_ok(out.map_err(|e| errors::sdk("DeleteRole", e)))
 }
 
 /// RemoveRoleFromInstanceProfile; a profile or role that is gone, or a role no longer in the
@@ -480,7 +479,7 @@ pub(crate) async fn remove_from_profile(
         .role_name(role)
         .send()
         .await;
-    gone_is_ok(out.map_err(|e| iam(errors::sdk("RemoveRoleFromInstanceProfile", e))))
+    gone_is_ok(out.map_err(|e| errors::sdk("RemoveRoleFromInstanceProfile", e)))
 }
 
 // ---- mapping -----------------------------------------------------------------------------------
@@ -498,21 +497,6 @@ pub(crate) fn name(request: &CreateRequest<'_>) -> Result<String, ProviderError>
             recon_model::kinds::iam_role::derived_name(request.environment, &request.address.name)
         }
     })
-}
-
-/// [`errors::sdk`]'s error with IAM's own codes classified: `NoSuchEntity` is "not found",
-/// `DeleteConflict` a dependency still in place, a malformed policy or input invalid. An
-/// unanswered create stays [`ErrorKind::Ambiguous`].
-pub(crate) fn iam(mut err: ProviderError) -> ProviderError {
-    if err.kind != ErrorKind::Ambiguous {
-        match err.code.as_deref() {
-            Some("NoSuchEntity") => err.kind = ErrorKind::NotFound,
-            Some("DeleteConflict") => err.kind = ErrorKind::DependencyViolation,
-            Some("MalformedPolicyDocument" | "InvalidInput") => err.kind = ErrorKind::Invalid,
-            _ => {}
-        }
-    }
-    err
 }
 
 /// MaxSessionDuration: the wanted (or live) value, IAM's default 3600 when there is none.
@@ -635,30 +619,8 @@ super::aws_kind_calls!(IamRole, iam);
 #[cfg(test)]
 mod tests {
     use recon_model::Value;
-    use recon_provider::{ErrorKind, ProviderError};
 
-    use super::{iam, max_session};
-
-    fn coded(kind: ErrorKind, code: &str) -> ProviderError {
-        ProviderError::new(kind, "m").with_code(code)
-    }
-
-    #[test]
-    fn iam_codes_are_classified() {
-        let cases = [
-            ("NoSuchEntity", ErrorKind::NotFound),
-            ("DeleteConflict", ErrorKind::DependencyViolation),
-            ("MalformedPolicyDocument", ErrorKind::Invalid),
-            ("EntityAlreadyExists", ErrorKind::AlreadyExists),
-        ];
-        for (code, kind) in cases {
-            let err = iam(coded(crate::errors::classify(code), code));
-            assert_eq!(err.kind, kind, "{code}");
-        }
-        // An unanswered create stays ambiguous whatever the code.
-        let err = iam(coded(ErrorKind::Ambiguous, "NoSuchEntity"));
-        assert_eq!(err.kind, ErrorKind::Ambiguous);
-    }
+    use super::max_session;
 
     #[test]
     fn session_lengths() {

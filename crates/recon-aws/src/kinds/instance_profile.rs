@@ -22,7 +22,7 @@ use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
 use tracing::debug;
 
-use super::iam_role::{self, iam, iam_tags, tags_value};
+use super::iam_role::{self, iam_tags, tags_value};
 use super::{Found, known, not_in_place, optional_text};
 use crate::errors::{self, gone_is_ok, missing, unless_not_found};
 use crate::tags;
@@ -43,7 +43,7 @@ pub(crate) async fn discover(
         .send()
         .try_collect()
         .await
-        .map_err(|e| iam(errors::sdk("ListInstanceProfiles", e)))?;
+        .map_err(|e| errors::sdk("ListInstanceProfiles", e))?;
     let names: Vec<String> = profiles
         .into_iter()
         .filter(|p| p.path().starts_with(&prefix))
@@ -78,7 +78,7 @@ async fn get_profile(
         .instance_profile_name(name)
         .send()
         .await;
-    let out = unless_not_found(out.map_err(|e| iam(errors::sdk("GetInstanceProfile", e))))?;
+    let out = unless_not_found(out.map_err(|e| errors::sdk("GetInstanceProfile", e)))?;
     Ok(out.and_then(|o| o.instance_profile))
 }
 
@@ -102,7 +102,7 @@ pub(crate) async fn create(
         .config_override(crate::sent_once!(aws_sdk_iam))
         .send()
         .await
-        .map_err(|e| iam(errors::sdk_create("CreateInstanceProfile", e)));
+        .map_err(|e| errors::sdk_create("CreateInstanceProfile", e));
     match out {
         Ok(out) => out
             .instance_profile()
@@ -158,7 +158,7 @@ async fn add_role(client: &Client, profile: &str, role: &str) -> Result<(), Prov
         .role_name(role)
         .send()
         .await
-        .map_err(|e| iam(errors::sdk("AddRoleToInstanceProfile", e)));
+        .map_err(|e| errors::sdk("AddRoleToInstanceProfile", e));
     match out {
         Ok(_) => Ok(()),
         Err(e) if errors::has_code(&e, "LimitExceeded") => {
@@ -190,7 +190,7 @@ async fn update_tags(
             .set_tags(Some(iam_tags(&changes.set)?))
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("TagInstanceProfile", e)))?;
+            .map_err(|e| errors::sdk("TagInstanceProfile", e))?;
     }
     if !changes.removed.is_empty() {
         debug!(op = "UntagInstanceProfile", name, keys = ?changes.removed, "aws call");
@@ -200,7 +200,7 @@ async fn update_tags(
             .set_tag_keys(Some(changes.removed))
             .send()
             .await
-            .map_err(|e| iam(errors::sdk("UntagInstanceProfile", e)))?;
+            .map_err(|e| errors::sdk("UntagInstanceProfile", e))?;
     }
     Ok(())
 }
@@ -221,7 +221,7 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
         .instance_profile_name(name)
         .send()
         .await;
-    gone_is_ok(out.map_err(|e| iam(errors::sdk("DeleteInstanceProfile", e))))
+    gone_is_ok(out.map_err(|e| errors::sdk("DeleteInstanceProfile", e)))
 }
 
 // ---- mapping -----------------------------------------------------------------------------------

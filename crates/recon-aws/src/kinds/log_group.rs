@@ -43,7 +43,7 @@ pub(crate) async fn discover(c: &Clients, environment: &str) -> Result<Vec<Found
         .send()
         .try_collect()
         .await
-        .map_err(|e| logs_error(errors::sdk("DescribeLogGroups", e)))?;
+        .map_err(|e| errors::sdk("DescribeLogGroups", e))?;
     let found: Vec<Option<Found>> = stream::iter(groups)
         .map(|group| async move {
             let Some(tags) = list_tags(c, &group).await? else {
@@ -86,7 +86,7 @@ async fn describe(c: &Clients, name: &str) -> Result<Option<LogGroup>, ProviderE
         .send()
         .try_collect()
         .await
-        .map_err(|e| logs_error(errors::sdk("DescribeLogGroups", e)))?;
+        .map_err(|e| errors::sdk("DescribeLogGroups", e))?;
     Ok(groups
         .into_iter()
         .find(|g| g.log_group_name() == Some(name)))
@@ -108,7 +108,7 @@ async fn list_tags(
         .send()
         .await;
     Ok(
-        unless_not_found(out.map_err(|e| logs_error(errors::sdk("ListTagsForResource", e))))?
+        unless_not_found(out.map_err(|e| errors::sdk("ListTagsForResource", e)))?
             .map(|o| o.tags.unwrap_or_default()),
     )
 }
@@ -142,7 +142,7 @@ pub(crate) async fn create(
         .config_override(crate::sent_once!(aws_sdk_cloudwatchlogs))
         .send()
         .await
-        .map_err(|e| logs_error(errors::sdk_create("CreateLogGroup", e)));
+        .map_err(|e| errors::sdk_create("CreateLogGroup", e));
     if let Err(e) = created {
         if e.kind != ErrorKind::AlreadyExists {
             return Err(e);
@@ -201,7 +201,7 @@ pub(crate) async fn update(
                         .retention_in_days(days)
                         .send()
                         .await
-                        .map_err(|e| logs_error(errors::sdk("PutRetentionPolicy", e)))?;
+                        .map_err(|e| errors::sdk("PutRetentionPolicy", e))?;
                 }
                 None => {
                     debug!(op = "DeleteRetentionPolicy", name, "aws call");
@@ -210,7 +210,7 @@ pub(crate) async fn update(
                         .log_group_name(name)
                         .send()
                         .await
-                        .map_err(|e| logs_error(errors::sdk("DeleteRetentionPolicy", e)))?;
+                        .map_err(|e| errors::sdk("DeleteRetentionPolicy", e))?;
                 }
                 Some(other) => {
                     return Err(invalid(format!(
@@ -228,7 +228,7 @@ pub(crate) async fn update(
                         .kms_key_id(arn)
                         .send()
                         .await
-                        .map_err(|e| logs_error(errors::sdk("AssociateKmsKey", e)))?;
+                        .map_err(|e| errors::sdk("AssociateKmsKey", e))?;
                 }
                 None => {
                     debug!(op = "DisassociateKmsKey", name, "aws call");
@@ -237,7 +237,7 @@ pub(crate) async fn update(
                         .log_group_name(name)
                         .send()
                         .await
-                        .map_err(|e| logs_error(errors::sdk("DisassociateKmsKey", e)))?;
+                        .map_err(|e| errors::sdk("DisassociateKmsKey", e))?;
                 }
             },
             "tags" => update_tags(c, current, after).await?,
@@ -274,7 +274,7 @@ async fn update_tags(
             .set_tags(Some(changes.set.into_iter().collect()))
             .send()
             .await
-            .map_err(|e| logs_error(errors::sdk("TagResource", e)))?;
+            .map_err(|e| errors::sdk("TagResource", e))?;
     }
     if !changes.removed.is_empty() {
         debug!(op = "UntagResource", arn, keys = ?changes.removed, "aws call");
@@ -284,7 +284,7 @@ async fn update_tags(
             .set_tag_keys(Some(changes.removed))
             .send()
             .await
-            .map_err(|e| logs_error(errors::sdk("UntagResource", e)))?;
+            .map_err(|e| errors::sdk("UntagResource", e))?;
     }
     Ok(())
 }
@@ -300,21 +300,10 @@ pub(crate) async fn delete(c: &Clients, current: &Found) -> Result<(), ProviderE
         .log_group_name(&current.id)
         .send()
         .await;
-    errors::gone_is_ok(out.map_err(|e| logs_error(errors::sdk("DeleteLogGroup", e))))
+    errors::gone_is_ok(out.map_err(|e| errors::sdk("DeleteLogGroup", e)))
 }
 
 // ---- mapping -----------------------------------------------------------------------------------
-
-/// CloudWatch Logs' codes that [`errors::classify`] does not know by their suffix.
-fn logs_error(mut e: ProviderError) -> ProviderError {
-    match e.code.as_deref() {
-        Some("ResourceNotFoundException") => e.kind = ErrorKind::NotFound,
-        Some("ResourceAlreadyExistsException") => e.kind = ErrorKind::AlreadyExists,
-        Some("OperationAbortedException") => e.kind = ErrorKind::IncorrectState,
-        _ => {}
-    }
-    e
-}
 
 /// A KMS key's ARN, which CloudWatch Logs needs, from its id (DescribeKey).
 async fn key_arn(c: &Clients, id: &str) -> Result<String, ProviderError> {
@@ -482,17 +471,5 @@ mod tests {
                 .attrs
                 .contains_key("retention_days")
         );
-    }
-
-    #[test]
-    fn logs_codes_are_classified() {
-        let e = logs_error(
-            ProviderError::new(ErrorKind::Other, "x").with_code("ResourceNotFoundException"),
-        );
-        assert_eq!(e.kind, ErrorKind::NotFound);
-        let e = logs_error(
-            ProviderError::new(ErrorKind::Other, "x").with_code("ResourceAlreadyExistsException"),
-        );
-        assert_eq!(e.kind, ErrorKind::AlreadyExists);
     }
 }

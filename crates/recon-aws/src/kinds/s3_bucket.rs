@@ -550,10 +550,9 @@ fn to_found(region: &str, name: &str, tags: &[Tag], config: Config) -> Found {
         ),
     );
     let mut found = Found::new(name, LiveState::Available, attrs);
-    found.outputs.insert(
-        "arn".into(),
-        Value::String(format!("arn:{}:s3:::{name}", partition(region))),
-    );
+    found
+        .outputs
+        .insert("arn".into(), Value::String(bucket_arn(region, name)));
     found.outputs.insert("name".into(), Value::str(name));
     let (count, more) = config.objects;
     found.outputs.insert("objects".into(), Value::Int(count));
@@ -586,18 +585,12 @@ fn region_of(client: &Client) -> String {
         .unwrap_or_default()
 }
 
-/// The ARN partition of `region`.
-fn partition(region: &str) -> &'static str {
-    match region {
-        r if r.starts_with("cn-") => "aws-cn",
-        r if r.starts_with("us-gov-") => "aws-us-gov",
-        r if r.starts_with("us-isob-") => "aws-iso-b",
-        r if r.starts_with("us-isof-") => "aws-iso-f",
-        r if r.starts_with("us-iso-") => "aws-iso",
-        r if r.starts_with("eu-isoe-") => "aws-iso-e",
-        r if r.starts_with("eusc-") => "aws-eusc",
-        _ => "aws",
-    }
+/// A bucket's ARN: S3's have no region or account, only the partition.
+pub(crate) fn bucket_arn(region: &str, name: &str) -> String {
+    format!(
+        "arn:{}:s3:::{name}",
+        recon_model::regions::partition(region)
+    )
 }
 
 fn s3_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
@@ -655,8 +648,6 @@ mod tests {
         assert_eq!(found.outputs["arn"], Value::str("arn:aws-cn:s3:::irb-data"));
         assert_eq!(found.outputs["objects"], Value::Int(1000));
         assert_eq!(found.outputs["objects_at_least"], Value::Bool(true));
-        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
-        assert_eq!(partition("eu-west-1"), "aws");
 
         // An update of the tags alone keeps the force-destroy tag; one of force_destroy alone
         // keeps the tags; the ownership tags are never dropped.
