@@ -453,7 +453,7 @@ impl<'t> Cx<'t> {
     /// A JSON document: its top is a mapping; inside, any YAML but null, with `${...}` in text
     /// resolved like any other reference.
     fn document(&mut self, res: &mut Res, y: &Yaml, path: &mut Vec<String>) -> Option<Value> {
-        if !matches!(y.node, Node::Map(_)) && path.len() <= 1 {
+        if !matches!(y.node, Node::Map(_)) {
             return self.wrong_type(res, &Type::Document, y, path);
         }
         self.json_value(res, y, path)
