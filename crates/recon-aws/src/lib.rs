@@ -16,7 +16,10 @@
 //! - Discovery is one paginated describe per kind filtered on `tag:recon:env`, re-checked on the
 //!   client side (moto ignores tag filters for NAT gateways).
 //! - Update and delete re-read the resource and refuse ([`ErrorKind::NotOwned`]) unless its
-//!   `recon:env` tag in AWS equals the one on the [`LiveResource`] they were given.
+//!   `recon:env` tag in AWS equals the one on the [`LiveResource`] they were given. For the
+//!   deletes a run expects, that read is made for many at once (`delete_checks.rs`): at most
+//!   a few seconds before each delete, one describe for every resource of the kind still to
+//!   be deleted.
 //! - No waiting and no retrying beyond the SDK's own retries: states and error kinds are
 //!   reported to the executor.
 //! - Logs through `tracing` (one debug event per AWS call); never prints.
@@ -37,11 +40,15 @@ pub(crate) use sent_once;
 pub mod audit;
 mod clients;
 mod coalesce;
+mod delete_checks;
+#[cfg(test)]
+mod delete_checks_tests;
 mod errors;
 mod faults;
 mod kinds;
 mod lock;
 mod lookup;
+mod pacing;
 mod policy;
 mod registry;
 mod retry_count;
@@ -71,6 +78,8 @@ pub struct AwsProvider {
     audit: audit::Clients,
     /// Concurrent reads by id, one describe per kind at a time.
     reads: coalesce::Coalescer,
+    /// Ownership checks before deletes, read in batches (see `delete`).
+    delete_checks: delete_checks::DeleteChecks,
 }
 
 impl AwsProvider {
@@ -86,22 +95,49 @@ impl AwsProvider {
             clients: Clients::new(&config),
             audit: audit::Clients::new(&config),
             reads: coalesce::Coalescer::default(),
+            delete_checks: delete_checks::DeleteChecks::default(),
         })
     }
 
     async fn read_found(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {
         self.reads.read(&self.clients, kind, id).await
     }
+
+    /// `id` as a batch read of every `kind` still to be deleted found it (`delete_checks.rs`):
+    /// the fresh one if there is one, else a new one, made by one delete of the kind at a time.
+    async fn checked_in_batch(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {
+        let lock = self.delete_checks.batch_lock(kind);
+        let _one_at_a_time = lock.lock().await;
+        if let Some(found) = self
+            .delete_checks
+            .checked(kind, id, std::time::Instant::now())
+        {
+            return Ok(found);
+        }
+        let ids = self.delete_checks.batch(kind);
+        let found = registry::read_many(&self.clients, kind, &ids).await?;
+        self.delete_checks
+            .read(kind, &ids, found, std::time::Instant::now());
+        match self
+            .delete_checks
+            .checked(kind, id, std::time::Instant::now())
+        {
+            Some(found) => Ok(found),
+            // Only if the read took longer than a check stays fresh: read it alone.
+            None => self.read_found(kind, id).await,
+        }
+    }
 }
 
 impl Provider for AwsProvider {
-    /// The same listing as `discover`, without its filter on `recon:id`.
+    /// The same listing as `discover`, without its filter on `recon:id`, and without the reads
+    /// beyond the describe that only the attributes need (a VPC's DNS attributes).
     async fn census(
         &self,
         kind: Kind,
         environment: &str,
     ) -> Result<Vec<recon_provider::Tagged>, ProviderError> {
-        let found = registry::discover(&self.clients, kind, environment).await?;
+        let found = registry::census(&self.clients, kind, environment).await?;
         Ok(found
             .into_iter()
             .filter(|f| f.tag(recon_model::tags::ENV) == Some(environment))
@@ -213,7 +249,11 @@ impl Provider for AwsProvider {
 
     async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
         let kind = live.kind();
-        let Some(current) = self.read_found(kind, &live.id).await? else {
+        let current = match self.delete_checks.begin(kind, &live.id) {
+            delete_checks::Check::InBatch => self.checked_in_batch(kind, &live.id).await?,
+            delete_checks::Check::Alone => self.read_found(kind, &live.id).await?,
+        };
+        let Some(current) = current else {
             tracing::debug!(address = %live.address, id = live.id, "already gone");
             // Deleted by an earlier attempt (or a crashed run), whose follow-up (a load
             // balancer's network interfaces) may not be done yet.
@@ -222,6 +262,16 @@ impl Provider for AwsProvider {
         ensure_owned(&current, live)?;
         registry::delete(&self.clients, kind, &current).await?;
         registry::after_gone(&self.clients, kind, &current.id).await
+    }
+
+    fn expect_deletes(&self, resources: &[(Kind, String)]) {
+        // Batches need a describe by many ids; other kinds read each resource alone.
+        let batched: Vec<(Kind, String)> = resources
+            .iter()
+            .filter(|(kind, _)| registry::reads_many_in_one_call(*kind))
+            .cloned()
+            .collect();
+        self.delete_checks.expect(&batched);
     }
 
     async fn lookup(

@@ -42,6 +42,17 @@ macro_rules! registry {
             }
         }
 
+        pub(crate) async fn census(
+            c: &Clients,
+            kind: Kind,
+            environment: &str,
+        ) -> Result<Vec<Found>, ProviderError> {
+            match kind {
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::census(c, environment)).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
         pub(crate) async fn read(
             c: &Clients,
             kind: Kind,

@@ -60,17 +60,22 @@ impl Intercept for CountRetries {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let response = context.response();
-        let body = response.body().bytes().unwrap_or_default();
-        if response.status().as_u16() == 429 || is_throttling(body) {
+        if is_throttling(context.response()) {
             THROTTLED.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }
 }
 
-/// The throttling codes of EC2, KMS, EFS, Auto Scaling and ELB, in an error answer's body.
-fn is_throttling(body: &[u8]) -> bool {
+/// Whether an answer is AWS throttling the call: HTTP 429, or the throttling code of EC2, KMS,
+/// EFS, Auto Scaling or ELB in an error answer's body.
+pub(crate) fn is_throttling(response: &aws_smithy_runtime_api::http::Response) -> bool {
+    let body = response.body().bytes().unwrap_or_default();
+    response.status().as_u16() == 429
+        || (!response.status().is_success() && has_throttling_code(body))
+}
+
+fn has_throttling_code(body: &[u8]) -> bool {
     const CODES: [&[u8]; 4] = [
         b"RequestLimitExceeded",
         b"Throttling",
@@ -127,11 +132,11 @@ mod tests {
 
     #[test]
     fn throttling_answers_are_recognised_in_every_protocol() {
-        assert!(is_throttling(
+        assert!(has_throttling_code(
             b"<Response><Errors><Error><Code>RequestLimitExceeded</Code>"
         ));
-        assert!(is_throttling(br#"{"__type":"ThrottlingException"}"#));
-        assert!(!is_throttling(
+        assert!(has_throttling_code(br#"{"__type":"ThrottlingException"}"#));
+        assert!(!has_throttling_code(
             b"<DescribeVpcsResponse><vpcSet/></DescribeVpcsResponse>"
         ));
     }

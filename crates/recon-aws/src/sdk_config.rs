@@ -60,14 +60,16 @@ pub(crate) async fn load(region: &str) -> Result<SdkConfig, ProviderError> {
             DEFAULT_READ_TIMEOUT,
         )?)
         .build();
+    // After a throttle, the action's calls wait for recon's copy of its token bucket
+    // (`pacing`), and only that action's: the SDK's adaptive mode would slow every call to the
+    // service, and make a throttled apply far slower than AWS's buckets require.
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
-        .timeout_config(timeouts);
-    // Adaptive: after a throttle, the client also paces its own calls (a token bucket per
-    // service and region), so a large apply slows down instead of spending every retry.
+        .timeout_config(timeouts)
+        .identity_cache(crate::pacing::PacedIdentityCache::around_default());
     if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
         loader =
-            loader.retry_config(RetryConfig::adaptive().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
+            loader.retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
     }
     let config = loader.load().await;
     check_credentials(&config).await?;
@@ -134,6 +136,7 @@ macro_rules! clients_with_retry_rule {
                 $sdk::config::Builder::from(config)
                     .retry_classifier(NoRetryOnEnvironmentFaults)
                     .interceptor(crate::retry_count::CountRetries)
+                    .interceptor(crate::pacing::PaceCalls)
                     .build(),
             )
         }
@@ -170,6 +173,7 @@ pub(crate) fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
             .force_path_style(config.endpoint_url().is_some())
             .retry_classifier(NoRetryOnEnvironmentFaults)
             .interceptor(crate::retry_count::CountRetries)
+            .interceptor(crate::pacing::PaceCalls)
             .build(),
     )
 }

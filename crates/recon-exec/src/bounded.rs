@@ -1,40 +1,36 @@
 //! `--parallelism` as a bound on AWS calls, not on steps: every provider call holds one of N
 //! permits while it is in flight, and only then. A step that sleeps between polls of a pending
 //! NAT gateway, or backs off from a `DependencyViolation`, holds none, so it never keeps an
-//! unrelated step from starting.
+//! unrelated step from starting. A call that waits for AWS's rate limit of one API gives its
+//! permit back while it waits (`recon_provider::slot`).
 
 use std::sync::Arc;
 
 use recon_model::{Address, Attrs, Kind, LiveResource};
-use recon_provider::{CreateRequest, Provider, ProviderError, UpdateRequest};
+use recon_provider::{CreateRequest, Provider, ProviderError, UpdateRequest, slot};
 use tokio::sync::Semaphore;
 
 /// A provider whose calls are at most `permits` at a time.
 ///
 /// # Guarantees
 /// - At most `permits` calls (reads included, hence at most that many mutating calls) are in
-///   flight at once.
+///   flight at once; one held back by AWS's rate limit is not in flight.
 /// - Waiting for a permit is first come, first served (tokio's semaphore is fair).
 pub(crate) struct Bounded<P> {
     inner: Arc<P>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
 }
 
 impl<P: Provider> Bounded<P> {
     pub fn new(inner: Arc<P>, permits: usize) -> Self {
         Bounded {
             inner,
-            permits: Semaphore::new(permits.max(1)),
+            permits: Arc::new(Semaphore::new(permits.max(1))),
         }
     }
 
     async fn call<T>(&self, f: impl Future<Output = T>) -> T {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
-        f.await
+        slot::hold(&self.permits, f).await
     }
 }
 
@@ -89,6 +85,10 @@ impl<P: Provider> Provider for Bounded<P> {
 
     async fn delete(&self, live: &LiveResource) -> Result<(), ProviderError> {
         self.call(self.inner.delete(live)).await
+    }
+
+    fn expect_deletes(&self, resources: &[(Kind, String)]) {
+        self.inner.expect_deletes(resources);
     }
 
     async fn lookup(

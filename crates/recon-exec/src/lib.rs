@@ -117,6 +117,7 @@ pub async fn execute<P: Provider>(
         return report(&graph, results, live);
     }
 
+    provider.expect_deletes(&deletes(plan));
     let provider = Arc::new(Bounded::new(provider, config.parallelism));
     let config = Arc::new(config.clone());
     let environment: Arc<str> = plan.environment.as_str().into();
@@ -329,4 +330,18 @@ fn report(
         .collect();
     outcomes.sort_by(|a, b| (&a.address, a.step).cmp(&(&b.address, b.step)));
     Report { outcomes, live }
+}
+
+/// The live resources the plan deletes (deleted or replaced), by kind and id.
+fn deletes(plan: &Plan) -> Vec<(recon_model::Kind, String)> {
+    plan.changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.action,
+                recon_model::Action::Delete | recon_model::Action::Replace
+            )
+        })
+        .filter_map(|c| Some((c.address.kind, c.id.clone()?)))
+        .collect()
 }

@@ -13,6 +13,7 @@ mod discover;
 mod error;
 mod fault;
 mod fresh;
+pub mod slot;
 
 use std::future::Future;
 
@@ -223,12 +224,19 @@ pub trait Provider: Send + Sync + 'static {
     /// gateway, disassociating route tables). Does not wait for it to be gone.
     ///
     /// # Guarantees
-    /// "Already gone" is success. Re-checks ownership before deleting.
+    /// "Already gone" is success. Re-checks ownership before deleting (a provider may read the
+    /// resources of [`Provider::expect_deletes`] in batches for that, a few seconds before).
     ///
     /// # Errors
     /// `ErrorKind::DependencyViolation` while something still uses it; the caller retries.
     fn delete(&self, live: &LiveResource)
     -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// The resources (kind and id) this run is about to delete, before the first delete, so
+    /// that their ownership checks can be read in batches. By default nothing.
+    fn expect_deletes(&self, resources: &[(Kind, String)]) {
+        let _ = resources;
+    }
 
     /// The one existing resource a lookup names (`lookups:` in a spec), with `filters`'
     /// references to other lookups already resolved to ids. Read-only: recon never owns what it

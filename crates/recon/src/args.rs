@@ -102,7 +102,7 @@ pub struct ShowArgs {
 
 /// The environment a command acts on: a spec (with `--env`, `--values` and `--set` for a file
 /// that defines several), or a recon environment by name (`--env NAME --region R`, no spec).
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["spec", "env"])))]
 pub struct EnvTarget {
     /// The spec file.

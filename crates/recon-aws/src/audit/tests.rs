@@ -23,6 +23,7 @@ fn provider(stub: &RestStub) -> AwsProvider {
         clients: crate::clients::Clients::new(&config),
         audit: Clients::new(&config),
         reads: crate::coalesce::Coalescer::default(),
+        delete_checks: Default::default(),
     }
 }
 

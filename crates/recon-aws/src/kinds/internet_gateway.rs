@@ -5,7 +5,7 @@
 //! `available`, which is what AWS reports for internet gateways).
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{AttachmentStatus, InternetGateway, ResourceType};
+use aws_sdk_ec2::types::{InternetGateway, ResourceType};
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ProviderError, UpdateRequest};
 use tracing::debug;
@@ -190,21 +190,14 @@ async fn detach(client: &Client, id: &str, vpc: &str) -> Result<(), ProviderErro
 
 // ---- delete ------------------------------------------------------------------------------------
 
-/// Detaches from every VPC it is attached to (AWS refuses to delete an attached gateway), then
-/// DeleteInternetGateway. A detach AWS refuses with `DependencyViolation` (public addresses
-/// still mapped in the VPC) is retried by the executor.
+/// Detaches from the VPC `current` says it is attached to (AWS refuses to delete an attached
+/// gateway), then DeleteInternetGateway. A detach AWS refuses with `DependencyViolation`
+/// (public addresses still mapped in the VPC), or a delete refused because the gateway is
+/// attached elsewhere since it was read, is retried by the executor, with a fresh read.
 pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
     let id = current.id.as_str();
-    let Some(gateway) = describe(client, id).await? else {
-        return Ok(());
-    };
-    for attachment in gateway.attachments() {
-        if matches!(attachment.state(), Some(AttachmentStatus::Detached)) {
-            continue;
-        }
-        if let Some(vpc) = attachment.vpc_id() {
-            detach(client, id, vpc).await?;
-        }
+    if let Some(vpc) = current.attrs.get("vpc").and_then(Value::as_str) {
+        detach(client, id, vpc).await?;
     }
     debug!(op = "DeleteInternetGateway", id, "aws call");
     let result = client

@@ -48,7 +48,7 @@ use crate::errors::invalid;
 
 /// A resource as a describe (or a create) reports it, in recon's vocabulary, before its
 /// `recon:id` tag is turned into an address.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Found {
     pub id: String,
     pub state: LiveState,

@@ -28,6 +28,27 @@ pub(crate) async fn discover(
     client: &Client,
     environment: &str,
 ) -> Result<Vec<Found>, ProviderError> {
+    with_attributes(client, tagged(client, environment).await?).await
+}
+
+/// The census leaves the attributes out: which VPCs remain is in the describe.
+pub(crate) async fn census(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<Found>, ProviderError> {
+    let vpcs = tagged(client, environment).await?;
+    Ok(vpcs
+        .iter()
+        .map(|vpc| {
+            let mut attrs = Attrs::new();
+            attrs.insert("tags".into(), tags::to_value(vpc.tags()));
+            Found::new(vpc.vpc_id().unwrap_or_default(), state(vpc), attrs)
+        })
+        .collect())
+}
+
+/// One paginated DescribeVpcs of the environment's VPCs.
+async fn tagged(client: &Client, environment: &str) -> Result<Vec<Vpc>, ProviderError> {
     debug!(op = "DescribeVpcs", environment, "aws call");
     let vpcs: Vec<Vpc> = client
         .describe_vpcs()
@@ -38,10 +59,10 @@ pub(crate) async fn discover(
         .try_collect()
         .await
         .map_err(|e| errors::sdk("DescribeVpcs", e))?;
-    let owned = vpcs
+    Ok(vpcs
         .into_iter()
-        .filter(|v| tags::owned_by(v.tags(), environment));
-    with_attributes(client, owned).await
+        .filter(|v| tags::owned_by(v.tags(), environment))
+        .collect())
 }
 
 /// Each VPC with its two DescribeVpcAttribute calls, 16 VPCs at a time: AWS has no batch form
@@ -284,12 +305,18 @@ fn to_found(vpc: &Vpc, dns: Dns) -> Found {
 
 // `vpc`'s [`AwsKind`](super::AwsKind): the functions above, on the EC2 client.
 // The create answer is a read: CreateVpc answers with the VPC; a new VPC's DNS attributes are AWS's documented defaults (support on, hostnames off).
-super::aws_kind_calls!(
+super::aws_kind_calls! {
     Vpc,
     ec2,
     reads_many,
     const CREATE_REPLY_IS_A_READ: bool = true;
-);
+    async fn census(
+        c: &crate::clients::Clients,
+        environment: &str,
+    ) -> Result<Vec<Found>, ProviderError> {
+        census(&c.ec2, environment).await
+    }
+}
 
 #[cfg(test)]
 mod sent_once_tests {

@@ -5,7 +5,8 @@
 //!
 //! Protected resources (the `recon:protect` tag) stop it before anything is deleted, whether or
 //! not the spec still names them. The environment's lock is held from the staleness check
-//! until the record is written.
+//! until the record is written; with `--auto-approve`, which nobody confirms, from before the
+//! discovery, so the plan is current when carried out and the environment is read once.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -20,7 +21,7 @@ use crate::teardown::{self, Outcome, Record, Recorder, Status, Sweep, data, keys
 use crate::{CliError, ExitStatus, confirm, printer};
 
 pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
-    let (environment, region, source) = match args.target.resolve() {
+    let (environment, region, source) = match args.target.clone().resolve() {
         Target::Spec { path, inputs } => {
             let (spec, source) = super::load_spec(&path, &inputs)?;
             (spec.environment, spec.region, Some(source))
@@ -34,24 +35,97 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         crate::fault::any(&e, "asking AWS who runs recon", true)
             .unwrap_or_else(|| CliError::Aws(Box::new(e)))
     })?;
-    let live = super::discover(&*provider, &environment).await?;
-    let plan = recon_plan::plan_destroy(&environment, &region, source, Kind::ALL, &live);
+    let run = Run {
+        provider,
+        environment,
+        region,
+        source,
+    };
+    if args.auto_approve {
+        // Nobody confirms: the lock is taken first and the plan made under it, so it is current
+        // when carried out, with no second read of the environment to check it.
+        let held = super::lock::acquire(
+            &run.provider,
+            &run.environment,
+            &run.region,
+            "destroy",
+            args.lock_wait,
+        )
+        .await?;
+        return held
+            .run(async {
+                match prepare(&run, &args).await? {
+                    None => Ok(ExitStatus::Success),
+                    Some(prepared) => carry_out(&run, prepared, args, identity, spec).await,
+                }
+            })
+            .await;
+    }
+    let Some(prepared) = prepare(&run, &args).await? else {
+        return Ok(ExitStatus::Success);
+    };
+    let held = super::lock::acquire(
+        &run.provider,
+        &run.environment,
+        &run.region,
+        "destroy",
+        args.lock_wait,
+    )
+    .await?;
+    held.run(async {
+        // Under the lock: what was planned is still what is live.
+        recon_provider::check_fresh(&*run.provider, &prepared.plan)
+            .await
+            .map_err(|e| match e {
+                recon_provider::FreshError::Stale { environment } => {
+                    CliError::StaleLive { environment }
+                }
+                recon_provider::FreshError::Discover(errors) => {
+                    super::discover_failed(&run.environment, errors)
+                }
+            })?;
+        carry_out(&run, prepared, args, identity, spec).await
+    })
+    .await
+}
+
+/// What a run of destroy is about.
+struct Run {
+    provider: Arc<recon_aws::AwsProvider>,
+    environment: String,
+    region: String,
+    source: Option<recon_model::SpecSource>,
+}
+
+/// The plan and what was read for the record before any change.
+struct Prepared {
+    plan: recon_model::Plan,
+    live: Vec<recon_model::LiveResource>,
+    targets: data::Targets,
+}
+
+/// Discovers, plans, shows the plan and the copies of the data, and asks for confirmation.
+/// `None`: nothing to destroy (said so).
+async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliError> {
+    let (provider, environment, region) = (&run.provider, &run.environment, &run.region);
+    let live = super::discover(&**provider, environment).await?;
+    let plan = recon_plan::plan_destroy(environment, region, run.source.clone(), Kind::ALL, &live);
     if plan.is_empty() {
         // Nothing recon can address; anything else tagged with the environment is named.
-        let tagged = census(&provider, &environment).await?;
+        let tagged = census(provider, environment).await?;
         if !tagged.is_empty() {
             return Err(CliError::Remaining {
-                environment,
+                environment: environment.clone(),
                 remaining: tagged,
             });
         }
         printer::line(&format!(
             "Nothing to destroy: no resources tagged recon:env={environment} in {region}."
         ));
-        return Ok(ExitStatus::Success);
+        return Ok(None);
     }
     // Found before the deletes, while the resources (and their volumes) can still be read.
-    let targets = match data::Targets::of(&provider, &live).await {
+    let targets = match data::Targets::of(provider, &live).await {
         Ok(t) => t,
         Err(e) => {
             printer::warn(&format!(
@@ -68,7 +142,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
             }
         }
     };
-    let before = data::find(&provider, &environment, &targets).await;
+    let before = data::find(provider, environment, &targets).await;
     printer::out(&plan_text::render(&plan));
     super::lifecycle::refuse_losses(&plan, "destroy")?;
     let heading = if args.delete_backups {
@@ -83,117 +157,122 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
         "destroy all of these resources"
     };
     confirm::confirm(what, args.auto_approve)?;
+    Ok(Some(Prepared {
+        plan,
+        live,
+        targets,
+    }))
+}
 
-    let held =
-        super::lock::acquire(&provider, &environment, &region, "destroy", args.lock_wait).await?;
-    held.run(async {
-        // Under the lock: what was planned is still what is live.
-        recon_provider::check_fresh(&*provider, &plan)
-            .await
-            .map_err(|e| match e {
-                recon_provider::FreshError::Stale { environment } => {
-                    CliError::StaleLive { environment }
-                }
-                recon_provider::FreshError::Discover(errors) => {
-                    super::discover_failed(&environment, errors)
-                }
-            })?;
-        let started = SystemTime::now();
-        let recorder = Recorder::new(&plan, &live);
-        let observer = recorder.clone();
-        let executed = super::execute::run(
-            Arc::clone(&provider),
-            &plan,
-            super::execute::Tuning {
-                parallelism: args.parallelism.into(),
-                retry_for: args.retry_for,
-            },
-            "Destroy",
-            move |event| observer.observe(event),
-        )
-        .await;
+/// Carries out the plan under the lock, verifies by a fresh census that nothing remains, and
+/// writes the teardown record.
+async fn carry_out(
+    run: &Run,
+    prepared: Prepared,
+    args: DestroyArgs,
+    identity: recon_aws::audit::CallerIdentity,
+    spec: Option<crate::evidence::provenance::SpecProvenance>,
+) -> Result<ExitStatus, CliError> {
+    let (provider, environment, region) = (&run.provider, run.environment.clone(), &run.region);
+    let Prepared {
+        plan,
+        live,
+        targets,
+    } = prepared;
+    let started = SystemTime::now();
+    let recorder = Recorder::new(&plan, &live);
+    let observer = recorder.clone();
+    let executed = super::execute::run(
+        Arc::clone(provider),
+        &plan,
+        super::execute::Tuning {
+            parallelism: args.parallelism.into(),
+            retry_for: args.retry_for,
+        },
+        "Destroy",
+        move |event| observer.observe(event),
+    )
+    .await;
 
-        // Everything tagged with the environment, whatever its recon:id says.
-        let sweep = match census(&provider, &environment).await {
-            Ok(remaining) => Sweep {
-                at: teardown::timestamp(SystemTime::now()),
-                remaining,
-                error: None,
-            },
-            Err(e) => Sweep {
-                at: teardown::timestamp(SystemTime::now()),
-                remaining: vec![],
-                error: Some(error_chain(&e)),
-            },
-        };
-        let mut resources = recorder.entries();
-        keys::confirm(&provider, &mut resources).await;
-        // Listed again: what AWS keeps now that the resources are gone.
-        let mut remaining_data = data::find(&provider, &environment, &targets).await;
-        if args.delete_backups {
-            data::delete_all(&*provider, &mut remaining_data, args.retry_for, data::POLL).await;
-        }
-        let complete = executed.is_ok()
-            && sweep.error.is_none()
-            && sweep.remaining.is_empty()
-            && resources
-                .iter()
-                .all(|e| matches!(e.status, Status::Deleted | Status::ScheduledForDeletion));
-        let mut record = Record {
-            format_version: teardown::RECORD_FORMAT_VERSION,
-            environment: environment.clone(),
-            region: region.clone(),
-            run_by: RunBy::new(identity),
-            spec,
-            started_at: teardown::timestamp(started),
-            finished_at: teardown::timestamp(SystemTime::now()),
-            outcome: if complete {
-                Outcome::Complete
-            } else {
-                Outcome::Incomplete
-            },
-            resources,
-            delete_backups: args.delete_backups,
-            remaining_data,
-            sweep: sweep.clone(),
-            record_sha256: None,
-        };
-        let path = args
-            .record
-            .unwrap_or_else(|| teardown::default_path(&environment, started));
-        let md = teardown::write(&mut record, &path)?;
-        printer::out(&summary(&record));
-        printer::line(&format!(
-            "Teardown record: {} (and {}), sha256 {}",
-            path.display(),
-            md.display(),
-            record.record_sha256.as_deref().unwrap_or_default()
-        ));
+    // Everything tagged with the environment, whatever its recon:id says.
+    let sweep = match census(provider, &environment).await {
+        Ok(remaining) => Sweep {
+            at: teardown::timestamp(SystemTime::now()),
+            remaining,
+            error: None,
+        },
+        Err(e) => Sweep {
+            at: teardown::timestamp(SystemTime::now()),
+            remaining: vec![],
+            error: Some(error_chain(&e)),
+        },
+    };
+    let mut resources = recorder.entries();
+    keys::confirm(provider, &mut resources).await;
+    // Listed again: what AWS keeps now that the resources are gone.
+    let mut remaining_data = data::find(provider, &environment, &targets).await;
+    if args.delete_backups {
+        data::delete_all(&**provider, &mut remaining_data, args.retry_for, data::POLL).await;
+    }
+    let complete = executed.is_ok()
+        && sweep.error.is_none()
+        && sweep.remaining.is_empty()
+        && resources
+            .iter()
+            .all(|e| matches!(e.status, Status::Deleted | Status::ScheduledForDeletion));
+    let mut record = Record {
+        format_version: teardown::RECORD_FORMAT_VERSION,
+        environment: environment.clone(),
+        region: region.clone(),
+        run_by: RunBy::new(identity),
+        spec,
+        started_at: teardown::timestamp(started),
+        finished_at: teardown::timestamp(SystemTime::now()),
+        outcome: if complete {
+            Outcome::Complete
+        } else {
+            Outcome::Incomplete
+        },
+        resources,
+        delete_backups: args.delete_backups,
+        remaining_data,
+        sweep: sweep.clone(),
+        record_sha256: None,
+    };
+    let path = args
+        .record
+        .unwrap_or_else(|| teardown::default_path(&environment, started));
+    let md = teardown::write(&mut record, &path)?;
+    printer::out(&summary(&record));
+    printer::line(&format!(
+        "Teardown record: {} (and {}), sha256 {}",
+        path.display(),
+        md.display(),
+        record.record_sha256.as_deref().unwrap_or_default()
+    ));
 
-        executed?;
-        if let Some(error) = sweep.error {
-            return Err(CliError::SweepFailed { environment, error });
-        }
-        if !sweep.remaining.is_empty() {
-            return Err(CliError::Remaining {
-                environment,
-                remaining: sweep.remaining,
-            });
-        }
-        printer::line(&format!(
-            "Verified: no resources tagged recon:env={environment} remain in {region}."
-        ));
-        let unconfirmed = record
-            .remaining_data
-            .remaining()
-            .filter(|d| d.status != data::DataStatus::Remains)
-            .count();
-        if unconfirmed > 0 {
-            return Err(CliError::BackupsNotDeleted { count: unconfirmed });
-        }
-        Ok(ExitStatus::Success)
-    })
-    .await
+    executed?;
+    if let Some(error) = sweep.error {
+        return Err(CliError::SweepFailed { environment, error });
+    }
+    if !sweep.remaining.is_empty() {
+        return Err(CliError::Remaining {
+            environment,
+            remaining: sweep.remaining,
+        });
+    }
+    printer::line(&format!(
+        "Verified: no resources tagged recon:env={environment} remain in {region}."
+    ));
+    let unconfirmed = record
+        .remaining_data
+        .remaining()
+        .filter(|d| d.status != data::DataStatus::Remains)
+        .count();
+    if unconfirmed > 0 {
+        return Err(CliError::BackupsNotDeleted { count: unconfirmed });
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// The end of the output: keys pending deletion and the data that remains, with dates.

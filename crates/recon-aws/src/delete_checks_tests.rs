@@ -1,0 +1,133 @@
+//! Requests counted on the scripted endpoint: the deletes a run expects check their ownership
+//! with one describe for the kind, not one per delete, and still refuse what is not theirs.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
+use recon_model::{Address, Attrs, Kind, LiveResource, LiveState, Value};
+use recon_provider::{ErrorKind, Provider};
+
+use crate::AwsProvider;
+use crate::stub_server::{Reply, StubServer};
+
+fn provider(stub: &StubServer) -> AwsProvider {
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        )))
+        .endpoint_url(&stub.endpoint)
+        .build();
+    AwsProvider {
+        clients: crate::clients::Clients::new(&config),
+        audit: crate::audit::Clients::new(&config),
+        reads: crate::coalesce::Coalescer::default(),
+        delete_checks: Default::default(),
+    }
+}
+
+fn subnet_xml(id: &str, env: &str) -> String {
+    format!(
+        "<item><subnetId>{id}</subnetId><vpcId>vpc-1</vpcId><cidrBlock>10.0.1.0/24</cidrBlock>\
+         <availabilityZone>us-east-1a</availabilityZone><state>available</state>\
+         <mapPublicIpOnLaunch>false</mapPublicIpOnLaunch><tagSet><item><key>recon:env</key>\
+         <value>{env}</value></item><item><key>recon:id</key><value>subnet.{id}</value></item>\
+         </tagSet></item>"
+    )
+}
+
+fn describe(subnets: &[(&str, &str)]) -> Reply {
+    Reply {
+        action: "DescribeSubnets",
+        status: 200,
+        xml: format!(
+            "<DescribeSubnetsResponse><requestId>r</requestId><subnetSet>{}</subnetSet></DescribeSubnetsResponse>",
+            subnets
+                .iter()
+                .map(|(id, env)| subnet_xml(id, env))
+                .collect::<String>()
+        ),
+    }
+}
+
+fn deleted() -> Reply {
+    Reply {
+        action: "DeleteSubnet",
+        status: 200,
+        xml: "<DeleteSubnetResponse><requestId>r</requestId><return>true</return></DeleteSubnetResponse>".into(),
+    }
+}
+
+fn live(id: &str) -> LiveResource {
+    let mut tags = std::collections::BTreeMap::new();
+    tags.insert("recon:env".to_owned(), Value::str("irb"));
+    let mut attrs = Attrs::new();
+    attrs.insert("tags".into(), Value::Map(tags));
+    LiveResource {
+        address: Address::new(Kind::Subnet, id),
+        id: id.into(),
+        state: LiveState::Available,
+        attrs,
+        outputs: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn three_expected_deletes_read_their_ownership_in_one_describe() {
+    let stub = StubServer::start(vec![
+        describe(&[
+            ("subnet-a", "irb"),
+            ("subnet-b", "irb"),
+            ("subnet-c", "irb"),
+        ]),
+        deleted(),
+        deleted(),
+        deleted(),
+    ]);
+    let p = provider(&stub);
+    let ids = ["subnet-a", "subnet-b", "subnet-c"];
+    p.expect_deletes(&ids.map(|id| (Kind::Subnet, id.to_owned())));
+    for id in ids {
+        p.delete(&live(id)).await.unwrap();
+    }
+    assert_eq!(stub.requests().len(), 4, "one describe, three deletes");
+    assert!(stub.asked(0, "Filter.1.Name=subnet-id"));
+    assert!(stub.asked(0, "Filter.1.Value.3=subnet-c"));
+    assert_eq!(stub.unused(), 0);
+}
+
+#[tokio::test]
+async fn a_batch_read_finding_another_environments_tag_refuses_that_delete() {
+    let stub = StubServer::start(vec![
+        describe(&[("subnet-a", "someone-else"), ("subnet-b", "irb")]),
+        deleted(),
+    ]);
+    let p = provider(&stub);
+    p.expect_deletes(&[
+        (Kind::Subnet, "subnet-a".to_owned()),
+        (Kind::Subnet, "subnet-b".to_owned()),
+    ]);
+    let err = p.delete(&live("subnet-a")).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotOwned, "{err}");
+    p.delete(&live("subnet-b")).await.unwrap();
+    assert_eq!(
+        stub.requests().len(),
+        2,
+        "one describe, one delete (subnet-b's)"
+    );
+    assert!(
+        !stub
+            .requests()
+            .iter()
+            .any(|r| r.contains("DeleteSubnet") && r.contains("subnet-a"))
+    );
+}
+
+#[tokio::test]
+async fn a_delete_the_run_did_not_expect_reads_alone() {
+    let stub = StubServer::start(vec![describe(&[("subnet-z", "irb")]), deleted()]);
+    let p = provider(&stub);
+    p.delete(&live("subnet-z")).await.unwrap();
+    assert!(stub.asked(0, "SubnetId.1=subnet-z"));
+    assert_eq!(stub.unused(), 0);
+}

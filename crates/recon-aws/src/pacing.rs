@@ -1,0 +1,374 @@
+//! recon's own token bucket per AWS API, so that a throttled run slows down to what AWS allows
+//! instead of failing or hammering.
+//!
+//! AWS throttles each API action of an account and region with a token bucket (EC2's documented
+//! defaults: a Describe* action holds 100 tokens and refills 20 a second, a mutating action
+//! holds 50 and refills 5). recon sends at full speed until AWS first answers an action with a
+//! throttling error; from then on, calls to that action wait for a token of recon's copy of the
+//! bucket, which starts empty (AWS's is) and refills a little slower than AWS documents. Other
+//! actions, whose buckets are full, keep going at full speed, and a call that waits here gives
+//! its `--parallelism` slot back while it waits (`recon_provider::slot`). A throttle after that
+//! (another tool shares the bucket, or the account's limits are lower) slows the action
+//! further; each success speeds it up again, up to the documented rate.
+//!
+//! How: an interceptor watches each answer ([`PaceCalls`]); the identity cache
+//! ([`PacedIdentityCache`], wrapping the SDK's default one) waits for the action's turn before
+//! each attempt is signed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::config::IdentityCache;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::identity::{
+    IdentityFuture, ResolveCachedIdentity, SharedIdentityCache, SharedIdentityResolver,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// The share of AWS's documented refill rate recon keeps to once an action is throttled: a
+/// little under it, so that calls arriving a few milliseconds early do not find the bucket empty.
+const PACE: f64 = 0.95;
+/// How much a further throttle slows the action, at most once per [`CUT_INTERVAL`] (the calls
+/// already in flight when it came are throttled together; that is one signal, not several).
+const CUT: f64 = 0.75;
+const CUT_INTERVAL: Duration = Duration::from_secs(2);
+/// The slowest recon paces an action, as a share of its documented rate.
+const FLOOR: f64 = 0.1;
+/// How much each success speeds a slowed action up again, as a share of its documented rate.
+const STEP_UP: f64 = 0.01;
+
+/// An action's bucket size and refill per second, as EC2 documents its defaults ("Request
+/// throttling for the Amazon EC2 API"; every action has a bucket of its own). Other services
+/// document fewer numbers; their actions start from the same classes, and a throttle below
+/// them slows the action further.
+fn documented(action: &str) -> (f64, f64) {
+    match action {
+        "RunInstances" => (5.0, 2.0),
+        "CreateNatGateway" | "DeleteNatGateway" => (10.0, 1.0),
+        "CreateTags" | "DeleteTags" => (100.0, 10.0),
+        "TerminateInstances"
+        | "CreateLaunchTemplateVersion"
+        | "ModifyLaunchTemplate"
+        | "CreateNetworkInterface"
+        | "DeleteNetworkInterface" => (100.0, 5.0),
+        a if ["Describe", "List", "Get", "Head", "Search", "Lookup"]
+            .iter()
+            .any(|p| a.starts_with(p)) =>
+        {
+            (100.0, 20.0)
+        }
+        _ => (50.0, 5.0),
+    }
+}
+
+/// recon's copy of one action's bucket, from its first throttle on.
+#[derive(Debug)]
+struct Bucket {
+    capacity: f64,
+    documented: f64,
+    /// Tokens a second; at most `PACE * documented`.
+    rate: f64,
+    /// Negative: turns already handed out ahead of the refill.
+    tokens: f64,
+    at: Instant,
+    last_cut: Instant,
+    /// Turns handed out: calls that waited here (for `-v` and the tests).
+    turns: u64,
+}
+
+impl Bucket {
+    /// AWS's bucket just answered "empty".
+    fn empty(action: &str, now: Instant) -> Bucket {
+        let (capacity, documented) = documented(action);
+        Bucket {
+            capacity,
+            documented,
+            rate: PACE * documented,
+            tokens: 0.0,
+            at: now,
+            last_cut: now,
+            turns: 0,
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        self.at = now.max(self.at);
+    }
+
+    /// Takes the next token, and says how long until it exists.
+    fn take(&mut self, now: Instant) -> Duration {
+        self.refill(now);
+        self.tokens -= 1.0;
+        self.turns += 1;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.rate)
+        }
+    }
+
+    fn throttled(&mut self, now: Instant) {
+        self.refill(now);
+        self.tokens = self.tokens.min(0.0);
+        if now.saturating_duration_since(self.last_cut) >= CUT_INTERVAL {
+            self.rate = (self.rate * CUT).max(FLOOR * self.documented);
+            self.last_cut = now;
+        }
+    }
+
+    fn answered(&mut self, now: Instant) {
+        self.refill(now);
+        self.rate = (self.rate + STEP_UP * self.documented).min(PACE * self.documented);
+    }
+}
+
+/// The buckets of the actions AWS has throttled in this run, by `service:action`.
+static BUCKETS: LazyLock<Mutex<HashMap<Arc<str>, Bucket>>> = LazyLock::new(Default::default);
+
+fn with_buckets<T>(f: impl FnOnce(&mut HashMap<Arc<str>, Bucket>) -> T) -> T {
+    f(&mut BUCKETS.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// How long a call to `api` must wait for its turn (zero for an action never throttled).
+fn turn(api: &Api, now: Instant) -> Duration {
+    with_buckets(|b| b.get_mut(&api.0).map_or(Duration::ZERO, |b| b.take(now)))
+}
+
+fn throttled(api: &Api, now: Instant) {
+    with_buckets(|b| match b.get_mut(&api.0) {
+        Some(bucket) => bucket.throttled(now),
+        None => {
+            let bucket = Bucket::empty(api.action(), now);
+            tracing::debug!(api = %api.0, rate = bucket.rate, "throttled by AWS: pacing its calls");
+            b.insert(Arc::clone(&api.0), bucket);
+        }
+    });
+}
+
+fn answered(api: &Api, now: Instant) {
+    with_buckets(|b| {
+        if let Some(bucket) = b.get_mut(&api.0) {
+            bucket.answered(now);
+        }
+    });
+}
+
+/// A call's `service:action`.
+#[derive(Clone, Debug)]
+struct Api(Arc<str>);
+
+impl Api {
+    fn of(cfg: &ConfigBag) -> Option<Api> {
+        let metadata = cfg.load::<Metadata>()?;
+        Some(Api(
+            format!("{}:{}", metadata.service(), metadata.name()).into()
+        ))
+    }
+
+    fn action(&self) -> &str {
+        self.0.rsplit(':').next().unwrap_or(&self.0)
+    }
+}
+
+/// The interceptor every client carries (see `sdk_config`): tells the action's bucket of each
+/// throttling answer and each success.
+#[derive(Debug, Default)]
+pub(crate) struct PaceCalls;
+
+impl Intercept for PaceCalls {
+    fn name(&self) -> &'static str {
+        "recon: pace calls"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(api) = Api::of(cfg) else {
+            return Ok(());
+        };
+        let response = context.response();
+        if crate::retry_count::is_throttling(response) {
+            throttled(&api, Instant::now());
+        } else if response.status().is_success() {
+            answered(&api, Instant::now());
+        }
+        Ok(())
+    }
+}
+
+/// The SDK's identity cache, with each attempt first waiting for its action's turn.
+///
+/// Why here: the identity is resolved for every attempt, asynchronously, with the call's
+/// configuration (hence its action) at hand, and just before the request is signed. A wait
+/// after signing could outlast the signature's validity (AWS refuses a request signed more than
+/// five minutes before it arrives), and one inside the HTTP client would look to the SDK like a
+/// stalled upload.
+#[derive(Debug)]
+pub(crate) struct PacedIdentityCache {
+    inner: SharedIdentityCache,
+}
+
+impl PacedIdentityCache {
+    /// Around the SDK's default (lazy) identity cache.
+    pub(crate) fn around_default() -> PacedIdentityCache {
+        PacedIdentityCache {
+            inner: IdentityCache::lazy().build(),
+        }
+    }
+}
+
+impl ResolveCachedIdentity for PacedIdentityCache {
+    fn resolve_cached_identity<'a>(
+        &'a self,
+        resolver: SharedIdentityResolver,
+        runtime_components: &'a RuntimeComponents,
+        config_bag: &'a ConfigBag,
+    ) -> IdentityFuture<'a> {
+        IdentityFuture::new(async move {
+            let wait = Api::of(config_bag).map_or(Duration::ZERO, |api| turn(&api, Instant::now()));
+            if !wait.is_zero() {
+                recon_provider::slot::released_while(tokio::time::sleep(wait)).await;
+            }
+            self.inner
+                .resolve_cached_identity(resolver, runtime_components, config_bag)
+                .await
+        })
+    }
+
+    fn validate_base_client_config(
+        &self,
+        runtime_components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner
+            .validate_base_client_config(runtime_components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        runtime_components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner.validate_final_config(runtime_components, cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(start: Instant, ms: u64) -> Instant {
+        start + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn after_a_throttle_calls_are_spaced_at_a_little_under_the_documented_rate() {
+        let start = Instant::now();
+        let mut bucket = Bucket::empty("CreateSubnet", start);
+        // Five a second documented, 4.75 kept: turns 210 ms apart, handed out in order.
+        let waits: Vec<u128> = (0..4).map(|_| bucket.take(start).as_millis()).collect();
+        assert_eq!(waits, [210, 421, 631, 842]);
+        // Once the turns handed out have passed, the bucket refills toward its 50 tokens.
+        let later = at(start, 842 + 10_000);
+        assert_eq!(bucket.take(later), Duration::ZERO);
+        assert!(
+            (bucket.tokens - (47.5 - 1.0)).abs() < 0.1,
+            "{}",
+            bucket.tokens
+        );
+    }
+
+    #[test]
+    fn further_throttles_slow_the_action_once_per_interval_and_successes_speed_it_up() {
+        let start = Instant::now();
+        let mut bucket = Bucket::empty("DeleteSubnet", start);
+        bucket.throttled(at(start, 100));
+        assert_eq!(bucket.rate, 4.75, "calls already in flight: one signal");
+        bucket.throttled(at(start, 2_100));
+        assert!((bucket.rate - 4.75 * 0.75).abs() < 1e-9);
+        for _ in 0..100 {
+            bucket.answered(at(start, 2_200));
+        }
+        assert_eq!(
+            bucket.rate, 4.75,
+            "back up to the documented pace, not above"
+        );
+        for i in 1..=40 {
+            bucket.throttled(at(start, 2_200 + 2_000 * i));
+        }
+        assert!((bucket.rate - 0.5).abs() < 1e-9, "never below a tenth");
+    }
+
+    #[test]
+    fn reads_and_the_slow_actions_have_their_documented_buckets() {
+        assert_eq!(documented("DescribeSubnets"), (100.0, 20.0));
+        assert_eq!(documented("CreateVpc"), (50.0, 5.0));
+        assert_eq!(documented("CreateNatGateway"), (10.0, 1.0));
+        assert_eq!(documented("RunInstances"), (5.0, 2.0));
+    }
+
+    #[tokio::test]
+    async fn a_throttling_answer_paces_the_action_and_its_retry_waits_for_a_turn() {
+        use crate::stub_server::{Reply, StubServer};
+        let ok = r#"<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><vpcSet/></DescribeVpcsResponse>"#;
+        let stub = StubServer::start(vec![
+            Reply::error("DescribeVpcs", 503, "RequestLimitExceeded"),
+            Reply {
+                action: "DescribeVpcs",
+                status: 200,
+                xml: ok.into(),
+            },
+        ]);
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::for_tests(),
+                ),
+            )
+            .endpoint_url(&stub.endpoint)
+            .identity_cache(PacedIdentityCache::around_default())
+            .retry_config(
+                aws_config::retry::RetryConfig::standard()
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+            .build();
+        crate::sdk_config::ec2(&config)
+            .describe_vpcs()
+            .send()
+            .await
+            .expect("the second attempt succeeds");
+        assert_eq!(stub.unused(), 0);
+        let paced: Vec<(String, u64, f64)> = with_buckets(|b| {
+            b.iter()
+                .map(|(api, b)| (api.to_string(), b.turns, b.rate))
+                .collect()
+        });
+        // Only the throttled action is paced, at 95% of a Describe's 20 a second, and the
+        // retry took the first turn.
+        assert_eq!(paced.len(), 1, "{paced:?}");
+        let (api, turns, rate) = &paced[0];
+        assert!(api.ends_with(":DescribeVpcs"), "{api}");
+        assert_eq!(*turns, 1);
+        assert!((rate - 19.0).abs() < 1e-9, "{rate}");
+    }
+
+    #[test]
+    fn an_action_never_throttled_is_not_paced() {
+        let api = Api("ec2:CreateInternetGateway-never-throttled".into());
+        assert_eq!(turn(&api, Instant::now()), Duration::ZERO);
+    }
+}

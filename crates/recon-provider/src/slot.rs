@@ -1,0 +1,101 @@
+//! A call's place among the `--parallelism` calls in flight, and how it gives that place up
+//! while it waits for AWS's rate limit: a call held back by one API's token bucket must not
+//! keep calls to other APIs, whose buckets are full, from starting.
+//!
+//! # Guarantees
+//! - Inside [`hold`], the task holds one permit of the semaphore, except while a
+//!   [`released_while`] future runs: then the permit is back in the semaphore, and it is
+//!   acquired again (first come, first served) before `released_while` returns.
+//! - Outside [`hold`] (a plan's discovery, a test), [`released_while`] just runs its future.
+//!
+//! # Assumptions
+//! - The waiting happens in the task that holds the slot (the SDK polls its HTTP connector in
+//!   the caller's task), which is what a task-local reaches.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+tokio::task_local! {
+    static SLOT: Slot;
+}
+
+struct Slot {
+    semaphore: Arc<Semaphore>,
+    permit: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+/// Runs `call` holding one permit of `semaphore` (waiting for one first).
+pub async fn hold<F: Future>(semaphore: &Arc<Semaphore>, call: F) -> F::Output {
+    let permit = Arc::clone(semaphore)
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    let slot = Slot {
+        semaphore: Arc::clone(semaphore),
+        permit: Mutex::new(Some(permit)),
+    };
+    SLOT.scope(slot, call).await
+}
+
+/// Runs `wait` with the current task's permit given back, then takes a permit again.
+pub async fn released_while<F: Future>(wait: F) -> F::Output {
+    let released = SLOT
+        .try_with(|slot| {
+            let permit = slot.permit.lock().expect("not poisoned").take();
+            permit.map(|p| {
+                drop(p);
+                Arc::clone(&slot.semaphore)
+            })
+        })
+        .ok()
+        .flatten();
+    let out = wait.await;
+    if let Some(semaphore) = released {
+        let permit = semaphore
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let _ = SLOT.try_with(|slot| *slot.permit.lock().expect("not poisoned") = Some(permit));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_waiting_for_the_rate_limit_lets_another_call_start() {
+        let semaphore = Arc::new(Semaphore::new(1));
+        let (open, opened) = tokio::sync::oneshot::channel::<()>();
+        let (started, mut has_started) = tokio::sync::mpsc::unbounded_channel::<&str>();
+
+        let waiting = {
+            let (semaphore, started) = (Arc::clone(&semaphore), started.clone());
+            tokio::spawn(async move {
+                hold(&semaphore, async {
+                    started.send("waiting").unwrap();
+                    released_while(opened).await.unwrap();
+                    assert_eq!(semaphore.available_permits(), 0, "the slot is held again");
+                })
+                .await
+            })
+        };
+        assert_eq!(has_started.recv().await, Some("waiting"));
+
+        // The only slot is free while the first call waits: a second call runs to its end.
+        hold(&semaphore, async { started.send("other").unwrap() }).await;
+        assert_eq!(has_started.recv().await, Some("other"));
+
+        open.send(()).unwrap();
+        waiting.await.unwrap();
+        assert_eq!(semaphore.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn outside_a_slot_the_wait_just_runs() {
+        assert_eq!(released_while(async { 7 }).await, 7);
+    }
+}
