@@ -426,7 +426,8 @@ def report(dirs, latency, parallelism, binary):
 # Every kind recon discovers, spec or not (docs/spec.md, "The kinds").
 KINDS = ["vpc", "subnet", "internet_gateway", "route_table", "elastic_ip", "nat_gateway",
          "security_group", "key_pair", "launch_template", "instance", "kms_key",
-         "efs_file_system", "efs_mount_target", "load_balancer", "autoscaling_group"]
+         "efs_file_system", "efs_mount_target", "load_balancer", "autoscaling_group",
+         "iam_role", "instance_profile", "log_group", "s3_bucket", "vpc_endpoint", "flow_log"]
 
 
 def cmd_report(args):

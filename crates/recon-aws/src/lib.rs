@@ -107,7 +107,8 @@ impl AwsProvider {
     /// the fresh one if there is one, else a new one, made by one delete of the kind at a time.
     async fn checked_in_batch(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {
         let lock = self.delete_checks.batch_lock(kind);
-        let _one_at_a_time = lock.lock().await;
+        // Waited for without a --parallelism slot: the read it waits for may need one.
+        let _one_at_a_time = recon_provider::slot::released_while(lock.lock()).await;
         if let Some(found) = self
             .delete_checks
             .checked(kind, id, std::time::Instant::now())
@@ -115,7 +116,7 @@ impl AwsProvider {
             return Ok(found);
         }
         let ids = self.delete_checks.batch(kind);
-        let found = registry::read_many(&self.clients, kind, &ids).await?;
+        let found = registry::read_many_before_delete(&self.clients, kind, &ids).await?;
         self.delete_checks
             .read(kind, &ids, found, std::time::Instant::now());
         match self

@@ -42,6 +42,17 @@ macro_rules! registry {
             }
         }
 
+        pub(crate) async fn read_many_before_delete(
+            c: &Clients,
+            kind: Kind,
+            ids: &[String],
+        ) -> Result<Vec<Found>, ProviderError> {
+            match kind {
+                $(Kind::$variant => Box::pin(<$kind as AwsKind>::read_many_before_delete(c, ids)).await,)*
+                _ => Err(lookup_only(kind)),
+            }
+        }
+
         pub(crate) async fn census(
             c: &Clients,
             kind: Kind,

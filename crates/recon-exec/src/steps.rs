@@ -517,9 +517,16 @@ pub(crate) async fn delete_step<P: Provider>(ctx: Ctx<P>, change: Change) -> Ste
     if let Err(e) = deleted {
         return StepRun::failed(e, Effect::Keep);
     }
-    let mut last = live.clone();
-    if let Err(e) = ctx.wait_gone(&live.id, &mut last).await {
-        return StepRun::failed(e, Effect::Set(last));
+    // Polled for only where AWS's delete answers before the resource is gone; a dependent
+    // delete AWS still refuses for a moment after (eventual consistency) is retried.
+    if !recon_model::kinds::def(live.kind())
+        .aws
+        .gone_when_delete_answers
+    {
+        let mut last = live.clone();
+        if let Err(e) = ctx.wait_gone(&live.id, &mut last).await {
+            return StepRun::failed(e, Effect::Set(last));
+        }
     }
     ctx.finished(&live.id, started);
     StepRun {

@@ -1066,3 +1066,32 @@ async fn a_create_whose_answer_is_complete_is_not_read_back() {
         "the pending NAT gateway is waited for"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_that_answers_once_gone_is_not_polled() {
+    let fake = fake(FakeConfig::default());
+    build_network(&fake).await;
+    let before = fake.calls().len();
+    let (report, _) = run(&fake, &destroy_plan(&fake), &config()).await;
+    assert_succeeded(&report);
+    let reads = |kind: Kind| {
+        fake.calls()[before..]
+            .iter()
+            .filter(|c| c.op == Op::Read && c.kind == kind)
+            .count()
+    };
+    for kind in [
+        Kind::Vpc,
+        Kind::Subnet,
+        Kind::InternetGateway,
+        Kind::RouteTable,
+        Kind::ElasticIp,
+    ] {
+        assert!(recon_model::kinds::def(kind).aws.gone_when_delete_answers);
+        assert_eq!(reads(kind), 0, "{kind} polled after its delete");
+    }
+    assert!(
+        reads(Kind::NatGateway) > 0,
+        "the deleting NAT gateway is waited for"
+    );
+}

@@ -41,6 +41,11 @@ pub struct AwsFacts {
     pub chosen_by_aws: &'static [Chosen],
     /// How long its states last.
     pub lifecycle: Lifecycle,
+    /// Whether the delete call answers once the resource is gone (EC2's DeleteSubnet,
+    /// DeleteVpc...): then the executor does not poll for it to be gone. False for a kind that
+    /// goes through a `deleting` state (an instance, a NAT gateway, an EFS file system) or
+    /// whose API is only eventually consistent about it (IAM, S3).
+    pub gone_when_delete_answers: bool,
     /// Whether AWS keeps tags on the resource itself. A mount target has none: recon keeps its
     /// address on its file system, and gives it no `Name` tag it could not have.
     pub has_tags: bool,
@@ -110,6 +115,7 @@ impl AwsFacts {
             set_after_create: &[],
             chosen_by_aws: &[],
             lifecycle: Lifecycle::QUICK,
+            gone_when_delete_answers: false,
             has_tags: true,
         }
     }

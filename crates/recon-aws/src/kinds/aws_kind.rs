@@ -55,6 +55,16 @@ pub(crate) trait AwsKind {
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// Many resources by id, as a delete needs them: their tags, for the ownership check,
+    /// and what the kind's delete reads. By default [`AwsKind::read_many`]; a kind whose
+    /// read costs more than its describe (a VPC's attributes) leaves that out.
+    async fn read_many_before_delete(
+        c: &Clients,
+        ids: &[String],
+    ) -> Result<Vec<Found>, ProviderError> {
+        Self::read_many(c, ids).await
+    }
+
     /// The one create call, tagged at creation.
     async fn create(c: &Clients, request: &CreateRequest<'_>) -> Result<Found, ProviderError>;
 

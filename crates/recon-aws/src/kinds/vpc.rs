@@ -37,14 +37,14 @@ pub(crate) async fn census(
     environment: &str,
 ) -> Result<Vec<Found>, ProviderError> {
     let vpcs = tagged(client, environment).await?;
-    Ok(vpcs
-        .iter()
-        .map(|vpc| {
-            let mut attrs = Attrs::new();
-            attrs.insert("tags".into(), tags::to_value(vpc.tags()));
-            Found::new(vpc.vpc_id().unwrap_or_default(), state(vpc), attrs)
-        })
-        .collect())
+    Ok(vpcs.iter().map(tags_only).collect())
+}
+
+/// A VPC with its tags and state only: enough to say it remains, or whose it is.
+fn tags_only(vpc: &Vpc) -> Found {
+    let mut attrs = Attrs::new();
+    attrs.insert("tags".into(), tags::to_value(vpc.tags()));
+    Found::new(vpc.vpc_id().unwrap_or_default(), state(vpc), attrs)
 }
 
 /// One paginated DescribeVpcs of the environment's VPCs.
@@ -102,6 +102,11 @@ pub(crate) async fn read_many(
     client: &Client,
     ids: &[String],
 ) -> Result<Vec<Found>, ProviderError> {
+    with_attributes(client, described(client, ids).await?).await
+}
+
+/// DescribeVpcs by ids, [`super::IDS_PER_FILTER`] at a time.
+async fn described(client: &Client, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
     let mut vpcs: Vec<Vpc> = Vec::new();
     for chunk in ids.chunks(super::IDS_PER_FILTER) {
         debug!(op = "DescribeVpcs", ids = chunk.len(), "aws call");
@@ -116,7 +121,7 @@ pub(crate) async fn read_many(
             .map_err(|e| errors::sdk("DescribeVpcs", e))?;
         vpcs.extend(page);
     }
-    with_attributes(client, vpcs).await
+    Ok(vpcs)
 }
 
 // ---- create ------------------------------------------------------------------------------------
@@ -315,6 +320,12 @@ super::aws_kind_calls! {
         environment: &str,
     ) -> Result<Vec<Found>, ProviderError> {
         census(&c.ec2, environment).await
+    }
+    async fn read_many_before_delete(
+        c: &crate::clients::Clients,
+        ids: &[String],
+    ) -> Result<Vec<Found>, ProviderError> {
+        described(&c.ec2, ids).await.map(|vpcs| vpcs.iter().map(tags_only).collect())
     }
 }
 

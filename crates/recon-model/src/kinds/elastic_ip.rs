@@ -25,6 +25,8 @@ pub static DEF: KindDef = KindDef {
     after: &[],
     check: no_checks,
     aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
         // AssociateAddress.
         set_after_create: &[("instance", || None)],
         ..AwsFacts::simple("eipalloc", &["InvalidAllocationID.NotFound"])

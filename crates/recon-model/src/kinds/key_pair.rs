@@ -49,7 +49,11 @@ pub static DEF: KindDef = KindDef {
     attributes: &["id", "key_name"],
     after: &[],
     check,
-    aws: AwsFacts::simple("key", &["InvalidKeyPair.NotFound"]),
+    aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
+        ..AwsFacts::simple("key", &["InvalidKeyPair.NotFound"])
+    },
 };
 
 fn check(key: &DesiredResource, _: &Others<'_>) -> Vec<Problem> {

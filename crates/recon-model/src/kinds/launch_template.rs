@@ -140,6 +140,8 @@ pub static DEF: KindDef = KindDef {
     after: &[],
     check: no_checks,
     aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
         create_token: CreateToken::ClientToken,
         ..AwsFacts::simple("lt", &["InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateName.NotFoundException"])
     },

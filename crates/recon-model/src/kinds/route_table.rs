@@ -74,6 +74,8 @@ pub static DEF: KindDef = KindDef {
     after: &[],
     check,
     aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
         create_token: CreateToken::ClientToken,
         // CreateRoute, AssociateRouteTable, ReplaceRouteTableAssociation.
         set_after_create: &[

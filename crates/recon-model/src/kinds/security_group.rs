@@ -107,6 +107,8 @@ pub static DEF: KindDef = KindDef {
     after: &[],
     check,
     aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
         // A new group has AWS's default egress rule and no ingress; Authorize/Revoke*.
         set_after_create: &[
             ("ingress", || Some(Value::List(vec![]))),

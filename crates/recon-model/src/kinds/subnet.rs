@@ -58,6 +58,8 @@ pub static DEF: KindDef = KindDef {
     after: &[],
     check,
     aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
         // ModifySubnetAttribute.
         set_after_create: &[("map_public_ip_on_launch", || Some(Value::Bool(false)))],
         chosen_by_aws: &[("availability_zone", || Value::str("us-east-1a"))],

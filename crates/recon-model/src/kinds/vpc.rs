@@ -61,6 +61,8 @@ pub static DEF: KindDef = KindDef {
     after: &[],
     check,
     aws: AwsFacts {
+        // Its delete call answers once it is gone.
+        gone_when_delete_answers: true,
         // CreateVpc takes neither: ModifyVpcAttribute sets them, one per call.
         set_after_create: &[
             ("enable_dns_support", || Some(Value::Bool(true))),
