@@ -15,7 +15,8 @@
 //! ([`PacedIdentityCache`], wrapping the SDK's default one) waits for the action's turn before
 //! each attempt is signed.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,7 @@ use aws_smithy_runtime_api::client::runtime_components::{
     RuntimeComponents, RuntimeComponentsBuilder,
 };
 use aws_smithy_types::config_bag::ConfigBag;
+use tokio::sync::oneshot;
 
 /// The share of AWS's documented refill rate recon keeps to once an action is throttled: a
 /// little under it, so that calls arriving a few milliseconds early do not find the bucket empty.
@@ -81,6 +83,12 @@ struct Bucket {
     last_cut: Instant,
     /// Turns handed out: calls that waited here (for `-v` and the tests).
     turns: u64,
+    /// Calls waiting for a turn, earliest priority first (see [`wait_turn`]).
+    waiting: BinaryHeap<Reverse<(Instant, u64)>>,
+    wakes: HashMap<u64, oneshot::Sender<()>>,
+    next: u64,
+    /// Whether a task is handing out turns to the waiting calls.
+    dispatching: bool,
 }
 
 impl Bucket {
@@ -95,6 +103,10 @@ impl Bucket {
             at: now,
             last_cut: now,
             turns: 0,
+            waiting: BinaryHeap::new(),
+            wakes: HashMap::new(),
+            next: 0,
+            dispatching: false,
         }
     }
 
@@ -104,15 +116,47 @@ impl Bucket {
         self.at = now.max(self.at);
     }
 
-    /// Takes the next token, and says how long until it exists.
-    fn take(&mut self, now: Instant) -> Duration {
+    /// A call of priority `priority` asks for a turn: `None` if it has one now, else the
+    /// receiver its turn comes on, and whether a dispatcher must be started.
+    fn admit(&mut self, priority: Instant, now: Instant) -> Option<(oneshot::Receiver<()>, bool)> {
         self.refill(now);
-        self.tokens -= 1.0;
-        self.turns += 1;
-        if self.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-self.tokens / self.rate)
+        if self.waiting.is_empty() && self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.turns += 1;
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        let seq = self.next;
+        self.next += 1;
+        self.waiting.push(Reverse((priority, seq)));
+        self.wakes.insert(seq, tx);
+        let start = !std::mem::replace(&mut self.dispatching, true);
+        Some((rx, start))
+    }
+
+    /// Hands the tokens there are to the waiting calls, earliest priority first; then how
+    /// long until the next token (`None`: nobody waits, the dispatcher stops).
+    fn dispatch(&mut self, now: Instant) -> Option<Duration> {
+        self.refill(now);
+        loop {
+            let Some(&Reverse((_, seq))) = self.waiting.peek() else {
+                self.dispatching = false;
+                return None;
+            };
+            // (A millionth of a token short is rounding in the refill, not a wait.)
+            if self.tokens < 1.0 - 1e-6 {
+                return Some(Duration::from_secs_f64((1.0 - self.tokens) / self.rate));
+            }
+            self.waiting.pop();
+            let woke = self
+                .wakes
+                .remove(&seq)
+                .is_some_and(|wake| wake.send(()).is_ok());
+            // A caller that stopped waiting (Ctrl-C) leaves its token.
+            if woke {
+                self.tokens -= 1.0;
+                self.turns += 1;
+            }
         }
     }
 
@@ -138,9 +182,32 @@ fn with_buckets<T>(f: impl FnOnce(&mut HashMap<Arc<str>, Bucket>) -> T) -> T {
     f(&mut BUCKETS.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
-/// How long a call to `api` must wait for its turn (zero for an action never throttled).
-fn turn(api: &Api, now: Instant) -> Duration {
-    with_buckets(|b| b.get_mut(&api.0).map_or(Duration::ZERO, |b| b.take(now)))
+/// Waits for a turn of `api`'s bucket (at once for an action never throttled), without a
+/// `--parallelism` slot. Turns go to the calls whose provider call started first, so that a
+/// step of several calls to one throttled action (a route table's disassociations) finishes
+/// before later steps start theirs, and what waits for it can proceed.
+async fn wait_turn(api: &Api) {
+    let priority = recon_provider::slot::started().unwrap_or_else(Instant::now);
+    let admitted = with_buckets(|b| {
+        b.get_mut(&api.0)
+            .and_then(|bucket| bucket.admit(priority, Instant::now()))
+    });
+    let Some((turn, start_dispatcher)) = admitted else {
+        return;
+    };
+    if start_dispatcher {
+        tokio::spawn(dispatch(api.clone()));
+    }
+    let _ = recon_provider::slot::released_while(turn).await;
+}
+
+/// Hands out `api`'s turns as its bucket refills, until nobody waits.
+async fn dispatch(api: Api) {
+    while let Some(wait) =
+        with_buckets(|b| b.get_mut(&api.0).and_then(|b| b.dispatch(Instant::now())))
+    {
+        tokio::time::sleep(wait).await;
+    }
 }
 
 fn throttled(api: &Api, now: Instant) {
@@ -237,9 +304,8 @@ impl ResolveCachedIdentity for PacedIdentityCache {
         config_bag: &'a ConfigBag,
     ) -> IdentityFuture<'a> {
         IdentityFuture::new(async move {
-            let wait = Api::of(config_bag).map_or(Duration::ZERO, |api| turn(&api, Instant::now()));
-            if !wait.is_zero() {
-                recon_provider::slot::released_while(tokio::time::sleep(wait)).await;
+            if let Some(api) = Api::of(config_bag) {
+                wait_turn(&api).await;
             }
             self.inner
                 .resolve_cached_identity(resolver, runtime_components, config_bag)
@@ -274,20 +340,34 @@ mod tests {
     }
 
     #[test]
-    fn after_a_throttle_calls_are_spaced_at_a_little_under_the_documented_rate() {
+    fn after_a_throttle_turns_are_spaced_a_little_under_the_documented_rate_earliest_first() {
         let start = Instant::now();
         let mut bucket = Bucket::empty("CreateSubnet", start);
-        // Five a second documented, 4.75 kept: turns 210 ms apart, handed out in order.
-        let waits: Vec<u128> = (0..4).map(|_| bucket.take(start).as_millis()).collect();
-        assert_eq!(waits, [210, 421, 631, 842]);
-        // Once the turns handed out have passed, the bucket refills toward its 50 tokens.
-        let later = at(start, 842 + 10_000);
-        assert_eq!(bucket.take(later), Duration::ZERO);
-        assert!(
-            (bucket.tokens - (47.5 - 1.0)).abs() < 0.1,
-            "{}",
-            bucket.tokens
-        );
+        // Three calls wait, asked in this order by calls that started at 3, 1 and 2.
+        let mut turns: Vec<(u64, oneshot::Receiver<()>)> = [3, 1, 2]
+            .into_iter()
+            .map(|p| (p, bucket.admit(at(start, p), start).expect("no token").0))
+            .collect();
+        // Five a second documented, 4.75 kept: a turn every 210 ms.
+        let mut now = start;
+        let mut order = Vec::new();
+        let woken = |turns: &mut Vec<(u64, oneshot::Receiver<()>)>, order: &mut Vec<u64>| {
+            for (p, rx) in turns.iter_mut() {
+                if rx.try_recv().is_ok() {
+                    order.push(*p);
+                }
+            }
+        };
+        while let Some(wait) = bucket.dispatch(now) {
+            woken(&mut turns, &mut order);
+            assert_eq!(wait.as_millis(), 210, "after {order:?}");
+            now += wait;
+        }
+        woken(&mut turns, &mut order);
+        assert_eq!(order, [1, 2, 3], "the earliest call first");
+        // Once nobody waits and the bucket has refilled, a turn is taken at once.
+        assert!(bucket.admit(start, at(start, 10_000)).is_none());
+        assert_eq!(bucket.turns, 4);
     }
 
     #[test]
@@ -366,9 +446,11 @@ mod tests {
         assert!((rate - 19.0).abs() < 1e-9, "{rate}");
     }
 
-    #[test]
-    fn an_action_never_throttled_is_not_paced() {
+    #[tokio::test]
+    async fn an_action_never_throttled_is_not_paced() {
         let api = Api("ec2:CreateInternetGateway-never-throttled".into());
-        assert_eq!(turn(&api, Instant::now()), Duration::ZERO);
+        // Returns at once: no bucket, no wait.
+        wait_turn(&api).await;
+        assert!(with_buckets(|b| b.get(&api.0).is_none()));
     }
 }

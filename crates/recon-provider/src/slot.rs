@@ -14,6 +14,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -24,10 +25,13 @@ tokio::task_local! {
 struct Slot {
     semaphore: Arc<Semaphore>,
     permit: Mutex<Option<OwnedSemaphorePermit>>,
+    /// When the call asked for its slot: its place in line.
+    started: Instant,
 }
 
 /// Runs `call` holding one permit of `semaphore` (waiting for one first).
 pub async fn hold<F: Future>(semaphore: &Arc<Semaphore>, call: F) -> F::Output {
+    let started = Instant::now();
     let permit = Arc::clone(semaphore)
         .acquire_owned()
         .await
@@ -35,8 +39,15 @@ pub async fn hold<F: Future>(semaphore: &Arc<Semaphore>, call: F) -> F::Output {
     let slot = Slot {
         semaphore: Arc::clone(semaphore),
         permit: Mutex::new(Some(permit)),
+        started,
     };
     SLOT.scope(slot, call).await
+}
+
+/// When the current task's call asked for its slot (`None` outside [`hold`]): earlier calls
+/// go first where a resource they share hands out turns (AWS's rate limit of one API).
+pub fn started() -> Option<Instant> {
+    SLOT.try_with(|slot| slot.started).ok()
 }
 
 /// Runs `wait` with the current task's permit given back, then takes a permit again.
