@@ -20,6 +20,7 @@ use aws_sdk_efs::Client;
 use aws_sdk_efs::types::{
     FileSystemDescription, LifeCycleState, PerformanceMode, Tag, ThroughputMode,
 };
+use futures::{StreamExt, TryStreamExt};
 use recon_model::tags::{ENV, is_aws_managed};
 use recon_model::{Attrs, Kind, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
@@ -59,12 +60,17 @@ pub(crate) async fn discover(
     client: &Client,
     environment: &str,
 ) -> Result<Vec<Found>, ProviderError> {
-    let mut out = Vec::new();
-    for fs in describe_env(client, environment).await? {
-        let backups = backups(client, fs.file_system_id()).await?;
-        out.extend(to_found(&fs, backups));
-    }
-    Ok(out)
+    // Each file system's backup policy (one call per file system: EFS has no batch form),
+    // concurrently.
+    let found: Vec<Vec<Found>> = futures::stream::iter(describe_env(client, environment).await?)
+        .map(|fs| async move {
+            let backups = backups(client, fs.file_system_id()).await?;
+            Ok::<_, ProviderError>(to_found(&fs, backups).into_iter().collect())
+        })
+        .buffered(super::DISCOVERY_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 // ---- read --------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@
 
 use aws_sdk_efs::Client;
 use aws_sdk_efs::types::{FileSystemDescription, LifeCycleState, MountTargetDescription};
+use futures::{StreamExt, TryStreamExt};
 use recon_model::tags::{ENV, ID, NAME};
 use recon_model::{Attrs, LiveState, Value};
 use recon_provider::{CreateRequest, ErrorKind, ProviderError, UpdateRequest};
@@ -41,30 +42,42 @@ pub(crate) async fn discover(
     client: &Client,
     environment: &str,
 ) -> Result<Vec<Found>, ProviderError> {
-    let mut out = Vec::new();
-    for fs in efs_file_system::describe_env(client, environment).await? {
-        debug!(
-            op = "DescribeMountTargets",
-            fs = fs.file_system_id(),
-            "aws call"
-        );
-        let described = client
-            .describe_mount_targets()
-            .file_system_id(fs.file_system_id())
-            .send()
-            .await;
-        let Some(described) =
-            unless_not_found(described.map_err(|e| errors::sdk("DescribeMountTargets", e)))?
-        else {
-            continue;
-        };
-        for mt in described.mount_targets() {
-            if let Some(found) = complete(client, mt, &fs).await? {
-                out.push(found);
-            }
-        }
-    }
-    Ok(out)
+    // Each file system's mount targets, then each mount target's security groups (EFS has no
+    // batch form of either), concurrently.
+    let file_systems = efs_file_system::describe_env(client, environment).await?;
+    let described: Vec<(FileSystemDescription, Vec<MountTargetDescription>)> =
+        futures::stream::iter(file_systems)
+            .map(|fs| async move {
+                debug!(
+                    op = "DescribeMountTargets",
+                    fs = fs.file_system_id(),
+                    "aws call"
+                );
+                let described = client
+                    .describe_mount_targets()
+                    .file_system_id(fs.file_system_id())
+                    .send()
+                    .await;
+                let targets = unless_not_found(
+                    described.map_err(|e| errors::sdk("DescribeMountTargets", e)),
+                )?
+                .map(|d| d.mount_targets().to_vec())
+                .unwrap_or_default();
+                Ok::<_, ProviderError>((fs, targets))
+            })
+            .buffered(super::DISCOVERY_READS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+    let pairs: Vec<(FileSystemDescription, MountTargetDescription)> = described
+        .into_iter()
+        .flat_map(|(fs, targets)| targets.into_iter().map(move |mt| (fs.clone(), mt)))
+        .collect();
+    let found: Vec<Option<Found>> = futures::stream::iter(pairs)
+        .map(|(fs, mt)| async move { complete(client, &mt, &fs).await })
+        .buffered(super::DISCOVERY_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 // ---- read --------------------------------------------------------------------------------------
