@@ -7,7 +7,7 @@
 //! that would delete or replace a protected resource is refused before anything is changed.
 
 use recon_model::{Plan, sha256_hex};
-use recon_provider::{FreshError, check_fresh};
+use recon_provider::check_fresh;
 
 use crate::args::{ApplyArgs, SpecInputs};
 use crate::render::{plan_text, review_text};
@@ -55,7 +55,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             under_lock(&provider, &plan, &args, async {
                 check_fresh(&*provider, &plan)
                     .await
-                    .map_err(|e| fresh_error(e, &plan.environment))?;
+                    .map_err(|e| super::fresh_error(e, &plan.environment))?;
                 carry_out(&provider, &plan, &args).await
             })
             .await?;
@@ -72,7 +72,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             if plan.is_empty() && plan.adopted.is_empty() {
                 check_fresh(&*provider, &plan)
                     .await
-                    .map_err(|e| fresh_error(e, &plan.environment))?;
+                    .map_err(|e| super::fresh_error(e, &plan.environment))?;
                 printer::line("No changes. Your infrastructure matches the spec.");
                 return Ok(ExitStatus::Success);
             }
@@ -84,7 +84,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
             under_lock(&provider, &plan, &args, async {
                 check_fresh(&*provider, &plan)
                     .await
-                    .map_err(|e| fresh_error(e, &plan.environment))?;
+                    .map_err(|e| super::fresh_error(e, &plan.environment))?;
                 carry_out(&provider, &plan, &args).await
             })
             .await?;
@@ -183,13 +183,6 @@ async fn carry_out(
         |_| {},
     )
     .await
-}
-
-fn fresh_error(e: FreshError, environment: &str) -> CliError {
-    match e {
-        FreshError::Stale { environment } => CliError::StaleLive { environment },
-        FreshError::Discover(errors) => super::discover_failed(environment, errors),
-    }
 }
 
 /// The spec a saved plan was made from, read as it was then (its environment, values file and

@@ -44,15 +44,9 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     if args.auto_approve {
         // Nobody confirms: the lock is taken first and the plan made under it, so it is current
         // when carried out, with no second read of the environment to check it.
-        let held = super::lock::acquire(
-            &run.provider,
-            &run.environment,
-            &run.region,
-            "destroy",
-            args.lock_wait,
-        )
-        .await?;
-        return held
+        return run
+            .lock(&args)
+            .await?
             .run(async {
                 match prepare(&run, &args).await? {
                     None => Ok(ExitStatus::Success),
@@ -64,29 +58,16 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     let Some(prepared) = prepare(&run, &args).await? else {
         return Ok(ExitStatus::Success);
     };
-    let held = super::lock::acquire(
-        &run.provider,
-        &run.environment,
-        &run.region,
-        "destroy",
-        args.lock_wait,
-    )
-    .await?;
-    held.run(async {
-        // Under the lock: what was planned is still what is live.
-        recon_provider::check_fresh(&*run.provider, &prepared.plan)
-            .await
-            .map_err(|e| match e {
-                recon_provider::FreshError::Stale { environment } => {
-                    CliError::StaleLive { environment }
-                }
-                recon_provider::FreshError::Discover(errors) => {
-                    super::discover_failed(&run.environment, errors)
-                }
-            })?;
-        carry_out(&run, prepared, args, identity, spec).await
-    })
-    .await
+    run.lock(&args)
+        .await?
+        .run(async {
+            // Under the lock: what was planned is still what is live.
+            recon_provider::check_fresh(&*run.provider, &prepared.plan)
+                .await
+                .map_err(|e| super::fresh_error(e, &run.environment))?;
+            carry_out(&run, prepared, args, identity, spec).await
+        })
+        .await
 }
 
 /// What a run of destroy is about.
@@ -95,6 +76,20 @@ struct Run {
     environment: String,
     region: String,
     source: Option<recon_model::SpecSource>,
+}
+
+impl Run {
+    /// The environment's lock, for a destroy.
+    async fn lock(&self, args: &DestroyArgs) -> Result<super::lock::Held, CliError> {
+        super::lock::acquire(
+            &self.provider,
+            &self.environment,
+            &self.region,
+            "destroy",
+            args.lock_wait,
+        )
+        .await
+    }
 }
 
 /// The plan and what was read for the record before any change.

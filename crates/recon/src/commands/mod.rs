@@ -339,6 +339,14 @@ pub async fn discover<P: Provider>(
         .map_err(|errors| discover_failed(environment, errors))
 }
 
+/// A saved or confirmed plan found no longer current under the lock, or the check that failed.
+pub fn fresh_error(e: recon_provider::FreshError, environment: &str) -> CliError {
+    match e {
+        recon_provider::FreshError::Stale { environment } => CliError::StaleLive { environment },
+        recon_provider::FreshError::Discover(errors) => discover_failed(environment, errors),
+    }
+}
+
 pub fn discover_failed(environment: &str, errors: Vec<DiscoverError>) -> CliError {
     for DiscoverError::Kind { kind, source } in &errors {
         let doing = format!("listing the `{kind}` resources of environment `{environment}`");
