@@ -131,3 +131,97 @@ async fn a_delete_the_run_did_not_expect_reads_alone() {
     assert!(stub.asked(0, "SubnetId.1=subnet-z"));
     assert_eq!(stub.unused(), 0);
 }
+
+fn table_xml(id: &str, main: bool, associations: &[(&str, &str)]) -> String {
+    let mut set: String = associations
+        .iter()
+        .map(|(association, subnet)| {
+            format!(
+                "<item><routeTableAssociationId>{association}</routeTableAssociationId>\
+                 <routeTableId>{id}</routeTableId><subnetId>{subnet}</subnetId><main>false</main>\
+                 <associationState><state>associated</state></associationState></item>"
+            )
+        })
+        .collect();
+    if main {
+        set.push_str(&format!(
+            "<item><routeTableAssociationId>rtbassoc-main</routeTableAssociationId>\
+             <routeTableId>{id}</routeTableId><main>true</main>\
+             <associationState><state>associated</state></associationState></item>"
+        ));
+    }
+    format!(
+        "<item><routeTableId>{id}</routeTableId><vpcId>vpc-1</vpcId>\
+         <associationSet>{set}</associationSet><routeSet/><tagSet><item><key>recon:env</key>\
+         <value>irb</value></item><item><key>recon:id</key><value>route_table.{id}</value></item>\
+         </tagSet></item>"
+    )
+}
+
+fn tables(items: &[String]) -> Reply {
+    Reply {
+        action: "DescribeRouteTables",
+        status: 200,
+        xml: format!(
+            "<DescribeRouteTablesResponse><requestId>r</requestId><routeTableSet>{}</routeTableSet></DescribeRouteTablesResponse>",
+            items.concat()
+        ),
+    }
+}
+
+fn ok(action: &'static str) -> Reply {
+    Reply {
+        action,
+        status: 200,
+        xml: format!(
+            "<{action}Response><requestId>r</requestId><return>true</return></{action}Response>"
+        ),
+    }
+}
+
+fn table(id: &str) -> LiveResource {
+    LiveResource {
+        address: Address::new(Kind::RouteTable, id),
+        ..live(id)
+    }
+}
+
+/// The associations to remove come from the batch read that checked ownership: deleting two
+/// tables with two subnets each costs one describe, four disassociations and two deletes.
+#[tokio::test]
+async fn route_tables_are_disassociated_from_the_batch_read_without_a_describe_each() {
+    let stub = StubServer::start(vec![
+        tables(&[
+            table_xml(
+                "rtb-a",
+                false,
+                &[("rtbassoc-a1", "subnet-1"), ("rtbassoc-a2", "subnet-2")],
+            ),
+            table_xml(
+                "rtb-b",
+                false,
+                &[("rtbassoc-b1", "subnet-3"), ("rtbassoc-b2", "subnet-4")],
+            ),
+        ]),
+        ok("DisassociateRouteTable"),
+        ok("DisassociateRouteTable"),
+        ok("DeleteRouteTable"),
+        ok("DisassociateRouteTable"),
+        ok("DisassociateRouteTable"),
+        ok("DeleteRouteTable"),
+    ]);
+    let p = provider(&stub);
+    p.expect_deletes(&[
+        (Kind::RouteTable, "rtb-a".to_owned()),
+        (Kind::RouteTable, "rtb-b".to_owned()),
+    ]);
+    p.delete(&table("rtb-a")).await.unwrap();
+    p.delete(&table("rtb-b")).await.unwrap();
+    assert_eq!(stub.unused(), 0);
+    assert_eq!(stub.requests().len(), 7, "{:#?}", stub.requests());
+    assert!(stub.asked(0, "Filter.1.Name=route-table-id"));
+    assert!(stub.asked(1, "AssociationId=rtbassoc-a1"));
+    assert!(stub.asked(2, "AssociationId=rtbassoc-a2"));
+    assert!(stub.asked(3, "RouteTableId=rtb-a"));
+    assert!(stub.asked(5, "AssociationId=rtbassoc-b2"));
+}

@@ -159,6 +159,16 @@ impl Provider for AwsProvider {
         Ok(kinds::owned(kind, environment, found))
     }
 
+    /// The census's listing (no VPC attributes), with discovery's filter on `recon:id`.
+    async fn discover_to_delete(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let found = registry::census(&self.clients, kind, environment).await?;
+        Ok(kinds::owned(kind, environment, found))
+    }
+
     /// `None` once gone. A resource without a usable `recon:id` tag is
     /// [`ErrorKind::NotOwned`]: recon did not make it.
     async fn read(&self, kind: Kind, id: &str) -> Result<Option<LiveResource>, ProviderError> {
@@ -239,6 +249,7 @@ impl Provider for AwsProvider {
             state: live.state,
             attrs: live.attrs.clone(),
             outputs: live.outputs.clone(),
+            parts: Vec::new(),
         };
         registry::update(&self.clients, kind, &current, &request).await?;
         let after = self

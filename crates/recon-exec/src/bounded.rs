@@ -43,6 +43,15 @@ impl<P: Provider> Provider for Bounded<P> {
         self.call(self.inner.discover(kind, environment)).await
     }
 
+    async fn discover_to_delete(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        self.call(self.inner.discover_to_delete(kind, environment))
+            .await
+    }
+
     async fn census(
         &self,
         kind: Kind,

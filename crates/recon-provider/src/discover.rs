@@ -39,9 +39,34 @@ pub async fn discover_all<P: Provider>(
     environment: &str,
     kinds: &[Kind],
 ) -> Result<Vec<LiveResource>, Vec<DiscoverError>> {
+    discover_all_for(provider, environment, kinds, Reading::Everything).await
+}
+
+/// How much of each resource discovery reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Every attribute: what a plan against a spec compares ([`Provider::discover`]).
+    Everything,
+    /// What deleting the resources needs ([`Provider::discover_to_delete`]): a destroy.
+    ToDelete,
+}
+
+/// [`discover_all`], reading each resource as `reading` says.
+pub async fn discover_all_for<P: Provider>(
+    provider: &P,
+    environment: &str,
+    kinds: &[Kind],
+    reading: Reading,
+) -> Result<Vec<LiveResource>, Vec<DiscoverError>> {
     let mut pending: FuturesUnordered<_> = kinds
         .iter()
-        .map(|&kind| async move { (kind, provider.discover(kind, environment).await) })
+        .map(|&kind| async move {
+            let found = match reading {
+                Reading::Everything => provider.discover(kind, environment).await,
+                Reading::ToDelete => provider.discover_to_delete(kind, environment).await,
+            };
+            (kind, found)
+        })
         .collect();
     let mut results = Vec::new();
     while let Some((kind, result)) = pending.next().await {

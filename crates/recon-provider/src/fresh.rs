@@ -1,7 +1,7 @@
 use recon_model::plan::fingerprint;
-use recon_model::{Kind, LiveResource, Plan};
+use recon_model::{Kind, LiveResource, Plan, PlanMode};
 
-use crate::{DiscoverError, Provider, discover_all};
+use crate::{DiscoverError, Provider, Reading, discover_all_for};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FreshError {
@@ -21,7 +21,12 @@ pub async fn check_fresh<P: Provider>(
     provider: &P,
     plan: &Plan,
 ) -> Result<Vec<LiveResource>, FreshError> {
-    let live = discover_all(provider, &plan.environment, Kind::ALL)
+    // Read as the plan was made: a destroy plan's resources as a delete needs them.
+    let reading = match plan.mode {
+        PlanMode::Destroy => Reading::ToDelete,
+        _ => Reading::Everything,
+    };
+    let live = discover_all_for(provider, &plan.environment, Kind::ALL, reading)
         .await
         .map_err(FreshError::Discover)?;
     if fingerprint(Kind::ALL, &live) == plan.live_fingerprint {

@@ -19,7 +19,9 @@ use std::future::Future;
 
 use futures::future::try_join_all;
 
-pub use discover::{DiscoverError, discover_all, duplicate_address, is_duplicate, keeper};
+pub use discover::{
+    DiscoverError, Reading, discover_all, discover_all_for, duplicate_address, is_duplicate, keeper,
+};
 pub use error::{ErrorKind, ProviderError};
 pub use fault::{Fault, FaultCause};
 pub use fresh::{FreshError, check_fresh};
@@ -118,6 +120,20 @@ pub trait Provider: Send + Sync + 'static {
         kind: Kind,
         environment: &str,
     ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send;
+
+    /// [`Provider::discover`] without the reads that deleting the resources does not need
+    /// (a VPC's DNS attributes, two calls per VPC): what a destroy plans from.
+    ///
+    /// # Guarantees
+    /// The same resources as `discover`, with at least their tags and what refers to what. By
+    /// default, `discover` itself.
+    fn discover_to_delete(
+        &self,
+        kind: Kind,
+        environment: &str,
+    ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send {
+        self.discover(kind, environment)
+    }
 
     /// Everything of `kind` tagged `recon:env` = `environment`, whatever its `recon:id` says:
     /// what a sweep counts before it may say that nothing remains. [`Provider::discover`]

@@ -24,10 +24,10 @@ pub(crate) trait AwsKind {
     /// Every resource of the kind tagged `recon:env` = `environment`, not yet re-checked.
     async fn discover(c: &Clients, environment: &str) -> Result<Vec<Found>, ProviderError>;
 
-    /// Every resource of the kind tagged `recon:env` = `environment`, with its tags and id but
-    /// not necessarily its other attributes: what a sweep needs to say what remains. By
-    /// default [`AwsKind::discover`]; a kind whose discovery reads more than its describe (a
-    /// VPC's attributes) leaves that out.
+    /// Every resource of the kind tagged `recon:env` = `environment`, with its tags, id and
+    /// what deleting it needs, but not necessarily its other attributes: what a sweep needs to
+    /// say what remains, and what a destroy plans from. By default [`AwsKind::discover`]; a
+    /// kind whose discovery reads more than its describe (a VPC's attributes) leaves that out.
     async fn census(c: &Clients, environment: &str) -> Result<Vec<Found>, ProviderError> {
         Self::discover(c, environment).await
     }

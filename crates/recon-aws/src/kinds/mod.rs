@@ -54,6 +54,10 @@ pub(crate) struct Found {
     pub state: LiveState,
     pub attrs: Attrs,
     pub outputs: BTreeMap<String, Value>,
+    /// The ids of parts that the kind's delete removes first (a route table's associations),
+    /// as the same read found them: a delete given this read needs no describe of its own.
+    /// Not an attribute: never compared, shown or kept past the read.
+    pub parts: Vec<String>,
 }
 
 impl Found {
@@ -63,6 +67,7 @@ impl Found {
             state,
             attrs,
             outputs: BTreeMap::new(),
+            parts: Vec::new(),
         }
     }
 

@@ -425,16 +425,24 @@ async fn disassociate(client: &Client, association: &str) -> Result<(), Provider
 
 /// Gives the main association back (see [`give_back_main`]), removes every other association,
 /// then DeleteRouteTable.
+///
+/// The associations are those of `current`, the read that checked ownership a moment ago: no
+/// describe of its own unless the table holds the VPC's main association, which needs the
+/// table to give it back. An association made since makes DeleteRouteTable answer
+/// `DependencyViolation`, and the retry reads the table again.
 pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
     let id = current.id.as_str();
-    let Some(table) = describe(client, id).await? else {
-        return Ok(());
+    let associations = if current.attrs.get("main") == Some(&Value::Bool(false)) {
+        current.parts.clone()
+    } else {
+        let Some(table) = describe(client, id).await? else {
+            return Ok(());
+        };
+        give_back_main(client, &table).await?;
+        removable(&table).map(str::to_owned).collect()
     };
-    give_back_main(client, &table).await?;
-    for association in active(&table).filter(|a| a.main() != Some(true)) {
-        if let Some(association) = association.route_table_association_id() {
-            disassociate(client, association).await?;
-        }
+    for association in &associations {
+        disassociate(client, association).await?;
     }
     debug!(op = "DeleteRouteTable", id, "aws call");
     let result = client.delete_route_table().route_table_id(id).send().await;
@@ -571,6 +579,14 @@ fn subnet_associations(table: &RouteTable) -> impl Iterator<Item = &RouteTableAs
     active(table).filter(|a| a.main() != Some(true) && a.subnet_id().is_some())
 }
 
+/// The ids of the associations a delete removes: every active one but the main one (subnets'
+/// and gateways').
+fn removable(table: &RouteTable) -> impl Iterator<Item = &str> {
+    active(table)
+        .filter(|a| a.main() != Some(true))
+        .filter_map(RouteTableAssociation::route_table_association_id)
+}
+
 fn main_association(table: &RouteTable) -> Option<&RouteTableAssociation> {
     active(table).find(|a| a.main() == Some(true))
 }
@@ -598,11 +614,13 @@ pub(crate) fn to_found(table: &RouteTable) -> Found {
         Value::Bool(main_association(table).is_some()),
     );
     attrs.insert("tags".into(), tags::to_value(table.tags()));
-    Found::new(
+    let mut found = Found::new(
         table.route_table_id().unwrap_or_default(),
         LiveState::Available,
         attrs,
-    )
+    );
+    found.parts = removable(table).map(str::to_owned).collect();
+    found
 }
 
 // ---- the kind ----------------------------------------------------------------------------------

@@ -31,20 +31,14 @@ pub(crate) async fn discover(
     with_attributes(client, tagged(client, environment).await?).await
 }
 
-/// The census leaves the attributes out: which VPCs remain is in the describe.
+/// The census (and a destroy's discovery) leaves the DNS attributes out: which VPCs remain,
+/// and what deleting them needs, is in the describe.
 pub(crate) async fn census(
     client: &Client,
     environment: &str,
 ) -> Result<Vec<Found>, ProviderError> {
     let vpcs = tagged(client, environment).await?;
-    Ok(vpcs.iter().map(tags_only).collect())
-}
-
-/// A VPC with its tags and state only: enough to say it remains, or whose it is.
-fn tags_only(vpc: &Vpc) -> Found {
-    let mut attrs = Attrs::new();
-    attrs.insert("tags".into(), tags::to_value(vpc.tags()));
-    Found::new(vpc.vpc_id().unwrap_or_default(), state(vpc), attrs)
+    Ok(vpcs.iter().map(described_only).collect())
 }
 
 /// One paginated DescribeVpcs of the environment's VPCs.
@@ -294,10 +288,20 @@ fn state(vpc: &Vpc) -> LiveState {
 }
 
 fn to_found(vpc: &Vpc, dns: Dns) -> Found {
+    let mut found = described_only(vpc);
+    found
+        .attrs
+        .insert("enable_dns_support".into(), Value::Bool(dns.support));
+    found
+        .attrs
+        .insert("enable_dns_hostnames".into(), Value::Bool(dns.hostnames));
+    found
+}
+
+/// What DescribeVpcs says of a VPC: all but the DNS attributes, which need calls of their own.
+fn described_only(vpc: &Vpc) -> Found {
     let mut attrs = Attrs::new();
     super::put(&mut attrs, "cidr_block", vpc.cidr_block());
-    attrs.insert("enable_dns_support".into(), Value::Bool(dns.support));
-    attrs.insert("enable_dns_hostnames".into(), Value::Bool(dns.hostnames));
     attrs.insert(
         "instance_tenancy".into(),
         Value::str(vpc.instance_tenancy().map_or("default", |t| t.as_str())),
@@ -325,7 +329,7 @@ super::aws_kind_calls! {
         c: &crate::clients::Clients,
         ids: &[String],
     ) -> Result<Vec<Found>, ProviderError> {
-        described(&c.ec2, ids).await.map(|vpcs| vpcs.iter().map(tags_only).collect())
+        described(&c.ec2, ids).await.map(|vpcs| vpcs.iter().map(described_only).collect())
     }
 }
 

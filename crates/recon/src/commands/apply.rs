@@ -231,14 +231,11 @@ async fn remake_and_compare(
             super::lifecycle::plan_spec(provider, &loaded.spec, &loaded.source, &selection).await?
         }
         recon_model::PlanMode::Destroy => {
-            let live = super::discover(provider, &loaded.spec.environment).await?;
-            recon_plan::plan_destroy(
-                &loaded.spec.environment,
-                &loaded.spec.region,
-                Some(loaded.source.clone()),
-                recon_model::Kind::ALL,
-                &live,
-            )
+            let spec = &loaded.spec;
+            let source = Some(loaded.source.clone());
+            super::plan_destroy(provider, &spec.environment, &spec.region, source)
+                .await?
+                .0
         }
     };
     if again.live_fingerprint != saved.live_fingerprint {

@@ -103,8 +103,8 @@ struct Prepared {
 /// `None`: nothing to destroy (said so).
 async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliError> {
     let (provider, environment, region) = (&run.provider, &run.environment, &run.region);
-    let live = super::discover(&**provider, environment).await?;
-    let plan = recon_plan::plan_destroy(environment, region, run.source.clone(), Kind::ALL, &live);
+    let (plan, live) =
+        super::plan_destroy(&**provider, environment, region, run.source.clone()).await?;
     if plan.is_empty() {
         // Nothing recon can address; anything else tagged with the environment is named.
         let tagged = census(provider, environment).await?;

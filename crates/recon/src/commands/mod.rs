@@ -339,6 +339,27 @@ pub async fn discover<P: Provider>(
         .map_err(|errors| discover_failed(environment, errors))
 }
 
+/// The plan deleting everything `environment` owns, and the live resources it was made from,
+/// read as deleting them needs (no VPC attributes). Plan, destroy and the apply of a saved
+/// destroy plan all make it this way, so their fingerprints agree.
+pub async fn plan_destroy<P: Provider>(
+    provider: &P,
+    environment: &str,
+    region: &str,
+    source: Option<recon_model::SpecSource>,
+) -> Result<(recon_model::Plan, Vec<LiveResource>), CliError> {
+    let live = recon_provider::discover_all_for(
+        provider,
+        environment,
+        Kind::ALL,
+        recon_provider::Reading::ToDelete,
+    )
+    .await
+    .map_err(|errors| discover_failed(environment, errors))?;
+    let plan = recon_plan::plan_destroy(environment, region, source, Kind::ALL, &live);
+    Ok((plan, live))
+}
+
 /// A saved or confirmed plan found no longer current under the lock, or the check that failed.
 pub fn fresh_error(e: recon_provider::FreshError, environment: &str) -> CliError {
     match e {

@@ -7,7 +7,6 @@
 use crate::args::{PlanArgs, PlanFormat};
 use crate::render::{plan_markdown, plan_notes, plan_text, review_text};
 use crate::{CliError, ExitStatus, planfile, printer};
-use recon_model::Kind;
 
 pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
     let (loaded, review) = super::load_reviewed(&args.spec, &args.inputs)?;
@@ -15,14 +14,9 @@ pub async fn run(args: PlanArgs) -> Result<ExitStatus, CliError> {
     let provider = super::aws(&loaded.spec.region).await?;
     let plan = if args.destroy {
         let spec = &loaded.spec;
-        let live = super::discover(&provider, &spec.environment).await?;
-        recon_plan::plan_destroy(
-            &spec.environment,
-            &spec.region,
-            Some(source),
-            Kind::ALL,
-            &live,
-        )
+        super::plan_destroy(&provider, &spec.environment, &spec.region, Some(source))
+            .await?
+            .0
     } else {
         super::lifecycle::plan_spec(&provider, &loaded.spec, &source, &args.selection).await?
     };
