@@ -50,7 +50,9 @@ pub use recon_plan::Step;
 /// - No provider call is made for a step before every step it is ordered after is done.
 /// - At most `parallelism` provider calls (hence at most that many mutating calls) are in
 ///   flight at once. A step holds no slot while it waits between polls or retries, so steps
-///   waiting for slow resources never keep a ready step from starting its calls.
+///   waiting for slow resources never keep a ready step from starting its calls, as long as
+///   fewer than `steps_at_once` steps are under way; ready steps beyond that start, in plan
+///   order, as others finish.
 /// - If the ordering constraints form a cycle, nothing is called: the cycle's steps fail with
 ///   [`ExecError::Cycle`] and every other step is skipped because of the cycle's first step.
 /// - A failed step's transitive dependents are not run: each is reported once as
@@ -132,7 +134,11 @@ pub async fn execute<P: Provider>(
         if halted.is_some() {
             ready.clear();
         }
-        while let Some(i) = ready.pop_first() {
+        let room = config.steps_at_once.max(config.parallelism);
+        while tasks.len() < room {
+            let Some(i) = ready.pop_first() else {
+                break;
+            };
             let node = &graph.nodes[i];
             let change = plan.changes[node.change].clone();
             let ctx = Ctx {
@@ -150,13 +156,13 @@ pub async fn execute<P: Provider>(
             });
             let handle = match node.step {
                 Step::Create => {
-                    let refs = referenced(&change, &live);
-                    tasks.spawn(create_step(ctx, change, refs))
+                    let resolved = ctx.resolve(&change, &live);
+                    tasks.spawn(create_step(ctx, change, resolved))
                 }
                 Step::Update => {
-                    let refs = referenced(&change, &live);
+                    let resolved = ctx.resolve(&change, &live);
                     let current = live.get(&node.address).cloned();
-                    tasks.spawn(update_step(ctx, change, refs, current))
+                    tasks.spawn(update_step(ctx, change, resolved, current))
                 }
                 Step::Delete => tasks.spawn(delete_step(ctx, change)),
             };
@@ -294,19 +300,6 @@ fn initial_live(plan: &Plan) -> BTreeMap<Address, LiveResource> {
 }
 
 /// The live resources `change.after` refers to, as they are now.
-fn referenced(
-    change: &recon_model::Change,
-    live: &BTreeMap<Address, LiveResource>,
-) -> BTreeMap<Address, LiveResource> {
-    change
-        .after
-        .iter()
-        .flat_map(|after| after.values())
-        .flat_map(|v| v.references())
-        .filter_map(|r| Some((r.address.clone(), live.get(&r.address)?.clone())))
-        .collect()
-}
-
 fn report(
     graph: &StepGraph,
     results: Vec<Option<StepResult>>,

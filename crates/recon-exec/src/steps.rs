@@ -271,17 +271,19 @@ impl<P: Provider> Ctx<P> {
         }
     }
 
-    /// `change.after` with every reference resolved from `refs`.
-    fn resolve(
+    /// `change.after` with every reference resolved from `live` (what the steps before this
+    /// one made, and what the plan knows): done when the step starts, so that a waiting step
+    /// holds its resolved attributes, not copies of the resources it refers to.
+    pub(crate) fn resolve(
         &self,
         change: &Change,
-        refs: &BTreeMap<Address, LiveResource>,
+        live: &BTreeMap<Address, LiveResource>,
     ) -> Result<Attrs, ExecError> {
         let after = change
             .after
             .as_ref()
             .ok_or_else(|| self.invalid_plan("the change has no wanted attributes (`after`)"))?;
-        let lookup = |r: &Reference| refs.get(&r.address)?.attribute(&r.attr);
+        let lookup = |r: &Reference| live.get(&r.address)?.attribute(&r.attr);
         let mut out = Attrs::new();
         for (name, value) in after {
             let resolved = value.resolve(&lookup);
@@ -356,17 +358,18 @@ fn live_from_change<P: Provider>(ctx: &Ctx<P>, change: &Change) -> Result<LiveRe
 ///   `pending` for the kind's ready timeout; a `failed` resource fails the step at once.
 ///
 /// # Assumptions
-/// - Every reference in `change.after` is to a resource in `refs`: one the plan knows
-///   unchanged, or one an earlier step (ordered before this one) created or updated. Otherwise
-///   the step fails with [`ExecError::Unresolved`] before any call.
+/// - `resolved` is `change.after` resolved by [`Ctx::resolve`] when the step started: every
+///   reference is to a resource the plan knows unchanged, or one an earlier step (ordered
+///   before this one) created or updated. Otherwise it is [`ExecError::Unresolved`] and the
+///   step fails before any call.
 /// - `after["tags"]` already holds the full tag set, ownership tags included.
 pub(crate) async fn create_step<P: Provider>(
     ctx: Ctx<P>,
     change: Change,
-    refs: BTreeMap<Address, LiveResource>,
+    resolved: Result<Attrs, ExecError>,
 ) -> StepRun {
     let started = Instant::now();
-    let attrs = match ctx.resolve(&change, &refs) {
+    let attrs = match resolved {
         Ok(a) => a,
         Err(e) => return StepRun::failed(e, Effect::Keep),
     };
@@ -439,11 +442,11 @@ pub(crate) async fn create_step<P: Provider>(
 /// # Assumptions
 /// - `change.id` and `change.before` describe the live resource as it still is (the CLI
 ///   refuses stale plans); `current` (the plan's `known` entry, if any) supplies its outputs.
-/// - References resolve from `refs` as for [`create_step`].
+/// - `resolved` as for [`create_step`].
 pub(crate) async fn update_step<P: Provider>(
     ctx: Ctx<P>,
     change: Change,
-    refs: BTreeMap<Address, LiveResource>,
+    resolved: Result<Attrs, ExecError>,
     current: Option<LiveResource>,
 ) -> StepRun {
     let started = Instant::now();
@@ -454,7 +457,7 @@ pub(crate) async fn update_step<P: Provider>(
     if let Some(current) = current.filter(|c| c.id == live.id) {
         live.outputs = current.outputs;
     }
-    let attrs = match ctx.resolve(&change, &refs) {
+    let attrs = match resolved {
         Ok(a) => a,
         Err(e) => return StepRun::failed(e, Effect::Keep),
     };

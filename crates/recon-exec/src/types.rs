@@ -24,6 +24,12 @@ pub struct ExecConfig {
     /// AWS calls in flight at once (at least 1), whatever the number of steps under way.
     /// Default 10.
     pub parallelism: usize,
+    /// Steps started and not yet finished, at most (at least `parallelism`). A started step
+    /// holds its change and its resolved attributes while it waits for a call slot, a poll or
+    /// AWS's rate limit: starting every ready step at once held 30 MB at 5,000 resources.
+    /// Many times `parallelism`, so that steps waiting for one throttled API (which hold no
+    /// slot) leave room for steps calling others. Default 512.
+    pub steps_at_once: usize,
     /// First delay between polls and retries. Default 1 s; doubles each time up to `poll_max`.
     pub poll_initial: Duration,
     /// Longest delay between polls and retries. Default 15 s.
@@ -46,6 +52,7 @@ impl Default for ExecConfig {
         const MIN: u64 = 60;
         ExecConfig {
             parallelism: 10,
+            steps_at_once: 512,
             poll_initial: Duration::from_secs(1),
             poll_max: Duration::from_secs(15),
             not_found_grace: Duration::from_secs(2 * MIN),

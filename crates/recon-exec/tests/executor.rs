@@ -339,6 +339,40 @@ async fn concurrency_is_bounded_by_parallelism_and_used() {
     }
 }
 
+/// Ready steps beyond `steps_at_once` wait unstarted (a started step holds its change and
+/// resolved attributes): with 20 independent VPCs, 4 at once and one call slot, never more
+/// than 4 are under way, 4 are at some point, and all 20 are made.
+#[tokio::test(start_paused = true)]
+async fn steps_under_way_are_at_most_steps_at_once() {
+    let wants: Vec<Want> = (0..20)
+        .map(|i| {
+            want(
+                &format!("vpc.v{i:02}"),
+                &[("cidr_block", s(&format!("10.{i}.0.0/16")))],
+            )
+        })
+        .collect();
+    let fake = fake(FakeConfig::instant().latency(Duration::from_secs(1)));
+    let config = ExecConfig {
+        parallelism: 1,
+        steps_at_once: 4,
+        ..config()
+    };
+    let (report, events) = run(&fake, &create_plan(&wants), &config).await;
+    assert_succeeded(&report);
+    let (mut under_way, mut most) = (0_i32, 0_i32);
+    for event in &events {
+        match event {
+            Event::Started { .. } => under_way += 1,
+            Event::Finished { .. } | Event::Failed { .. } => under_way -= 1,
+            _ => {}
+        }
+        most = most.max(under_way);
+    }
+    assert_eq!(most, 4);
+    assert_eq!(report.outcomes.len(), 20);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_failure_skips_exactly_its_dependents_and_a_second_run_converges() {
     let fake = fake(FakeConfig::instant());

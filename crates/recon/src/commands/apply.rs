@@ -28,25 +28,32 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 args.lock_wait,
             )
             .await?;
+            let outputs = loaded.outputs.clone();
+            let (on, with) = (&provider, &args);
             let plan = held
-                .run(async {
-                    let plan = plan_and_show(&provider, &loaded, &review, &args).await?;
+                .run(async move {
+                    let plan = plan_and_show(on, &loaded, &review, with).await?;
+                    // Apply carries out the plan alone: the spec's memory goes back first.
+                    drop((loaded, review));
                     if plan.is_empty() && plan.adopted.is_empty() {
                         return Ok(None);
                     }
-                    carry_out(&provider, &plan, &args).await?;
+                    carry_out(on, &plan, with).await?;
                     Ok(Some(plan))
                 })
                 .await?;
             let Some(plan) = plan else {
                 return Ok(ExitStatus::Success);
             };
-            (plan, provider, loaded.outputs)
+            (plan, provider, outputs)
         }
         Some(spec_path) => {
             let (loaded, review) = super::load_reviewed(spec_path, &args.inputs)?;
             let provider = std::sync::Arc::new(super::aws(&loaded.spec.region).await?);
             let plan = plan_and_show(&provider, &loaded, &review, &args).await?;
+            // Apply carries out the plan alone: the spec's memory goes back first.
+            let super::Loaded { outputs, .. } = loaded;
+            drop(review);
             if plan.is_empty() && plan.adopted.is_empty() {
                 return Ok(ExitStatus::Success);
             }
@@ -59,7 +66,7 @@ pub async fn run(args: ApplyArgs) -> Result<ExitStatus, CliError> {
                 carry_out(&provider, &plan, &args).await
             })
             .await?;
-            (plan, provider, loaded.outputs)
+            (plan, provider, outputs)
         }
         None => {
             if !args.selection.target.is_empty() || !args.selection.replace.is_empty() {
