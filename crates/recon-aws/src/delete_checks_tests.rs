@@ -1,5 +1,7 @@
-//! Requests counted on the scripted endpoint: the deletes a run expects check their ownership
-//! with one describe for the kind, not one per delete, and still refuse what is not theirs.
+//! What a destroy costs in requests, counted on the scripted endpoint: the deletes a run expects
+//! check their ownership with one describe for the kind, not one per delete, and still refuse
+//! what is not theirs; a route table's delete uses that read; discovery skips what deleting
+//! does not need.
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
@@ -224,4 +226,33 @@ async fn route_tables_are_disassociated_from_the_batch_read_without_a_describe_e
     assert!(stub.asked(2, "AssociationId=rtbassoc-a2"));
     assert!(stub.asked(3, "RouteTableId=rtb-a"));
     assert!(stub.asked(5, "AssociationId=rtbassoc-b2"));
+}
+
+/// A destroy plans from one DescribeVpcs: the DNS attributes (two calls per VPC, no batch form)
+/// are not read, since deleting a VPC does not need them.
+#[tokio::test]
+async fn a_destroy_discovers_vpcs_without_their_attributes() {
+    let vpc = |id: &str| {
+        format!(
+            "<item><vpcId>{id}</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><state>available</state>\
+             <instanceTenancy>default</instanceTenancy><tagSet><item><key>recon:env</key>\
+             <value>irb</value></item><item><key>recon:id</key><value>vpc.{id}</value></item>\
+             </tagSet></item>"
+        )
+    };
+    let stub = StubServer::start(vec![Reply {
+        action: "DescribeVpcs",
+        status: 200,
+        xml: format!(
+            "<DescribeVpcsResponse><requestId>r</requestId><vpcSet>{}{}</vpcSet></DescribeVpcsResponse>",
+            vpc("vpc-a"),
+            vpc("vpc-b")
+        ),
+    }]);
+    let p = provider(&stub);
+    let live = p.discover_to_delete(Kind::Vpc, "irb").await.unwrap();
+    assert_eq!(live.len(), 2);
+    assert_eq!(stub.requests().len(), 1, "{:#?}", stub.requests());
+    assert_eq!(live[0].attrs["cidr_block"], Value::str("10.0.0.0/16"));
+    assert!(!live[0].attrs.contains_key("enable_dns_support"));
 }

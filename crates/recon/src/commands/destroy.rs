@@ -189,23 +189,30 @@ async fn carry_out(
     )
     .await;
 
-    // Everything tagged with the environment, whatever its recon:id says.
-    let sweep = match census(provider, &environment).await {
-        Ok(remaining) => Sweep {
-            at: teardown::timestamp(SystemTime::now()),
-            remaining,
-            error: None,
-        },
-        Err(e) => Sweep {
-            at: teardown::timestamp(SystemTime::now()),
-            remaining: vec![],
-            error: Some(error_chain(&e)),
-        },
-    };
+    // Three reads of their own, at once: everything tagged with the environment, whatever its
+    // recon:id says; the keys' deletion dates; and, listed again, what AWS keeps of the data
+    // now that the resources are gone.
     let mut resources = recorder.entries();
-    keys::confirm(provider, &mut resources).await;
-    // Listed again: what AWS keeps now that the resources are gone.
-    let mut remaining_data = data::find(provider, &environment, &targets).await;
+    let (sweep, (), mut remaining_data) = tokio::join!(
+        async {
+            let found = census(provider, &environment).await;
+            let at = teardown::timestamp(SystemTime::now());
+            match found {
+                Ok(remaining) => Sweep {
+                    at,
+                    remaining,
+                    error: None,
+                },
+                Err(e) => Sweep {
+                    at,
+                    remaining: vec![],
+                    error: Some(error_chain(&e)),
+                },
+            }
+        },
+        keys::confirm(provider, &mut resources),
+        data::find(provider, &environment, &targets),
+    );
     if args.delete_backups {
         data::delete_all(&**provider, &mut remaining_data, args.retry_for, data::POLL).await;
     }
