@@ -45,6 +45,7 @@ mod delete_checks;
 mod delete_checks_tests;
 mod errors;
 mod faults;
+mod in_flight;
 mod kinds;
 mod lock;
 mod lookup;

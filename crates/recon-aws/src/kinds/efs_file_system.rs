@@ -16,6 +16,8 @@
 //! Tags `recon:mt:<subnet id>` on a file system belong to its mount targets (see
 //! `efs_mount_target`): they are not reported in `tags` and never removed by a tag update.
 
+use std::sync::LazyLock;
+
 use aws_sdk_efs::Client;
 use aws_sdk_efs::types::{
     FileSystemDescription, LifeCycleState, PerformanceMode, Tag, ThroughputMode,
@@ -28,6 +30,7 @@ use tracing::debug;
 
 use super::{Found, known, not_in_place, optional_text};
 use crate::errors::{self, gone_is_ok, invalid, missing, unless_not_found};
+use crate::in_flight::InFlight;
 use crate::tags;
 
 /// The prefix of the tags mount targets keep on their file system.
@@ -35,8 +38,27 @@ pub(crate) const MOUNT_TARGET_TAG: &str = "recon:mt:";
 
 // ---- discover ----------------------------------------------------------------------------------
 
-/// Every file system tagged `recon:env` = `environment`, not yet deleted.
+/// The account's file system listings in flight, which both EFS kinds' discoveries share.
+static LISTINGS: LazyLock<InFlight<Vec<FileSystemDescription>>> = LazyLock::new(Default::default);
+
+/// Every file system tagged `recon:env` = `environment`, not yet deleted: one paginated
+/// DescribeFileSystems of the whole account (EFS has no tag filter), shared with the other EFS
+/// kind's discovery when both ask at once.
 pub(crate) async fn describe_env(
+    client: &Client,
+    environment: &str,
+) -> Result<Vec<FileSystemDescription>, ProviderError> {
+    // The client's configuration tells one endpoint and account from another (tests run
+    // several at once); clones of a client share it.
+    let key = format!("{:p} {environment}", client.config());
+    let (client, environment) = (client.clone(), environment.to_owned());
+    let listed = LISTINGS
+        .read(key, || async move { list(&client, &environment).await })
+        .await?;
+    Ok(listed.as_ref().clone())
+}
+
+async fn list(
     client: &Client,
     environment: &str,
 ) -> Result<Vec<FileSystemDescription>, ProviderError> {

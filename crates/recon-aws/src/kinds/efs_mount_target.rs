@@ -358,7 +358,8 @@ super::aws_kind_calls!(EfsMountTarget, efs);
 #[cfg(test)]
 mod tests {
     //! EFS answers a CreateMountTarget before it lists the mount target: the create is still
-    //! a success (pending), for the executor's wait to read again, not a failed apply.
+    //! a success (pending), for the executor's wait to read again, not a failed apply. Both
+    //! EFS kinds discover from one listing of the account's file systems.
 
     use recon_model::{Address, Kind};
     use recon_provider::CreateRequest;
@@ -368,6 +369,23 @@ mod tests {
 
     fn reply(method: &'static str, path: &str, json: &str) -> Step {
         Step::ok(&format!("{method} {path}"), json)
+    }
+
+    #[tokio::test]
+    async fn both_efs_kinds_discover_from_one_listing() {
+        let stub = RestStub::start(vec![reply(
+            "GET",
+            "/2015-02-01/file-systems",
+            r#"{"FileSystems":[]}"#,
+        )]);
+        let client = stub.efs();
+        let (file_systems, mount_targets) = tokio::join!(
+            efs_file_system::discover(&client, "irb"),
+            discover(&client, "irb")
+        );
+        assert!(file_systems.unwrap().is_empty());
+        assert!(mount_targets.unwrap().is_empty());
+        assert_eq!(stub.requests().len(), 1, "{:?}", stub.requests());
     }
 
     #[tokio::test]
