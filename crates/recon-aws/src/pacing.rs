@@ -182,6 +182,13 @@ fn with_buckets<T>(f: impl FnOnce(&mut HashMap<Arc<str>, Bucket>) -> T) -> T {
     f(&mut BUCKETS.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
+/// Whether calls of `action` (of any service) are paced in this process.
+#[cfg(test)]
+pub(crate) fn paced(action: &str) -> bool {
+    let suffix = format!(":{action}");
+    with_buckets(|b| b.keys().any(|api| api.ends_with(&suffix)))
+}
+
 /// Waits for a turn of `api`'s bucket (at once for an action never throttled), without a
 /// `--parallelism` slot. Turns go to the calls whose provider call started first, so that a
 /// step of several calls to one throttled action (a route table's disassociations) finishes

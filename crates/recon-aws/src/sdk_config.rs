@@ -50,6 +50,13 @@ pub(crate) async fn load(region: &str) -> Result<SdkConfig, ProviderError> {
             format!("`{region}` is not an AWS region"),
         ));
     }
+    let config = loader(region)?.load().await;
+    check_credentials(&config).await?;
+    Ok(config)
+}
+
+/// The configuration [`load`] loads: timeouts, the paced identity cache and the retries.
+fn loader(region: &str) -> Result<aws_config::ConfigLoader, ProviderError> {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(duration_from_env(
             "RECON_CONNECT_TIMEOUT",
@@ -71,9 +78,7 @@ pub(crate) async fn load(region: &str) -> Result<SdkConfig, ProviderError> {
         loader =
             loader.retry_config(RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS));
     }
-    let config = loader.load().await;
-    check_credentials(&config).await?;
-    Ok(config)
+    Ok(loader)
 }
 
 /// Resolves the credentials once (the SDK caches them for the calls that follow).
@@ -176,4 +181,37 @@ pub(crate) fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
             .interceptor(crate::pacing::PaceCalls)
             .build(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stub_server::{Reply, StubServer};
+
+    /// What `load` builds paces a throttled action: the identity cache is recon's.
+    #[tokio::test]
+    async fn the_loaded_configuration_paces_a_throttled_action() {
+        let ok = r#"<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><subnetSet/></DescribeSubnetsResponse>"#;
+        let stub = StubServer::start(vec![
+            Reply::error("DescribeSubnets", 503, "RequestLimitExceeded"),
+            Reply {
+                action: "DescribeSubnets",
+                status: 200,
+                xml: ok.into(),
+            },
+        ]);
+        let config = loader("us-east-1")
+            .unwrap()
+            .endpoint_url(&stub.endpoint)
+            .credentials_provider(aws_credential_types::Credentials::for_tests())
+            .load()
+            .await;
+        crate::sdk_config::ec2(&config)
+            .describe_subnets()
+            .send()
+            .await
+            .expect("the retry succeeds");
+        assert_eq!(stub.unused(), 0);
+        assert!(crate::pacing::paced("DescribeSubnets"));
+    }
 }

@@ -1129,3 +1129,24 @@ async fn a_delete_that_answers_once_gone_is_not_polled() {
         "the deleting NAT gateway is waited for"
     );
 }
+
+/// Before its first step the executor tells the provider every delete of the plan, so that
+/// the AWS provider can check their ownership with one describe per kind.
+#[tokio::test(start_paused = true)]
+async fn the_provider_is_told_the_plans_deletes_before_they_start() {
+    let fake = fake(FakeConfig::default());
+    build_network(&fake).await;
+    let plan = destroy_plan(&fake);
+    let (report, _) = run(&fake, &plan, &config()).await;
+    assert_succeeded(&report);
+    let mut told = fake.expected_deletes();
+    told.sort();
+    let mut planned: Vec<(Kind, String)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.address.kind, c.id.clone().expect("a delete has an id")))
+        .collect();
+    planned.sort();
+    assert!(!planned.is_empty());
+    assert_eq!(told, planned);
+}

@@ -101,6 +101,12 @@ impl FakeCloud {
         self.lock().calls.clone()
     }
 
+    /// What the caller said it would delete (`Provider::expect_deletes`), in order: the fake
+    /// reads nothing ahead for it, but a test can see the hint was given.
+    pub fn expected_deletes(&self) -> Vec<(Kind, String)> {
+        self.lock().expected_deletes.clone()
+    }
+
     /// The number of create, update and delete calls so far (failed ones included).
     pub fn mutating_calls(&self) -> usize {
         self.lock()

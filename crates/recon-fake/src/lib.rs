@@ -87,6 +87,7 @@ mod update;
 
 use std::sync::Mutex;
 
+use recon_model::Kind;
 use tokio::time::Instant;
 
 pub use calls::{Call, CallOutcome, Op};
@@ -110,6 +111,8 @@ pub(crate) struct Inner {
     store: Store,
     calls: Vec<Call>,
     injections: Vec<Injection>,
+    /// What the caller said it would delete (`Provider::expect_deletes`), in order.
+    expected_deletes: Vec<(Kind, String)>,
 }
 
 impl Default for FakeCloud {

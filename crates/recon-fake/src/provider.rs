@@ -117,6 +117,10 @@ impl Provider for FakeCloud {
         result
     }
 
+    fn expect_deletes(&self, resources: &[(Kind, String)]) {
+        self.lock().expected_deletes.extend_from_slice(resources);
+    }
+
     /// Matches the resources inserted with [`FakeCloud::insert_foreign`] of the lookup's kind
     /// (see the `lookup` module). Not logged and never injected.
     async fn lookup(
