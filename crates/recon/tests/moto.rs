@@ -496,3 +496,25 @@ async fn key_pairs_import_from_a_file_and_a_lost_private_key_is_reported_not_rep
     ws.recon(&["destroy", "keys.yaml", "--auto-approve"])
         .success();
 }
+
+/// `destroy --auto-approve` plans under the lock and carries that plan out without reading the
+/// environment again: the VPCs are listed once before the deletes and once after (the sweep
+/// that says nothing remains), not a third time to check the plan is still current.
+#[test]
+fn destroy_with_auto_approve_lists_the_environment_once_before_deleting() {
+    moto_endpoint();
+    let env = unique_env("once");
+    let ws = Workspace::new("network.yaml", &env);
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    let destroy = ws.recon(&["-v", "destroy", "spec.yaml", "--auto-approve"]);
+    destroy.success();
+    let listings: Vec<String> = destroy
+        .stderr()
+        .lines()
+        .filter(|l| l.contains("aws call") && l.contains("op=\"DescribeVpcs\""))
+        .filter(|l| l.contains("environment="))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(listings.len(), 2, "{listings:#?}");
+}
