@@ -5,8 +5,9 @@
       writes DIR/spec.yaml, about N recon resources in groups of 9 (a VPC, 4 subnets, an
       internet gateway, a route table with a default route and the 4 subnets, 2 security
       groups, one admitting the other), and DIR/meta.json; prints the resource count
-  benchgen.py time OUT.json -- COMMAND...
-      runs COMMAND, writes its wall time, peak RSS and exit code to OUT.json; exits with its code
+  benchgen.py time [--repeat N] OUT.json -- COMMAND...
+      runs COMMAND (N times: the median wall time), writes its wall time, peak RSS and exit code
+      to OUT.json; exits with its code
   benchgen.py report [--latency MS] [--parallelism P] [--out FILE] DIR...
       the tables, ratios and targets of each size's DIR (phases measured by bench.sh)
 """
@@ -114,14 +115,19 @@ def cmd_spec(args):
 
 
 def cmd_time(args):
+    """Runs the command `--repeat` times (a phase that changes nothing, such as validate, whose
+    few milliseconds one run measures with the machine's noise); the wall time is the median."""
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    start = time.monotonic()
-    code = subprocess.call(command)
-    wall = time.monotonic() - start
-    # This process has one child, so the children's peak is recon's own (Linux: KiB).
+    walls, code = [], 0
+    for _ in range(args.repeat):
+        start = time.monotonic()
+        code = subprocess.call(command) or code
+        walls.append(time.monotonic() - start)
+    # This process's children are recon's runs, so their peak is recon's own (Linux: KiB).
     rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    wall = sorted(walls)[len(walls) // 2]
     with open(args.out, "w") as f:
-        json.dump({"wall": wall, "rss_kib": rss_kib, "code": code}, f)
+        json.dump({"wall": wall, "walls": walls, "rss_kib": rss_kib, "code": code}, f)
     return code
 
 
@@ -321,6 +327,8 @@ def report(dirs, latency, parallelism, binary):
     p("- in flight = the requests recon had in flight on average, from its first request to its "
       "last answer; moto ms = moto's mean time per request, the latency aside (moto shares "
       "this machine, so it is noise in every wall time).")
+    p("- validate's wall time is the median of 5 runs: it lasts milliseconds, and one run "
+      "measures the machine's noise as much as recon.")
     p("")
     targets = []
     validate_rates = []
@@ -447,6 +455,7 @@ def main():
     s.add_argument("--env", required=True)
     s.add_argument("--out", required=True)
     t = sub.add_parser("time")
+    t.add_argument("--repeat", type=int, default=1)
     t.add_argument("out")
     t.add_argument("command", nargs=argparse.REMAINDER)
     r = sub.add_parser("report")
