@@ -299,7 +299,7 @@ fn initial_live(plan: &Plan) -> BTreeMap<Address, LiveResource> {
     live
 }
 
-/// The live resources `change.after` refers to, as they are now.
+/// The outcome of every step, in address order, and the live resources as the run left them.
 fn report(
     graph: &StepGraph,
     results: Vec<Option<StepResult>>,
