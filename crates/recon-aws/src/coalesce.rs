@@ -144,8 +144,6 @@ mod tests {
     //! The calls made, counted on the scripted endpoint: a per-resource read must not come
     //! back unnoticed.
 
-    use aws_config::{BehaviorVersion, Region};
-    use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
     use recon_model::Kind;
 
     use super::Coalescer;
@@ -153,15 +151,7 @@ mod tests {
     use crate::stub_server::{Reply, StubServer};
 
     fn clients(stub: &StubServer) -> Clients {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            )))
-            .endpoint_url(&stub.endpoint)
-            .build();
-        Clients::new(&config)
+        Clients::new(&crate::stub_server::config(&stub.endpoint))
     }
 
     fn subnet(id: &str) -> String {

@@ -3,8 +3,6 @@
 //! what is not theirs; a route table's delete uses that read; discovery skips what deleting
 //! does not need.
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
 use recon_model::{Address, Attrs, Kind, LiveResource, LiveState, Value};
 use recon_provider::{ErrorKind, Provider};
 
@@ -12,20 +10,7 @@ use crate::AwsProvider;
 use crate::stub_server::{Reply, StubServer};
 
 fn provider(stub: &StubServer) -> AwsProvider {
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        )))
-        .endpoint_url(&stub.endpoint)
-        .build();
-    AwsProvider {
-        clients: crate::clients::Clients::new(&config),
-        audit: crate::audit::Clients::new(&config),
-        reads: crate::coalesce::Coalescer::default(),
-        delete_checks: Default::default(),
-    }
+    AwsProvider::from_config(&crate::stub_server::config(&stub.endpoint))
 }
 
 fn subnet_xml(id: &str, env: &str) -> String {

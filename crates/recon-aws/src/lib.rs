@@ -92,12 +92,18 @@ impl AwsProvider {
     pub async fn new(region: &str) -> Result<Self, ProviderError> {
         let config = sdk_config::load(region).await?;
         tracing::debug!(region, "AWS provider ready");
-        Ok(AwsProvider {
-            clients: Clients::new(&config),
-            audit: audit::Clients::new(&config),
+        Ok(AwsProvider::from_config(&config))
+    }
+
+    /// A provider whose clients are made from `config` (the tests' scripted endpoints give
+    /// theirs).
+    fn from_config(config: &aws_config::SdkConfig) -> Self {
+        AwsProvider {
+            clients: Clients::new(config),
+            audit: audit::Clients::new(config),
             reads: coalesce::Coalescer::default(),
             delete_checks: delete_checks::DeleteChecks::default(),
-        })
+        }
     }
 
     async fn read_found(&self, kind: Kind, id: &str) -> Result<Option<Found>, ProviderError> {

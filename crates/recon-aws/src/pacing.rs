@@ -418,15 +418,8 @@ mod tests {
                 xml: ok.into(),
             },
         ]);
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::for_tests(),
-                ),
-            )
-            .endpoint_url(&stub.endpoint)
+        let config = crate::stub_server::config(&stub.endpoint)
+            .to_builder()
             .identity_cache(PacedIdentityCache::around_default())
             .retry_config(
                 aws_config::retry::RetryConfig::standard()

@@ -78,16 +78,9 @@ impl RestStub {
 
     /// Every client recon uses, sending every call here (test credentials, no retries).
     pub fn clients(&self) -> crate::clients::Clients {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::for_tests(),
-                ),
-            )
+        let config = crate::stub_server::config(&self.endpoint)
+            .to_builder()
             .retry_config(aws_config::retry::RetryConfig::disabled())
-            .endpoint_url(&self.endpoint)
             .build();
         crate::clients::Clients::new(&config)
     }

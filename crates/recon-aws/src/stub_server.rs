@@ -28,6 +28,21 @@ impl Reply {
     }
 }
 
+/// An SDK configuration with test credentials that sends every call to `endpoint` (a scripted
+/// endpoint's), with the SDK's default retries.
+pub(crate) fn config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::for_tests(),
+            ),
+        )
+        .endpoint_url(endpoint)
+        .build()
+}
+
 #[derive(Clone)]
 pub(crate) struct StubServer {
     pub endpoint: String,

@@ -1,30 +1,13 @@
 //! The audit reads against the real SDK clients and a scripted endpoint: moto has no AWS Backup
 //! recovery points, and these tests check the exact calls made.
 
-use aws_config::BehaviorVersion;
-use aws_config::Region;
-use aws_sdk_ec2::config::Credentials;
-
-use super::{CallerIdentity, Clients, KeyDeletion, Retained, RetainedKind};
+use super::{CallerIdentity, KeyDeletion, Retained, RetainedKind};
 use crate::AwsProvider;
 use crate::stub_rest::{RestStub, Step};
 
 /// A provider whose every client sends its calls to `stub`.
 fn provider(stub: &RestStub) -> AwsProvider {
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
-            Credentials::new("AKIDTEST", "secret", None, None, "test"),
-        ))
-        .endpoint_url(&stub.endpoint)
-        .build();
-    AwsProvider {
-        clients: crate::clients::Clients::new(&config),
-        audit: Clients::new(&config),
-        reads: crate::coalesce::Coalescer::default(),
-        delete_checks: Default::default(),
-    }
+    AwsProvider::from_config(&crate::stub_server::config(&stub.endpoint))
 }
 
 const VAULT_PATH: &str = "/backup-vaults/aws%2Fefs%2Fautomatic-backup-vault/recovery-points/";
