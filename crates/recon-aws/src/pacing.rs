@@ -182,11 +182,17 @@ fn with_buckets<T>(f: impl FnOnce(&mut HashMap<Arc<str>, Bucket>) -> T) -> T {
     f(&mut BUCKETS.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
-/// Whether calls of `action` (of any service) are paced in this process.
+/// The turns `action`'s bucket (of any service) has handed out in this process: calls that
+/// waited for it before they were signed.
 #[cfg(test)]
-pub(crate) fn paced(action: &str) -> bool {
+pub(crate) fn turns(action: &str) -> u64 {
     let suffix = format!(":{action}");
-    with_buckets(|b| b.keys().any(|api| api.ends_with(&suffix)))
+    with_buckets(|b| {
+        b.iter()
+            .filter(|(api, _)| api.ends_with(&suffix))
+            .map(|(_, bucket)| bucket.turns)
+            .sum()
+    })
 }
 
 /// Waits for a turn of `api`'s bucket (at once for an action never throttled), without a

@@ -188,7 +188,9 @@ mod tests {
     use super::*;
     use crate::stub_server::{Reply, StubServer};
 
-    /// What `load` builds paces a throttled action: the identity cache is recon's.
+    /// What `load` builds paces a throttled action: the identity cache is recon's, so the retry
+    /// waits for a turn of the action's bucket (the interceptor alone would make the bucket but
+    /// nothing would wait for it).
     #[tokio::test]
     async fn the_loaded_configuration_paces_a_throttled_action() {
         let ok = r#"<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><subnetSet/></DescribeSubnetsResponse>"#;
@@ -212,6 +214,6 @@ mod tests {
             .await
             .expect("the retry succeeds");
         assert_eq!(stub.unused(), 0);
-        assert!(crate::pacing::paced("DescribeSubnets"));
+        assert_eq!(crate::pacing::turns("DescribeSubnets"), 1);
     }
 }
