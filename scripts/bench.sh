@@ -47,6 +47,15 @@ OUT="target/bench"
 RUN="$OUT/run"
 rm -rf "$RUN"
 mkdir -p "$RUN"
+# moto's tag filters cost (resources x tags) per describe: with 5,000 resources one listing
+# takes minutes, which AWS does not. The proxy and recon wait for it rather than fail.
+UPSTREAM_TIMEOUT=900
+export RECON_READ_TIMEOUT="${RECON_READ_TIMEOUT:-900s}"
+# moto makes a volume and a snapshot for each of its hundreds of default AMIs, and every
+# DescribeSnapshots then filters them all on tags (8 s at 1,000 resources); an account's own
+# snapshots are what AWS filters. The bench's specs use no AMI.
+export MOTO_EC2_LOAD_DEFAULT_AMIS=false
+
 # A copy: a rebuild during the run does not change the binary under test.
 RECON="$(realpath "$RUN")/recon"
 cp "$RECON_BIN" "$RECON"
@@ -63,7 +72,8 @@ start_proxy() {
   : >"$log"
   # Its port in a file of its own: a file shared by the phases' proxies could still hold the
   # previous one's port when it is read.
-  python3 scripts/faultproxy.py --upstream "$MOTO" --log "$log" --latency "$LATENCY" "$@" >"$log.port" &
+  python3 scripts/faultproxy.py --upstream "$MOTO" --log "$log" --latency "$LATENCY" \
+    --upstream-timeout "$UPSTREAM_TIMEOUT" "$@" >"$log.port" &
   PROXY_PID=$!
   for _ in $(seq 1 200); do [ -s "$log.port" ] && break; sleep 0.05; done
   if [ ! -s "$log.port" ]; then echo "bench: the proxy did not start" >&2; exit 1; fi

@@ -226,7 +226,9 @@ def handler(state):
             pass
 
         def _forward(self, body):
-            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
+            conn = http.client.HTTPConnection(
+                upstream.hostname, upstream.port, timeout=state.args.upstream_timeout
+            )
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             headers["Content-Length"] = str(len(body))
             conn.request(self.command, self.path, body=body, headers=headers)
@@ -371,6 +373,8 @@ def main():
         p.add_argument(f"--{fault}", type=float, default=0.0, metavar="P")
     p.add_argument("--hang-for", type=float, default=30.0, metavar="S")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS")
+    p.add_argument("--upstream-timeout", type=float, default=120.0, metavar="S",
+                   help="how long to wait for the upstream's answer (default 120)")
     p.add_argument("--lose-nth", type=int, default=0, metavar="N")
     p.add_argument("--only", default="", metavar="ACTIONS")
     p.add_argument("--mutating-only", action="store_true")

@@ -4,12 +4,14 @@
 //! tag is read before it. Read one by one, that is a describe per delete. The run knows what it
 //! is about to delete ([`DeleteChecks::expect`]), so the first delete of a kind reads every
 //! resource of that kind still to be deleted, in one describe by ids, and the deletes that
-//! follow use that read while it is fresh ([`FRESH`]); then the next one reads again.
+//! follow use that read while it is fresh ([`FRESH`]); then the next one reads again. The
+//! listing a destroy plans from is such a read too ([`DeleteChecks::listed`]): a destroy whose
+//! deletes of a kind start within [`FRESH`] of it reads nothing more before them.
 //!
 //! # Guarantees
-//! - A delete's first attempt uses a read made at most [`FRESH`] before it, after the plan was
-//!   made; a retried delete, or one of a resource the run did not expect to delete, reads the
-//!   resource alone, as before.
+//! - A delete's first attempt uses a read made at most [`FRESH`] before it (timed from when the
+//!   read was asked for); a retried delete, or one of a resource the run did not expect to
+//!   delete, reads the resource alone, as before.
 //! - One batch read of a kind at a time: concurrent deletes of the kind wait for it.
 
 use std::collections::{HashMap, HashSet};
@@ -55,9 +57,13 @@ impl DeleteChecks {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The resources this run is about to delete.
+    /// The resources this run is about to delete. Reads no longer fresh are dropped.
     pub(crate) fn expect(&self, resources: &[(Kind, String)]) {
         let mut state = self.state();
+        let now = Instant::now();
+        state
+            .checked
+            .retain(|_, (at, _)| now.saturating_duration_since(*at) <= FRESH);
         for (kind, id) in resources {
             state.expected.entry(*kind).or_default().insert(id.clone());
         }
@@ -111,6 +117,17 @@ impl DeleteChecks {
             .unwrap_or_default();
         ids.sort();
         ids
+    }
+
+    /// A listing of `kind` by its ownership tag, asked for at `at`, found `found`: it stands
+    /// for the check of each resource in it (what it did not list, it says nothing about).
+    pub(crate) fn listed(&self, kind: Kind, found: &[Found], at: Instant) {
+        let mut state = self.state();
+        for f in found {
+            state
+                .checked
+                .insert((kind, f.id.clone()), (at, Some(f.clone())));
+        }
     }
 
     /// A batch read of `ids` found `found` at `at`.
@@ -194,5 +211,31 @@ mod tests {
             Check::Alone
         ));
         assert!(matches!(checks.begin(Kind::Vpc, "vpc-1"), Check::Alone));
+    }
+
+    #[test]
+    fn a_listing_stands_for_the_checks_of_what_it_found_while_fresh() {
+        let checks = DeleteChecks::default();
+        let start = Instant::now();
+        checks.listed(Kind::Subnet, &[found("subnet-1"), found("subnet-2")], start);
+        checks.expect(&[
+            (Kind::Subnet, "subnet-1".to_owned()),
+            (Kind::Subnet, "subnet-2".to_owned()),
+            (Kind::Subnet, "subnet-3".to_owned()),
+        ]);
+        assert!(matches!(
+            checks.begin(Kind::Subnet, "subnet-1"),
+            Check::InBatch
+        ));
+        assert_eq!(
+            checks.checked(Kind::Subnet, "subnet-1", start + FRESH),
+            Some(Some(found("subnet-1")))
+        );
+        // What the listing did not find, it says nothing about: a batch read covers it.
+        assert_eq!(checks.checked(Kind::Subnet, "subnet-3", start), None);
+        // Stale: no longer used.
+        let later = start + FRESH + Duration::from_millis(1);
+        assert_eq!(checks.checked(Kind::Subnet, "subnet-2", later), None);
+        assert_eq!(checks.batch(Kind::Subnet), ["subnet-2", "subnet-3"]);
     }
 }

@@ -110,6 +110,48 @@ async fn a_batch_read_finding_another_environments_tag_refuses_that_delete() {
     );
 }
 
+/// A destroy whose deletes start right after its listing checks their ownership with that
+/// listing: no describe between the listing and the deletes. What the listing found tagged but
+/// cannot address is returned for the sweep, and never deleted.
+#[tokio::test]
+async fn deletes_right_after_the_destroys_listing_read_nothing_more() {
+    let garbage = "<item><subnetId>subnet-g</subnetId><vpcId>vpc-1</vpcId>\
+                   <cidrBlock>10.0.9.0/24</cidrBlock><availabilityZone>us-east-1a</availabilityZone>\
+                   <state>available</state><tagSet><item><key>recon:env</key><value>irb</value>\
+                   </item><item><key>recon:id</key><value>garbage</value></item></tagSet></item>";
+    let mut listing = describe(&[("subnet-a", "irb"), ("subnet-b", "irb")]);
+    listing.xml = listing
+        .xml
+        .replace("</subnetSet>", &format!("{garbage}</subnetSet>"));
+    let stub = StubServer::start(vec![listing, deleted(), deleted()]);
+    let p = provider(&stub);
+
+    let found = p.discover_to_delete(Kind::Subnet, "irb").await.unwrap();
+    let ids: Vec<&str> = found.live.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["subnet-a", "subnet-b"]);
+    assert_eq!(found.unaddressable.len(), 1);
+    assert_eq!(found.unaddressable[0].id, "subnet-g");
+    assert_eq!(found.unaddressable[0].recon_id.as_deref(), Some("garbage"));
+
+    let expected: Vec<(Kind, String)> = ids
+        .iter()
+        .map(|id| (Kind::Subnet, id.to_string()))
+        .collect();
+    p.expect_deletes(&expected);
+    for r in &found.live {
+        p.delete(r).await.unwrap();
+    }
+    assert_eq!(
+        stub.requests().len(),
+        3,
+        "the listing and two deletes: {:#?}",
+        stub.requests()
+    );
+    assert!(stub.asked(0, "Filter.1.Name=tag:recon:env"));
+    assert!(stub.asked(1, "SubnetId=subnet-a"));
+    assert!(stub.asked(2, "SubnetId=subnet-b"));
+}
+
 #[tokio::test]
 async fn a_delete_the_run_did_not_expect_reads_alone() {
     let stub = StubServer::start(vec![describe(&[("subnet-z", "irb")]), deleted()]);
@@ -235,7 +277,7 @@ async fn a_destroy_discovers_vpcs_without_their_attributes() {
         ),
     }]);
     let p = provider(&stub);
-    let live = p.discover_to_delete(Kind::Vpc, "irb").await.unwrap();
+    let live = p.discover_to_delete(Kind::Vpc, "irb").await.unwrap().live;
     assert_eq!(live.len(), 2);
     assert_eq!(stub.requests().len(), 1, "{:#?}", stub.requests());
     assert_eq!(live[0].attrs["cidr_block"], Value::str("10.0.0.0/16"));

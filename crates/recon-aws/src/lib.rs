@@ -166,14 +166,25 @@ impl Provider for AwsProvider {
         Ok(kinds::owned(kind, environment, found))
     }
 
-    /// The census's listing (no VPC attributes), with discovery's filter on `recon:id`.
+    /// The census's listing (no VPC attributes), split by discovery's filter on `recon:id`.
+    /// The listing also stands for the ownership check of the deletes that start while it is
+    /// fresh (`delete_checks.rs`): a small destroy reads nothing more before deleting.
     async fn discover_to_delete(
         &self,
         kind: Kind,
         environment: &str,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
+    ) -> Result<recon_provider::ToDelete, ProviderError> {
+        // When it was asked for, not answered: the check is at least as fresh as it says.
+        let asked = std::time::Instant::now();
         let found = registry::census(&self.clients, kind, environment).await?;
-        Ok(kinds::owned(kind, environment, found))
+        if registry::reads_many_in_one_call(kind) {
+            self.delete_checks.listed(kind, &found, asked);
+        }
+        let (live, unaddressable) = kinds::owned_and_unaddressable(kind, environment, found);
+        Ok(recon_provider::ToDelete {
+            live,
+            unaddressable,
+        })
     }
 
     /// `None` once gone. A resource without a usable `recon:id` tag is

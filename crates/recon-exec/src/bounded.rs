@@ -47,7 +47,7 @@ impl<P: Provider> Provider for Bounded<P> {
         &self,
         kind: Kind,
         environment: &str,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
+    ) -> Result<recon_provider::ToDelete, ProviderError> {
         self.call(self.inner.discover_to_delete(kind, environment))
             .await
     }

@@ -5,7 +5,7 @@ use futures::stream::FuturesUnordered;
 use recon_model::tags;
 use recon_model::{Address, Kind, LiveResource};
 
-use crate::{Provider, ProviderError};
+use crate::{Provider, ProviderError, Tagged, ToDelete};
 
 /// Why discovery could not give a trustworthy picture.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +39,9 @@ pub async fn discover_all<P: Provider>(
     environment: &str,
     kinds: &[Kind],
 ) -> Result<Vec<LiveResource>, Vec<DiscoverError>> {
-    discover_all_for(provider, environment, kinds, Reading::Everything).await
+    discover_all_for(provider, environment, kinds, Reading::Everything)
+        .await
+        .map(|d| d.live)
 }
 
 /// How much of each resource discovery reads.
@@ -51,18 +53,47 @@ pub enum Reading {
     ToDelete,
 }
 
+/// What [`discover_all_for`] found.
+#[derive(Clone, Debug, Default)]
+pub struct Discovery {
+    /// The environment's resources, in address order, duplicates under addresses of their own.
+    pub live: Vec<LiveResource>,
+    /// Tagged with the environment, but not addressable by recon (read [`Reading::ToDelete`]
+    /// only: the plain discovery does not return them).
+    pub unaddressable: Vec<Tagged>,
+}
+
+impl Discovery {
+    /// The kinds in which anything tagged with the environment was found, addressable or not.
+    pub fn tagged_kinds(&self) -> BTreeSet<Kind> {
+        self.live
+            .iter()
+            .map(LiveResource::kind)
+            .chain(self.unaddressable.iter().map(|t| t.kind))
+            .collect()
+    }
+}
+
 /// [`discover_all`], reading each resource as `reading` says.
 pub async fn discover_all_for<P: Provider>(
     provider: &P,
     environment: &str,
     kinds: &[Kind],
     reading: Reading,
-) -> Result<Vec<LiveResource>, Vec<DiscoverError>> {
+) -> Result<Discovery, Vec<DiscoverError>> {
     let mut pending: FuturesUnordered<_> = kinds
         .iter()
         .map(|&kind| async move {
             let found = match reading {
-                Reading::Everything => provider.discover(kind, environment).await,
+                Reading::Everything => {
+                    provider
+                        .discover(kind, environment)
+                        .await
+                        .map(|live| ToDelete {
+                            live,
+                            unaddressable: Vec::new(),
+                        })
+                }
                 Reading::ToDelete => provider.discover_to_delete(kind, environment).await,
             };
             (kind, found)
@@ -81,17 +112,25 @@ pub async fn discover_all_for<P: Provider>(
     results.sort_by_key(|(kind, _)| kinds.iter().position(|k| k == kind));
     let mut errors = Vec::new();
     let mut by_address: BTreeMap<Address, Vec<LiveResource>> = BTreeMap::new();
+    let mut unaddressable = Vec::new();
     for (kind, result) in results {
         match result {
             Ok(found) => {
-                for r in found {
+                for r in found.live {
                     let owned = r.tag(tags::ENV) == Some(environment)
                         && r.tag(tags::ID) == Some(r.address.to_string().as_str())
                         && r.address.kind == kind;
                     if owned {
                         by_address.entry(r.address.clone()).or_default().push(r);
+                    } else if r.tag(tags::ENV) == Some(environment) {
+                        unaddressable.push(Tagged {
+                            kind,
+                            recon_id: r.tag(tags::ID).map(str::to_owned),
+                            id: r.id,
+                        });
                     }
                 }
+                unaddressable.extend(found.unaddressable);
             }
             Err(source) => errors.push(DiscoverError::Kind { kind, source }),
         }
@@ -127,7 +166,10 @@ pub async fn discover_all_for<P: Provider>(
     }
     live.extend(duplicates);
     live.sort_by(|a, b| a.address.cmp(&b.address));
-    Ok(live)
+    Ok(Discovery {
+        live,
+        unaddressable,
+    })
 }
 
 /// Of several live resources claiming one address, the one to keep: the one the settled rest

@@ -1,7 +1,7 @@
 use recon_model::plan::fingerprint;
-use recon_model::{Kind, LiveResource, Plan, PlanMode};
+use recon_model::{Kind, Plan, PlanMode};
 
-use crate::{DiscoverError, Provider, Reading, discover_all_for};
+use crate::{DiscoverError, Discovery, Provider, Reading, discover_all_for};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FreshError {
@@ -16,21 +16,18 @@ pub enum FreshError {
 /// made against (by [`fingerprint`]: addresses, ids and attributes, not transient states).
 ///
 /// # Guarantees
-/// Makes no change. Returns the live resources it read, for the caller's use.
-pub async fn check_fresh<P: Provider>(
-    provider: &P,
-    plan: &Plan,
-) -> Result<Vec<LiveResource>, FreshError> {
+/// Makes no change. Returns what it read, for the caller's use.
+pub async fn check_fresh<P: Provider>(provider: &P, plan: &Plan) -> Result<Discovery, FreshError> {
     // Read as the plan was made: a destroy plan's resources as a delete needs them.
     let reading = match plan.mode {
         PlanMode::Destroy => Reading::ToDelete,
         _ => Reading::Everything,
     };
-    let live = discover_all_for(provider, &plan.environment, Kind::ALL, reading)
+    let found = discover_all_for(provider, &plan.environment, Kind::ALL, reading)
         .await
         .map_err(FreshError::Discover)?;
-    if fingerprint(Kind::ALL, &live) == plan.live_fingerprint {
-        Ok(live)
+    if fingerprint(Kind::ALL, &found.live) == plan.live_fingerprint {
+        Ok(found)
     } else {
         Err(FreshError::Stale {
             environment: plan.environment.clone(),

@@ -20,7 +20,8 @@ use std::future::Future;
 use futures::future::try_join_all;
 
 pub use discover::{
-    DiscoverError, Reading, discover_all, discover_all_for, duplicate_address, is_duplicate, keeper,
+    DiscoverError, Discovery, Reading, discover_all, discover_all_for, duplicate_address,
+    is_duplicate, keeper,
 };
 pub use error::{ErrorKind, ProviderError};
 pub use fault::{Fault, FaultCause};
@@ -33,6 +34,16 @@ pub struct Tagged {
     pub id: String,
     /// The `recon:id` tag as AWS has it (`None`: absent).
     pub recon_id: Option<String>,
+}
+
+/// What a destroy reads of one kind ([`Provider::discover_to_delete`]).
+#[derive(Clone, Debug, Default)]
+pub struct ToDelete {
+    /// The resources recon can address, and so delete.
+    pub live: Vec<LiveResource>,
+    /// Tagged with the environment, but with a `recon:id` recon cannot use (edited by hand):
+    /// not deleted, and named by the sweep after the deletes.
+    pub unaddressable: Vec<Tagged>,
 }
 
 impl std::fmt::Display for Tagged {
@@ -122,17 +133,25 @@ pub trait Provider: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send;
 
     /// [`Provider::discover`] without the reads that deleting the resources does not need
-    /// (a VPC's DNS attributes, two calls per VPC): what a destroy plans from.
+    /// (a VPC's DNS attributes, two calls per VPC), and with what the same listing found
+    /// tagged with the environment but cannot address: what a destroy plans from.
     ///
     /// # Guarantees
-    /// The same resources as `discover`, with at least their tags and what refers to what. By
-    /// default, `discover` itself.
+    /// `live`: the same resources as `discover`, with at least their tags and what refers to
+    /// what. `live` and `unaddressable` together: what [`Provider::census`] would count. By
+    /// default, `discover` itself and nothing unaddressable (a provider whose `census` is
+    /// `discover`).
     fn discover_to_delete(
         &self,
         kind: Kind,
         environment: &str,
-    ) -> impl Future<Output = Result<Vec<LiveResource>, ProviderError>> + Send {
-        self.discover(kind, environment)
+    ) -> impl Future<Output = Result<ToDelete, ProviderError>> + Send {
+        async move {
+            Ok(ToDelete {
+                live: self.discover(kind, environment).await?,
+                unaddressable: Vec::new(),
+            })
+        }
     }
 
     /// Everything of `kind` tagged `recon:env` = `environment`, whatever its `recon:id` says:

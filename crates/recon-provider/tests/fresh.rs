@@ -30,7 +30,7 @@ async fn an_unchanged_world_is_fresh() {
     let (a, attrs) = owned("dev", "vpc.main", "10.0.0.0/16");
     fake.insert(a, attrs);
     let plan = plan_now(&fake).await;
-    let live = check_fresh(&fake, &plan).await.unwrap();
+    let live = check_fresh(&fake, &plan).await.unwrap().live;
     assert_eq!(live.len(), 1);
 }
 

@@ -122,7 +122,7 @@ async fn plan_apply_replan_destroy() {
     destroy.success();
     assert!(
         destroy.stdout().contains(&format!(
-            "Verified: no resources tagged recon:env={env} remain in us-east-1."
+            "Verified: no resources tagged recon:env={env} remain in us-east-1 (read again after the deletes: "
         )),
         "{}",
         destroy.stdout()

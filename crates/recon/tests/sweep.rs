@@ -97,6 +97,65 @@ async fn a_resource_with_an_unusable_recon_id_is_named_and_fails_the_destroy() {
     .success();
 }
 
+/// The sweep after the deletes reads again every kind in which the destroy's own listing found
+/// anything tagged, addressable or not: an unusable resource of a kind the spec does not use is
+/// named too, and the record says which kinds were read.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unusable_resource_in_a_kind_the_spec_does_not_use_is_swept_too() {
+    moto_endpoint();
+    let env = unique_env("sweepkp");
+    let ws = Workspace::new("network.yaml", &env);
+    ws.recon(&["apply", "spec.yaml", "--auto-approve"])
+        .success();
+    let name = format!("{env}-stray");
+    ec2()
+        .await
+        .create_key_pair()
+        .key_name(&name)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::KeyPair)
+                .tags(Tag::builder().key("recon:env").value(&env).build())
+                .tags(Tag::builder().key("recon:id").value("garbage").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let run = ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--record",
+        "record.json",
+    ]);
+    run.code_is(1);
+    assert!(run.stderr_says("recon:id `garbage`"), "{}", run.stderr());
+    assert!(!run.stdout().contains("Verified"), "{}", run.stdout());
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("record.json")).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "incomplete", "{record:#}");
+    let kinds: Vec<&str> = record["sweep"]["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for kind in ["vpc", "subnet", "nat_gateway", "key_pair"] {
+        assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+    }
+    assert!(!kinds.contains(&"launch_template"), "{kinds:?}");
+
+    ec2()
+        .await
+        .delete_key_pair()
+        .key_name(&name)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The VPCs tagged as `env`'s `vpc.main`.
 async fn main_vpcs(env: &str) -> Vec<String> {
     use aws_sdk_ec2::types::Filter;

@@ -114,19 +114,35 @@ impl Found {
 /// `recon:id` names a resource of `kind`. The others are skipped with a warning (a tag edited
 /// by hand, or a resource of another tool that copied recon's tags).
 pub(crate) fn owned(kind: Kind, environment: &str, found: Vec<Found>) -> Vec<LiveResource> {
-    let mut out: Vec<LiveResource> = found
+    owned_and_unaddressable(kind, environment, found).0
+}
+
+/// [`owned`], and the resources tagged `recon:env` = `environment` it skipped.
+pub(crate) fn owned_and_unaddressable(
+    kind: Kind,
+    environment: &str,
+    found: Vec<Found>,
+) -> (Vec<LiveResource>, Vec<recon_provider::Tagged>) {
+    let mut out = Vec::new();
+    let mut unaddressable = Vec::new();
+    for f in found
         .into_iter()
         .filter(|f| f.tag(ENV) == Some(environment))
-        .filter_map(|f| match f.address(kind) {
-            Ok(address) => Some(f.with_address(address)),
+    {
+        match f.address(kind) {
+            Ok(address) => out.push(f.with_address(address)),
             Err(why) => {
                 tracing::warn!(%kind, environment, "skipping a tagged resource: {why}");
-                None
+                unaddressable.push(recon_provider::Tagged {
+                    kind,
+                    recon_id: f.tag(ID).map(str::to_owned),
+                    id: f.id,
+                });
             }
-        })
-        .collect();
+        }
+    }
     out.sort_by(|a, b| (&a.address, &a.id).cmp(&(&b.address, &b.id)));
-    out
+    (out, unaddressable)
 }
 
 /// Refuses to touch `current` unless its `recon:env` tag (as AWS has it now) equals the one on

@@ -8,6 +8,7 @@
 //! until the record is written; with `--auto-approve`, which nobody confirms, from before the
 //! discovery, so the plan is current when carried out and the environment is read once.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -55,16 +56,17 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
             })
             .await;
     }
-    let Some(prepared) = prepare(&run, &args).await? else {
+    let Some(mut prepared) = prepare(&run, &args).await? else {
         return Ok(ExitStatus::Success);
     };
     run.lock(&args)
         .await?
         .run(async {
             // Under the lock: what was planned is still what is live.
-            recon_provider::check_fresh(&*run.provider, &prepared.plan)
+            let found = recon_provider::check_fresh(&*run.provider, &prepared.plan)
                 .await
                 .map_err(|e| super::fresh_error(e, &run.environment))?;
+            prepared.tagged_kinds = found.tagged_kinds();
             carry_out(&run, prepared, args, identity, spec).await
         })
         .await
@@ -97,17 +99,22 @@ struct Prepared {
     plan: recon_model::Plan,
     live: Vec<recon_model::LiveResource>,
     targets: data::Targets,
+    /// The kinds in which the last read under the lock found anything tagged with the
+    /// environment: the sweep after the deletes reads these again.
+    tagged_kinds: BTreeSet<Kind>,
 }
 
 /// Discovers, plans, shows the plan and the copies of the data, and asks for confirmation.
 /// `None`: nothing to destroy (said so).
 async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliError> {
     let (provider, environment, region) = (&run.provider, &run.environment, &run.region);
-    let (plan, live) =
+    let (plan, found) =
         super::plan_destroy(&**provider, environment, region, run.source.clone()).await?;
+    let tagged_kinds = found.tagged_kinds();
+    let live = found.live;
     if plan.is_empty() {
         // Nothing recon can address; anything else tagged with the environment is named.
-        let tagged = census(provider, environment).await?;
+        let tagged = census(provider, environment, Kind::ALL).await?;
         if !tagged.is_empty() {
             return Err(CliError::Remaining {
                 environment: environment.clone(),
@@ -156,6 +163,7 @@ async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliE
         plan,
         live,
         targets,
+        tagged_kinds,
     }))
 }
 
@@ -173,6 +181,7 @@ async fn carry_out(
         plan,
         live,
         targets,
+        tagged_kinds,
     } = prepared;
     let started = SystemTime::now();
     let recorder = Recorder::new(&plan, &live);
@@ -190,21 +199,27 @@ async fn carry_out(
     .await;
 
     // Three reads of their own, at once: everything tagged with the environment, whatever its
-    // recon:id says; the keys' deletion dates; and, listed again, what AWS keeps of the data
-    // now that the resources are gone.
+    // recon:id says, in the kinds that held any; the keys' deletion dates; and, listed again,
+    // what AWS keeps of the data now that the resources are gone. A kind that held nothing
+    // when the environment was read under the lock is not read again: recon made nothing
+    // since, and no other recon run can while the lock is held.
     let mut resources = recorder.entries();
+    let swept: Vec<Kind> = tagged_kinds.into_iter().collect();
     let (sweep, (), mut remaining_data) = tokio::join!(
         async {
-            let found = census(provider, &environment).await;
+            let found = census(provider, &environment, &swept).await;
             let at = teardown::timestamp(SystemTime::now());
+            let kinds = swept.iter().map(|k| k.as_str().to_owned()).collect();
             match found {
                 Ok(remaining) => Sweep {
                     at,
+                    kinds,
                     remaining,
                     error: None,
                 },
                 Err(e) => Sweep {
                     at,
+                    kinds,
                     remaining: vec![],
                     error: Some(error_chain(&e)),
                 },
@@ -264,7 +279,9 @@ async fn carry_out(
         });
     }
     printer::line(&format!(
-        "Verified: no resources tagged recon:env={environment} remain in {region}."
+        "Verified: no resources tagged recon:env={environment} remain in {region} \
+         ({}).",
+        teardown::swept_kinds(&record.sweep)
     ));
     let unconfirmed = record
         .remaining_data
@@ -301,13 +318,14 @@ fn summary(record: &Record) -> String {
     out
 }
 
-/// Every resource tagged `recon:env` = `environment`, as text (`vpc.main (vpc-1)`, or the kind,
-/// the id and the `recon:id` that recon cannot use).
+/// Every resource of `kinds` tagged `recon:env` = `environment`, as text (`vpc.main (vpc-1)`,
+/// or the kind, the id and the `recon:id` that recon cannot use).
 async fn census(
     provider: &recon_aws::AwsProvider,
     environment: &str,
+    kinds: &[Kind],
 ) -> Result<Vec<String>, CliError> {
-    recon_provider::census_all(provider, environment, Kind::ALL)
+    recon_provider::census_all(provider, environment, kinds)
         .await
         .map(|tagged| tagged.iter().map(ToString::to_string).collect())
         .map_err(|errors| super::discover_failed(environment, errors))

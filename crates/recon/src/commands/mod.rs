@@ -347,8 +347,8 @@ pub async fn plan_destroy<P: Provider>(
     environment: &str,
     region: &str,
     source: Option<recon_model::SpecSource>,
-) -> Result<(recon_model::Plan, Vec<LiveResource>), CliError> {
-    let live = recon_provider::discover_all_for(
+) -> Result<(recon_model::Plan, recon_provider::Discovery), CliError> {
+    let found = recon_provider::discover_all_for(
         provider,
         environment,
         Kind::ALL,
@@ -356,8 +356,8 @@ pub async fn plan_destroy<P: Provider>(
     )
     .await
     .map_err(|errors| discover_failed(environment, errors))?;
-    let plan = recon_plan::plan_destroy(environment, region, source, Kind::ALL, &live);
-    Ok((plan, live))
+    let plan = recon_plan::plan_destroy(environment, region, source, Kind::ALL, &found.live);
+    Ok((plan, found))
 }
 
 /// A saved or confirmed plan found no longer current under the lock, or the check that failed.

@@ -267,8 +267,11 @@ fn sweep(r: &Record, out: &mut String) {
     let _ = writeln!(out, "\n## Final sweep\n");
     let _ = writeln!(
         out,
-        "A fresh discovery of resources tagged `recon:env={}` in {} at {}:",
-        r.environment, r.region, r.sweep.at
+        "A fresh discovery of resources tagged `recon:env={}` in {} at {} ({}):",
+        r.environment,
+        r.region,
+        r.sweep.at,
+        super::swept_kinds(&r.sweep)
     );
     match (&r.sweep.error, r.sweep.remaining.is_empty()) {
         (Some(e), _) => {

@@ -36,7 +36,8 @@ use data::RemainingData;
 pub use markdown::markdown;
 
 /// 2: who ran it, the spec's provenance, remaining data, honest KMS states, the seal.
-pub const RECORD_FORMAT_VERSION: u32 = 2;
+/// 3: the sweep names the kinds it read.
+pub const RECORD_FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Record {
@@ -112,14 +113,37 @@ pub enum Status {
 }
 
 /// What a fresh discovery found after the deletes.
+///
+/// It reads the kinds in which the destroy's own read, under the environment's lock, found
+/// anything tagged with the environment. The others held nothing then; recon made nothing
+/// since, and no other recon run could.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sweep {
     pub at: String,
+    /// The kinds it read (a record of format 2 has none: it read every kind).
+    #[serde(default)]
+    pub kinds: Vec<String>,
     /// `address (id)` of every resource still tagged with the environment.
     pub remaining: Vec<String>,
     /// Set when the sweep itself could not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The kinds `sweep` read, for a reader: `read again after the deletes: vpc, subnet; the
+/// other 19 kinds held nothing …`.
+pub fn swept_kinds(sweep: &Sweep) -> String {
+    let all = recon_model::Kind::ALL.len();
+    if sweep.kinds.is_empty() || sweep.kinds.len() >= all {
+        return "every kind read again after the deletes".to_owned();
+    }
+    let others = all - sweep.kinds.len();
+    format!(
+        "read again after the deletes: {}; the other {others} kind{} held nothing of the \
+         environment's when the destroy read them, under its lock",
+        sweep.kinds.join(", "),
+        if others == 1 { "" } else { "s" }
+    )
 }
 
 /// Collects executor events into entries; shared with the event callback.

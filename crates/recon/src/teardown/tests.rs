@@ -100,6 +100,9 @@ pub(crate) fn irb_record() -> Record {
         },
         sweep: Sweep {
             at: "2026-11-30T09:05:00Z".into(),
+            kinds: ["vpc", "subnet", "instance", "kms_key"]
+                .map(str::to_owned)
+                .to_vec(),
             remaining: vec![],
             error: None,
         },
