@@ -117,25 +117,30 @@ phase() {
   python3 -c "import json,sys; t=json.load(open(sys.argv[1])); print(f'      exit {t[\"code\"]}, {t[\"wall\"]:.2f} s')" "$dir/$name.time.json" >&2
 }
 
-DIRS=()
-for size in "${SIZES[@]}"; do
-  dir="$RUN/$size"
-  count="$(python3 scripts/benchgen.py spec "$size" --env "bench-$size" --out "$dir")"
-  echo "==> $size: $count resources" >&2
-  DIRS+=("$dir")
-  # A fresh moto per size: its state (and the time its filters take) does not grow with the
-  # sizes run before.
+# A fresh moto for each environment measured: its state (and the time its filters take) does
+# not grow with the runs before. Then a plan of SPEC in DIR, unmeasured, straight to moto: moto
+# builds each service's backend on its first call (seconds on a loaded machine), and the report
+# reads the critical path from this plan's graph.
+fresh_moto() {
+  local dir="$1" spec="$2"
   moto_stop >/dev/null
   moto_start >/dev/null
   trap cleanup EXIT  # moto_start set its own
   MOTO="$AWS_ENDPOINT_URL"
   # recon's own retry settings, as users get them (moto.sh's 2 attempts are for the tests).
   unset AWS_MAX_ATTEMPTS
-  # Unmeasured, straight to moto: moto builds each service's backend on its first call (seconds
-  # on a loaded machine), and the report reads the critical path from this plan's graph.
-  if ! (cd "$dir" && "$RECON" plan spec.yaml -o plan.json >warmup.out 2>&1); then
+  if ! (cd "$dir" && "$RECON" plan "$spec" -o plan.json >warmup.out 2>&1); then
     echo "bench: the warm-up plan failed, see $dir/warmup.out" >&2
   fi
+}
+
+DIRS=()
+for size in "${SIZES[@]}"; do
+  dir="$RUN/$size"
+  count="$(python3 scripts/benchgen.py spec "$size" --env "bench-$size" --out "$dir")"
+  echo "==> $size: $count resources" >&2
+  DIRS+=("$dir")
+  fresh_moto "$dir" spec.yaml
   wants validate && phase "$dir" validate validate spec.yaml
   wants plan && phase "$dir" plan plan spec.yaml -o plan.json
   wants apply && phase "$dir" apply apply spec.yaml --auto-approve
@@ -145,6 +150,9 @@ for size in "${SIZES[@]}"; do
     # Its own environment in its own directory: nothing of the runs above is in the way.
     bdir="$dir/buckets"
     python3 scripts/benchgen.py spec "$size" --env "bench-$size-buckets" --out "$bdir" >/dev/null
+    # moto keeps the tags of what it deleted, and its tag filters read them all: the runs above
+    # would slow these down.
+    fresh_moto "$bdir" spec.yaml
     phase "$dir" apply_buckets --buckets apply buckets/spec.yaml --auto-approve
     phase "$dir" destroy_buckets --buckets destroy buckets/spec.yaml --auto-approve
   fi

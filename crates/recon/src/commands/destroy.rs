@@ -1,5 +1,6 @@
 //! `recon destroy SPEC` or `recon destroy --env NAME --region R`: delete everything the
-//! environment owns (found by tag), verify by a fresh discovery that nothing remains, look for
+//! environment owns (found by tag), verify by a fresh discovery that nothing remains (of the
+//! kinds that held anything tagged when the destroy read them under the lock), look for
 //! the copies of its data AWS keeps (and, with `--delete-backups`, delete them), and write the
 //! sealed teardown record, whether or not every deletion succeeded.
 //!
