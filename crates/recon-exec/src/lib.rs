@@ -116,7 +116,7 @@ pub async fn execute<P: Provider>(
                 });
             }
         }
-        return report(&graph, results, live);
+        return report(plan, &graph, results, live);
     }
 
     provider.expect_deletes(&deletes(plan));
@@ -245,7 +245,7 @@ pub async fn execute<P: Provider>(
             }
         }
     }
-    report(&graph, results, live)
+    report(plan, &graph, results, live)
 }
 
 /// Marks every step that transitively waits for `failed` and has no result yet as skipped
@@ -275,36 +275,56 @@ fn skip_dependents(
     }
 }
 
-/// What the plan says is live: unchanged resources, and the live versions of the resources it
-/// updates, replaces or deletes.
+/// What the plan says is live and a step may read: unchanged resources, and the live versions
+/// of the resources it updates or replaces. A resource it only deletes is left out: its delete
+/// reads its change, and nothing refers to what is going away; so a destroy does not hold a
+/// second copy of the environment (one resource at a time, as each delete starts).
 fn initial_live(plan: &Plan) -> BTreeMap<Address, LiveResource> {
     let mut live = plan.known.clone();
     for change in &plan.changes {
-        if change.action == Action::Create || live.contains_key(&change.address) {
+        if matches!(change.action, Action::Create | Action::Delete)
+            || live.contains_key(&change.address)
+        {
             continue;
         }
-        if let (Some(id), Some(before)) = (&change.id, &change.before) {
-            live.insert(
-                change.address.clone(),
-                LiveResource {
-                    address: change.address.clone(),
-                    id: id.clone(),
-                    state: LiveState::Available,
-                    attrs: before.clone(),
-                    outputs: BTreeMap::new(),
-                },
-            );
+        if let Some(r) = live_before(change) {
+            live.insert(change.address.clone(), r);
         }
     }
     live
 }
 
+/// The live version of a change's resource, as the plan knew it.
+fn live_before(change: &recon_model::Change) -> Option<LiveResource> {
+    let (Some(id), Some(before)) = (&change.id, &change.before) else {
+        return None;
+    };
+    Some(LiveResource {
+        address: change.address.clone(),
+        id: id.clone(),
+        state: LiveState::Available,
+        attrs: before.clone(),
+        outputs: BTreeMap::new(),
+    })
+}
+
 /// The outcome of every step, in address order, and the live resources as the run left them.
 fn report(
+    plan: &Plan,
     graph: &StepGraph,
     results: Vec<Option<StepResult>>,
-    live: BTreeMap<Address, LiveResource>,
+    mut live: BTreeMap<Address, LiveResource>,
 ) -> Report {
+    // A resource whose delete did not happen is still live: back in, as the plan knew it.
+    for (node, result) in graph.nodes.iter().zip(&results) {
+        let change = &plan.changes[node.change];
+        let deleted = matches!(result, Some(StepResult::Done { .. }));
+        if change.action == Action::Delete && !deleted && !live.contains_key(&node.address) {
+            if let Some(r) = live_before(change) {
+                live.insert(node.address.clone(), r);
+            }
+        }
+    }
     let mut outcomes: Vec<Outcome> = graph
         .nodes
         .iter()

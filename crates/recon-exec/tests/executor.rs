@@ -558,6 +558,31 @@ async fn dependency_violation_is_retried_then_succeeds() {
     );
 }
 
+/// A destroy does not copy the environment into the run's live set, yet the report still says
+/// what the run left live: the resource whose delete failed and the ones skipped after it, as
+/// the plan knew them, and none of those deleted.
+#[tokio::test(start_paused = true)]
+async fn a_failed_delete_and_those_skipped_after_it_are_reported_live() {
+    let fake = fake(FakeConfig::instant());
+    build_network(&fake).await;
+    let plan = destroy_plan(&fake);
+    let subnet = fake.find(&addr("subnet.public")).remove(0);
+    fake.fail_next("subnet.public", Op::Delete, ErrorKind::Invalid, 1);
+    let (report, _) = run(&fake, &plan, &config()).await;
+
+    assert!(!report.succeeded());
+    assert_eq!(report.live[&addr("subnet.public")].id, subnet.id);
+    assert!(
+        report.live.contains_key(&addr("vpc.main")),
+        "skipped after it"
+    );
+    let mut left: Vec<String> = report.live.keys().map(ToString::to_string).collect();
+    left.sort();
+    let mut still: Vec<String> = owned(&fake).iter().map(|r| r.address.to_string()).collect();
+    still.sort();
+    assert_eq!(left, still, "the report's live set is what remains");
+}
+
 #[tokio::test(start_paused = true)]
 async fn dependency_violation_gives_up_after_the_dependency_timeout() {
     let fake = fake(FakeConfig::instant());

@@ -146,22 +146,34 @@ pub async fn discover_all_for<P: Provider>(
         .filter(|found| found.len() == 1)
         .map(|found| found[0].id.as_str())
         .collect();
-    let mut live = Vec::new();
-    let mut duplicates = Vec::new();
-    for found in by_address.values() {
-        if let [one] = found.as_slice() {
-            live.push(one.clone());
-            continue;
+    // Chosen with references, then moved: the environment is not copied.
+    let mut keepers: BTreeMap<Address, String> = BTreeMap::new();
+    for (address, found) in &by_address {
+        if found.len() > 1 {
+            let keep = keeper(found, &all, &settled);
+            settled.insert(keep.id.as_str());
+            keepers.insert(address.clone(), keep.id.clone());
         }
-        let keep = keeper(found, &all, &settled);
-        settled.insert(keep.id.as_str());
-        let mut others: Vec<&LiveResource> = found.iter().filter(|r| r.id != keep.id).collect();
-        others.sort_by(|a, b| a.id.cmp(&b.id));
-        live.push(keep.clone());
-        for (n, other) in others.into_iter().enumerate() {
-            let mut renamed = other.clone();
-            renamed.address = duplicate_address(&other.address, n + 1);
-            duplicates.push(renamed);
+    }
+    drop((all, settled));
+    let mut live = Vec::with_capacity(by_address.len());
+    let mut duplicates = Vec::new();
+    for (address, mut found) in by_address {
+        let Some(keep) = keepers.get(&address) else {
+            live.extend(found);
+            continue;
+        };
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut n = 0;
+        for r in found {
+            if &r.id == keep {
+                live.push(r);
+            } else {
+                n += 1;
+                let mut renamed = r;
+                renamed.address = duplicate_address(&address, n);
+                duplicates.push(renamed);
+            }
         }
     }
     live.extend(duplicates);

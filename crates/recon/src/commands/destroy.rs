@@ -186,6 +186,8 @@ async fn carry_out(
     } = prepared;
     let started = SystemTime::now();
     let recorder = Recorder::new(&plan, &live);
+    // The plan holds what the deletes need; a copy of the whole environment is not kept.
+    drop(live);
     let observer = recorder.clone();
     let executed = super::execute::run(
         Arc::clone(provider),
