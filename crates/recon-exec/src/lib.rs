@@ -319,10 +319,12 @@ fn report(
     for (node, result) in graph.nodes.iter().zip(&results) {
         let change = &plan.changes[node.change];
         let deleted = matches!(result, Some(StepResult::Done { .. }));
-        if change.action == Action::Delete && !deleted && !live.contains_key(&node.address) {
-            if let Some(r) = live_before(change) {
-                live.insert(node.address.clone(), r);
-            }
+        if change.action == Action::Delete
+            && !deleted
+            && !live.contains_key(&node.address)
+            && let Some(r) = live_before(change)
+        {
+            live.insert(node.address.clone(), r);
         }
     }
     let mut outcomes: Vec<Outcome> = graph
