@@ -19,6 +19,6 @@ mod steps;
 
 pub use destroy::plan_destroy;
 pub use graph::{Cycle, topological_order};
-pub use planner::{PlanError, PlanOptions, plan, plan_with};
+pub use planner::{PlanError, PlanOptions, plan, plan_discovered, plan_with};
 pub use scope::{may_interact, vpc_scopes};
 pub use steps::{Step, StepGraph, StepNode, Why};

@@ -22,10 +22,10 @@ pub(crate) struct Seen {
 /// added with their ownership tags. Returns them with the moves and adoptions to record.
 pub(crate) fn apply_lifecycle(
     spec: &Spec,
-    discovered: &[LiveResource],
+    discovered: Vec<LiveResource>,
     options: &PlanOptions,
 ) -> Result<Seen, PlanError> {
-    let mut live = discovered.to_vec();
+    let mut live = discovered;
     let mut moved = Vec::new();
     for m in &spec.lifecycle.moved {
         let from = live.iter().position(|r| r.address == m.from);

@@ -1,6 +1,6 @@
 //! Diffing a spec against live resources.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use recon_model::plan::fingerprint;
 use recon_model::tags::{desired_tags, to_value};
@@ -90,14 +90,26 @@ pub fn plan_with(
     discovered: &[LiveResource],
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    plan_discovered(spec, source, kinds, discovered.to_vec(), options)
+}
+
+/// [`plan_with`], taking the discovered resources: the plan keeps the unchanged ones it needs
+/// (`known`) without copying them, so planning holds one copy of the environment, not three.
+pub fn plan_discovered(
+    spec: &Spec,
+    source: Option<SpecSource>,
+    kinds: &[Kind],
+    discovered: Vec<LiveResource>,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
     let order = topological_order(&spec.resources).map_err(PlanError::Cycle)?;
-    let live_fingerprint = fingerprint(kinds, discovered);
+    let live_fingerprint = fingerprint(kinds, &discovered);
     let crate::lifecycle::Seen {
-        live,
+        live: seen,
         moved,
         adopted,
     } = crate::lifecycle::apply_lifecycle(spec, discovered, options)?;
-    let live = live.as_slice();
+    let live = seen.as_slice();
     let live_by_address: BTreeMap<&Address, &LiveResource> = live
         .iter()
         .filter(|r| r.state != LiveState::Deleting)
@@ -215,11 +227,18 @@ pub fn plan_with(
     unchanged.sort();
     let data_loss = crate::lifecycle::data_loss(&changes, live);
 
-    let known = live_by_address
+    // The resources kept are chosen by reference, then moved out of what was discovered.
+    let keep: BTreeSet<(Address, String)> = live_by_address
         .iter()
         .filter(|(a, _)| !matches!(actions.get(*a), Some(Action::Replace)))
         .filter(|(a, _)| spec.get(a).is_some())
-        .map(|(a, r)| ((*a).clone(), (*r).clone()))
+        .map(|(a, r)| ((*a).clone(), r.id.clone()))
+        .collect();
+    drop((live_by_address, ids));
+    let known = seen
+        .into_iter()
+        .filter(|r| keep.contains(&(r.address.clone(), r.id.clone())))
+        .map(|r| (r.address.clone(), r))
         .collect();
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,

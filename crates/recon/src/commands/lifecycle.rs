@@ -24,7 +24,8 @@ pub async fn plan_spec(
         replace: selection.replace.clone(),
         target: selection.target.clone(),
     };
-    let mut plan = recon_plan::plan_with(&spec, Some(source.clone()), Kind::ALL, &live, &options)?;
+    let mut plan =
+        recon_plan::plan_discovered(&spec, Some(source.clone()), Kind::ALL, live, &options)?;
     super::check_private_key_files_free(&spec, &plan)?;
     plan.lookups = lookups;
     if !selection.target.is_empty() {
