@@ -23,13 +23,15 @@ mod types;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use recon_model::{Action, Address, LiveResource, LiveState, Plan};
+use recon_model::{Action, Address, LiveResource, Plan};
 use recon_plan::StepGraph;
 use recon_provider::Provider;
 use tokio::task::JoinSet;
 
 use crate::bounded::Bounded;
-use crate::steps::{Ctx, Effect, Events, StepRun, create_step, delete_step, update_step};
+use crate::steps::{
+    Ctx, Effect, Events, StepRun, create_step, delete_step, live_before, update_step,
+};
 pub use crate::token::idempotency_token;
 pub use crate::types::{
     Event, ExecConfig, ExecError, KindTimeouts, Outcome, Report, StepResult, error_chain, human,
@@ -292,20 +294,6 @@ fn initial_live(plan: &Plan) -> BTreeMap<Address, LiveResource> {
         }
     }
     live
-}
-
-/// The live version of a change's resource, as the plan knew it.
-fn live_before(change: &recon_model::Change) -> Option<LiveResource> {
-    let (Some(id), Some(before)) = (&change.id, &change.before) else {
-        return None;
-    };
-    Some(LiveResource {
-        address: change.address.clone(),
-        id: id.clone(),
-        state: LiveState::Available,
-        attrs: before.clone(),
-        outputs: BTreeMap::new(),
-    })
 }
 
 /// The outcome of every step, in address order, and the live resources as the run left them.

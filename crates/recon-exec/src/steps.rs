@@ -325,19 +325,24 @@ pub(crate) fn state_name(state: LiveState) -> &'static str {
 
 /// The live resource a change is about, as the plan saw it (`id`, `before`).
 fn live_from_change<P: Provider>(ctx: &Ctx<P>, change: &Change) -> Result<LiveResource, ExecError> {
-    let id = change
-        .id
-        .clone()
-        .ok_or_else(|| ctx.invalid_plan("the change has no live id"))?;
-    let attrs = change
-        .before
-        .clone()
-        .ok_or_else(|| ctx.invalid_plan("the change has no live attributes (`before`)"))?;
-    Ok(LiveResource {
+    if change.id.is_none() {
+        return Err(ctx.invalid_plan("the change has no live id"));
+    }
+    live_before(change)
+        .ok_or_else(|| ctx.invalid_plan("the change has no live attributes (`before`)"))
+}
+
+/// The live version of a change's resource, as the plan knew it (`id`, `before`); `None`
+/// for a create.
+pub(crate) fn live_before(change: &Change) -> Option<LiveResource> {
+    let (Some(id), Some(before)) = (&change.id, &change.before) else {
+        return None;
+    };
+    Some(LiveResource {
         address: change.address.clone(),
-        id,
+        id: id.clone(),
         state: LiveState::Available,
-        attrs,
+        attrs: before.clone(),
         outputs: BTreeMap::new(),
     })
 }

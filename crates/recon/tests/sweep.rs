@@ -7,7 +7,22 @@
 mod support;
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
-use support::{Workspace, ec2, moto_endpoint, unique_env};
+use support::{Run, Workspace, ec2, moto_endpoint, unique_env};
+
+/// `destroy spec.yaml --auto-approve` with its teardown record at `record.json`: the run and
+/// the record.
+fn destroy_with_record(ws: &Workspace) -> (Run, serde_json::Value) {
+    let run = ws.recon(&[
+        "destroy",
+        "spec.yaml",
+        "--auto-approve",
+        "--record",
+        "record.json",
+    ]);
+    let record = serde_json::from_slice(&std::fs::read(ws.path().join("record.json")).unwrap())
+        .unwrap_or_else(|e| panic!("the teardown record: {e}\n{}", run.stderr()));
+    (run, record)
+}
 
 /// A VPC tagged for `env` with an unusable `recon:id`.
 async fn garbage_vpc(env: &str) -> String {
@@ -28,13 +43,7 @@ async fn a_resource_with_an_unusable_recon_id_is_named_and_fails_the_destroy() {
     let vpc = garbage_vpc(&env).await;
 
     // With a spec: everything recon owns goes, the unusable one is named, exit 1.
-    let run = ws.recon(&[
-        "destroy",
-        "spec.yaml",
-        "--auto-approve",
-        "--record",
-        "record.json",
-    ]);
+    let (run, record) = destroy_with_record(&ws);
     run.code_is(1);
     assert!(
         run.stderr_says(&format!("1 resource tagged recon:env={env} remains")),
@@ -48,8 +57,6 @@ async fn a_resource_with_an_unusable_recon_id_is_named_and_fails_the_destroy() {
         run.stderr()
     );
     assert!(!run.stdout().contains("Verified"), "{}", run.stdout());
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(ws.path().join("record.json")).unwrap()).unwrap();
     assert_eq!(record["outcome"], "incomplete", "{record:#}");
     assert!(
         record["sweep"]["remaining"][0]
@@ -123,18 +130,10 @@ async fn an_unusable_resource_in_a_kind_the_spec_does_not_use_is_swept_too() {
         .await
         .unwrap();
 
-    let run = ws.recon(&[
-        "destroy",
-        "spec.yaml",
-        "--auto-approve",
-        "--record",
-        "record.json",
-    ]);
+    let (run, record) = destroy_with_record(&ws);
     run.code_is(1);
     assert!(run.stderr_says("recon:id `garbage`"), "{}", run.stderr());
     assert!(!run.stdout().contains("Verified"), "{}", run.stdout());
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(ws.path().join("record.json")).unwrap()).unwrap();
     assert_eq!(record["outcome"], "incomplete", "{record:#}");
     let kinds: Vec<&str> = record["sweep"]["kinds"]
         .as_array()

@@ -112,14 +112,17 @@ async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliE
     let (plan, found) =
         super::plan_destroy(&**provider, environment, region, run.source.clone()).await?;
     let tagged_kinds = found.tagged_kinds();
-    let live = found.live;
+    let recon_provider::Discovery {
+        live,
+        unaddressable,
+    } = found;
     if plan.is_empty() {
-        // Nothing recon can address; anything else tagged with the environment is named.
-        let tagged = census(provider, environment, Kind::ALL).await?;
-        if !tagged.is_empty() {
+        // Nothing recon can address; anything else tagged with the environment, which the
+        // same listing found, is named.
+        if !unaddressable.is_empty() {
             return Err(CliError::Remaining {
                 environment: environment.clone(),
-                remaining: tagged,
+                remaining: unaddressable.iter().map(ToString::to_string).collect(),
             });
         }
         printer::line(&format!(
