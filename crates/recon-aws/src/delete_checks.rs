@@ -9,9 +9,11 @@
 //! deletes of a kind start within [`FRESH`] of it reads nothing more before them.
 //!
 //! # Guarantees
-//! - A delete's first attempt uses a read made at most [`FRESH`] before it (timed from when the
-//!   read was asked for); a retried delete, or one of a resource the run did not expect to
-//!   delete, reads the resource alone, as before.
+//! - A delete's first attempt uses a read answered at most [`FRESH`] before it; a retried
+//!   delete, or one of a resource the run did not expect to delete, reads the resource alone,
+//!   as before. Timed from the answer, not the question: a listing of a large environment can
+//!   take seconds to answer (a loaded endpoint, many pages), and timed from its question it
+//!   would be stale before the deletes it was made for could use it.
 //! - One batch read of a kind at a time: concurrent deletes of the kind wait for it.
 
 use std::collections::{HashMap, HashSet};
@@ -119,7 +121,7 @@ impl DeleteChecks {
         ids
     }
 
-    /// A listing of `kind` by its ownership tag, asked for at `at`, found `found`: it stands
+    /// A listing of `kind` by its ownership tag, answered at `at`, found `found`: it stands
     /// for the check of each resource in it (what it did not list, it says nothing about).
     pub(crate) fn listed(&self, kind: Kind, found: &[Found], at: Instant) {
         let mut state = self.state();
@@ -130,7 +132,7 @@ impl DeleteChecks {
         }
     }
 
-    /// A batch read of `ids` found `found` at `at`.
+    /// A batch read of `ids`, answered at `at`, found `found`.
     pub(crate) fn read(&self, kind: Kind, ids: &[String], found: Vec<Found>, at: Instant) {
         let mut by_id: HashMap<String, Found> =
             found.into_iter().map(|f| (f.id.clone(), f)).collect();

@@ -152,6 +152,29 @@ async fn deletes_right_after_the_destroys_listing_read_nothing_more() {
     assert!(stub.asked(2, "SubnetId=subnet-b"));
 }
 
+/// The listing stands for the checks from its answer, not its question: a listing that was slow
+/// to answer (a loaded endpoint, many pages) is not stale before the deletes it was made for.
+#[tokio::test]
+async fn a_slow_listing_stands_for_the_deletes_that_start_soon_after_its_answer() {
+    let stub = StubServer::start(vec![describe(&[("subnet-a", "irb")]), deleted()]);
+    let half = crate::delete_checks::FRESH / 2 + std::time::Duration::from_millis(100);
+    stub.delay(0, half);
+    let p = provider(&stub);
+
+    let found = p.discover_to_delete(Kind::Subnet, "irb").await.unwrap();
+    // More than FRESH after the listing was asked for; less after it was answered.
+    tokio::time::sleep(half).await;
+    p.expect_deletes(&[(Kind::Subnet, "subnet-a".to_owned())]);
+    p.delete(&found.live[0]).await.unwrap();
+    assert_eq!(
+        stub.requests().len(),
+        2,
+        "the listing and the delete: {:#?}",
+        stub.requests()
+    );
+    assert!(stub.asked(1, "SubnetId=subnet-a"));
+}
+
 #[tokio::test]
 async fn a_delete_the_run_did_not_expect_reads_alone() {
     let stub = StubServer::start(vec![describe(&[("subnet-z", "irb")]), deleted()]);

@@ -174,11 +174,11 @@ impl Provider for AwsProvider {
         kind: Kind,
         environment: &str,
     ) -> Result<recon_provider::ToDelete, ProviderError> {
-        // When it was asked for, not answered: the check is at least as fresh as it says.
-        let asked = std::time::Instant::now();
         let found = registry::census(&self.clients, kind, environment).await?;
         if registry::reads_many_in_one_call(kind) {
-            self.delete_checks.listed(kind, &found, asked);
+            // Timed from its answer, as the batch reads are (`delete_checks.rs`).
+            self.delete_checks
+                .listed(kind, &found, std::time::Instant::now());
         }
         let (live, unaddressable) = kinds::owned_and_unaddressable(kind, environment, found);
         Ok(recon_provider::ToDelete {

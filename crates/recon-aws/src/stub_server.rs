@@ -3,10 +3,11 @@
 //! must be the next scripted action, and gets that action's XML reply. What was asked is kept,
 //! form-decoded, for the test to check.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// One scripted exchange: the `Action` expected, the reply's HTTP status and its XML body.
 pub(crate) struct Reply {
@@ -48,6 +49,8 @@ pub(crate) struct StubServer {
     pub endpoint: String,
     script: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<String>>>,
+    /// How long to wait before answering request `index` (a slow endpoint).
+    delays: Arc<Mutex<HashMap<usize, Duration>>>,
 }
 
 impl StubServer {
@@ -57,6 +60,7 @@ impl StubServer {
             endpoint: format!("http://{}", listener.local_addr().unwrap()),
             script: Arc::new(Mutex::new(script.into())),
             requests: Arc::new(Mutex::new(Vec::new())),
+            delays: Arc::new(Mutex::new(HashMap::new())),
         };
         let serving = server.clone();
         std::thread::spawn(move || {
@@ -102,6 +106,11 @@ impl StubServer {
             .is_some_and(|r| r.split('&').any(|p| p == part))
     }
 
+    /// Answers request `index` (from 0) only after `delay`.
+    pub fn delay(&self, index: usize, delay: Duration) {
+        self.delays.lock().unwrap().insert(index, delay);
+    }
+
     /// Scripted replies not yet asked for.
     pub fn unused(&self) -> usize {
         self.script.lock().unwrap().len()
@@ -134,7 +143,14 @@ impl StubServer {
                 return;
             }
             let body = form_decode(&String::from_utf8_lossy(&body));
-            self.requests.lock().unwrap().push(body.clone());
+            let index = {
+                let mut requests = self.requests.lock().unwrap();
+                requests.push(body.clone());
+                requests.len() - 1
+            };
+            if let Some(delay) = self.delays.lock().unwrap().get(&index).copied() {
+                std::thread::sleep(delay);
+            }
             let next = self.script.lock().unwrap().pop_front();
             let (status, xml) = match next {
                 Some(r) if body.split('&').any(|p| p == format!("Action={}", r.action)) => {
