@@ -30,7 +30,8 @@ use tokio::task::JoinSet;
 
 use crate::bounded::Bounded;
 use crate::steps::{
-    Ctx, Effect, Events, StepRun, create_step, delete_step, live_before, update_step,
+    Ctx, Effect, Events, StepRun, create_step, delete_step, live_before, live_from_change,
+    update_step,
 };
 pub use crate::token::idempotency_token;
 pub use crate::types::{
@@ -142,7 +143,7 @@ pub async fn execute<P: Provider>(
                 break;
             };
             let node = &graph.nodes[i];
-            let change = plan.changes[node.change].clone();
+            let change = &plan.changes[node.change];
             let ctx = Ctx {
                 provider: provider.clone(),
                 config: config.clone(),
@@ -158,15 +159,18 @@ pub async fn execute<P: Provider>(
             });
             let handle = match node.step {
                 Step::Create => {
-                    let resolved = ctx.resolve(&change, &live);
-                    tasks.spawn(create_step(ctx, change, resolved))
+                    let resolved = ctx.resolve(change, &live);
+                    tasks.spawn(create_step(ctx, change.clone(), resolved))
                 }
                 Step::Update => {
-                    let resolved = ctx.resolve(&change, &live);
+                    let resolved = ctx.resolve(change, &live);
                     let current = live.get(&node.address).cloned();
-                    tasks.spawn(update_step(ctx, change, resolved, current))
+                    tasks.spawn(update_step(ctx, change.clone(), resolved, current))
                 }
-                Step::Delete => tasks.spawn(delete_step(ctx, change)),
+                Step::Delete => {
+                    let deleting = live_from_change(&ctx, change);
+                    tasks.spawn(delete_step(ctx, deleting))
+                }
             };
             task_node.insert(handle.id(), i);
         }

@@ -324,7 +324,10 @@ pub(crate) fn state_name(state: LiveState) -> &'static str {
 }
 
 /// The live resource a change is about, as the plan saw it (`id`, `before`).
-fn live_from_change<P: Provider>(ctx: &Ctx<P>, change: &Change) -> Result<LiveResource, ExecError> {
+pub(crate) fn live_from_change<P: Provider>(
+    ctx: &Ctx<P>,
+    change: &Change,
+) -> Result<LiveResource, ExecError> {
     if change.id.is_none() {
         return Err(ctx.invalid_plan("the change has no live id"));
     }
@@ -508,9 +511,15 @@ pub(crate) async fn update_step<P: Provider>(
 ///   ownership tags the provider re-checks).
 /// - Per the provider contract, deleting what is already gone succeeds; a "not found" answer
 ///   to the delete call is taken to mean the same, and the wait confirms it.
-pub(crate) async fn delete_step<P: Provider>(ctx: Ctx<P>, change: Change) -> StepRun {
+///
+/// Takes the live resource, not the change: a step under way holds one copy of its
+/// attributes, not two (a large destroy has hundreds under way).
+pub(crate) async fn delete_step<P: Provider>(
+    ctx: Ctx<P>,
+    live: Result<LiveResource, ExecError>,
+) -> StepRun {
     let started = Instant::now();
-    let live = match live_from_change(&ctx, &change) {
+    let live = match live {
         Ok(l) => l,
         Err(e) => return StepRun::failed(e, Effect::Keep),
     };
