@@ -220,13 +220,17 @@ impl Plan {
 /// A digest of the live resources a plan was made against: their addresses, ids and
 /// attributes (not their transient state), in address order. Kinds are listed so that a plan
 /// that read no resource of a kind still notices one appearing.
+///
+/// The digest of their JSON, written straight into the hash: at 5,000 resources the JSON
+/// itself would be megabytes, held while the plan is made.
 pub fn fingerprint(kinds: &[Kind], live: &[LiveResource]) -> String {
     let mut items: Vec<_> = live.iter().map(|r| (&r.address, &r.id, &r.attrs)).collect();
     items.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut kinds = kinds.to_vec();
     kinds.sort();
-    let json = serde_json::to_vec(&(kinds, items)).expect("live resources serialize");
-    hex(&Sha256::digest(json))
+    let mut hasher = Sha256::new();
+    serde_json::to_writer(&mut hasher, &(kinds, items)).expect("live resources serialize");
+    hex(&hasher.finalize())
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -235,4 +239,39 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Attrs, LiveState, Value};
+
+    /// Plans saved before the digest was streamed still match: it is the SHA-256 of the same
+    /// JSON document, byte for byte.
+    #[test]
+    fn the_fingerprint_is_the_digest_of_the_live_resources_json() {
+        let resource = |name: &str, id: &str| LiveResource {
+            address: Address::new(Kind::Subnet, name),
+            id: id.to_owned(),
+            state: LiveState::Available,
+            attrs: Attrs::from([
+                ("cidr_block".to_owned(), Value::str("10.0.1.0/24")),
+                ("vpc_id".to_owned(), Value::str("vpc-1")),
+            ]),
+            outputs: BTreeMap::new(),
+        };
+        let live = [resource("b", "subnet-2"), resource("a", "subnet-1")];
+        let json = serde_json::to_vec(&(
+            [Kind::Vpc, Kind::Subnet],
+            [
+                (&live[1].address, &live[1].id, &live[1].attrs),
+                (&live[0].address, &live[0].id, &live[0].attrs),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            fingerprint(&[Kind::Subnet, Kind::Vpc], &live),
+            sha256_hex(&json)
+        );
+    }
 }
