@@ -203,6 +203,8 @@ async fn carry_out(
         move |event| observer.observe(event),
     )
     .await;
+    // Its entries are in the record: not held while the sweep reads and the record is written.
+    drop(plan);
 
     // Three reads of their own, at once: everything tagged with the environment, whatever its
     // recon:id says, in the kinds that held any; the keys' deletion dates; and, listed again,
