@@ -107,7 +107,7 @@ async fn plan_for(fake: &FakeCloud, wants: &[Want]) -> Plan {
 
 async fn destroy_plan_for(fake: &FakeCloud) -> Plan {
     let live = discover_all(fake, ENV, Kind::ALL).await.expect("discovery");
-    recon_plan::plan_destroy(ENV, "us-east-1", None, Kind::ALL, &live)
+    recon_plan::plan_destroy(ENV, "us-east-1", None, Kind::ALL, live)
 }
 
 /// Builds `wants` on `fake` (hand-made create plan), asserting success, and clears the log.

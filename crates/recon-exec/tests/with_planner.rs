@@ -122,7 +122,7 @@ async fn apply_then_replan_is_empty_then_change_then_destroy() {
     let live = discover_all(aws_like.as_ref(), ENV, Kind::ALL)
         .await
         .unwrap();
-    let destroy = recon_plan::plan_destroy(ENV, "us-east-1", None, Kind::ALL, &live);
+    let destroy = recon_plan::plan_destroy(ENV, "us-east-1", None, Kind::ALL, live);
     aws_like.reset_log();
     let (report, _) = run(&aws_like, &destroy, &config).await;
     assert_succeeded(&report);

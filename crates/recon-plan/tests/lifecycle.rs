@@ -279,7 +279,7 @@ fn protected_and_data_bearing_resources_are_called_out() {
             .collect::<Vec<_>>(),
         ["efs_file_system.data"]
     );
-    let d = plan_destroy("irb", "us-east-1", None, Kind::ALL, &live);
+    let d = plan_destroy("irb", "us-east-1", None, Kind::ALL, live.clone());
     assert_eq!(d.protected_losses().len(), 1);
     assert_eq!(
         d.data_loss

@@ -292,7 +292,7 @@ fn the_fingerprint_changes_when_live_resources_do() {
 #[test]
 fn destroy_deletes_everything_owned_with_its_dependencies() {
     let spec = network();
-    let p = plan_destroy("test", "us-east-1", None, Kind::ALL, &all_live(&spec));
+    let p = plan_destroy("test", "us-east-1", None, Kind::ALL, all_live(&spec));
     insta::assert_snapshot!(render(&p), @r#"
         - vpc.main
         - subnet.public [live uses: vpc.main]

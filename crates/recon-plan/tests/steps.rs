@@ -148,7 +148,7 @@ fn deletes_keep_kind_order_within_a_vpc_only() {
             }
         })
         .collect();
-    let p = plan_destroy("test", "us-east-1", None, Kind::ALL, &live);
+    let p = plan_destroy("test", "us-east-1", None, Kind::ALL, live);
     let graph = StepGraph::build(&p);
     assert_no_edge_across_vpcs(&graph);
     for v in ["a", "b"] {

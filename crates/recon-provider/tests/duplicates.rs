@@ -73,7 +73,7 @@ async fn the_duplicate_in_use_is_kept_and_the_others_are_planned_for_deletion() 
     let dup = live.iter().find(|r| r.id == unused.id).unwrap();
     assert_eq!(is_duplicate(dup), Some("vpc.main"));
 
-    let destroy = recon_plan::plan_destroy("dev", "us-east-1", None, Kind::ALL, &live);
+    let destroy = recon_plan::plan_destroy("dev", "us-east-1", None, Kind::ALL, live);
     assert_eq!(destroy.changes.len(), 3, "destroy deletes all of them");
     assert!(
         destroy.changes.iter().all(|c| c.action == Action::Delete),

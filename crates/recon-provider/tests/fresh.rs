@@ -21,7 +21,7 @@ fn owned(env: &str, address: &str, cidr: &str) -> (Address, Attrs) {
 
 async fn plan_now(fake: &FakeCloud) -> recon_model::Plan {
     let live = discover_all(fake, "dev", Kind::ALL).await.unwrap();
-    recon_plan::plan_destroy("dev", "us-east-1", None, Kind::ALL, &live)
+    recon_plan::plan_destroy("dev", "us-east-1", None, Kind::ALL, live)
 }
 
 #[tokio::test(start_paused = true)]

@@ -98,7 +98,8 @@ impl Run {
 /// The plan and what was read for the record before any change.
 struct Prepared {
     plan: recon_model::Plan,
-    live: Vec<recon_model::LiveResource>,
+    /// Each Auto Scaling group's instances, for the record.
+    group_instances: std::collections::BTreeMap<recon_model::Address, Vec<String>>,
     targets: data::Targets,
     /// The kinds in which the last read under the lock found anything tagged with the
     /// environment: the sweep after the deletes reads these again.
@@ -111,10 +112,10 @@ async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliE
     let (provider, environment, region) = (&run.provider, &run.environment, &run.region);
     let (plan, found) =
         super::plan_destroy(&**provider, environment, region, run.source.clone()).await?;
-    let tagged_kinds = found.tagged_kinds();
-    let recon_provider::Discovery {
-        live,
+    let super::DestroyListing {
+        tagged_kinds,
         unaddressable,
+        group_instances,
     } = found;
     if plan.is_empty() {
         // Nothing recon can address; anything else tagged with the environment, which the
@@ -131,7 +132,7 @@ async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliE
         return Ok(None);
     }
     // Found before the deletes, while the resources (and their volumes) can still be read.
-    let targets = match data::Targets::of(provider, &live).await {
+    let targets = match data::Targets::of(provider, &plan, &group_instances).await {
         Ok(t) => t,
         Err(e) => {
             printer::warn(&format!(
@@ -139,11 +140,7 @@ async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliE
                 error_chain(&e)
             ));
             data::Targets {
-                file_systems: live
-                    .iter()
-                    .filter(|r| r.kind() == Kind::EfsFileSystem)
-                    .map(|r| (r.id.clone(), r.address.to_string()))
-                    .collect(),
+                file_systems: data::Targets::file_systems(&plan),
                 volumes: Vec::new(),
             }
         }
@@ -165,7 +162,7 @@ async fn prepare(run: &Run, args: &DestroyArgs) -> Result<Option<Prepared>, CliE
     confirm::confirm(what, args.auto_approve)?;
     Ok(Some(Prepared {
         plan,
-        live,
+        group_instances,
         targets,
         tagged_kinds,
     }))
@@ -183,14 +180,12 @@ async fn carry_out(
     let (provider, environment, region) = (&run.provider, run.environment.clone(), &run.region);
     let Prepared {
         plan,
-        live,
+        group_instances,
         targets,
         tagged_kinds,
     } = prepared;
     let started = SystemTime::now();
-    let recorder = Recorder::new(&plan, &live);
-    // The plan holds what the deletes need; a copy of the whole environment is not kept.
-    drop(live);
+    let recorder = Recorder::new(&plan, &group_instances);
     let observer = recorder.clone();
     let executed = super::execute::run(
         Arc::clone(provider),

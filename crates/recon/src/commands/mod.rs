@@ -339,15 +339,16 @@ pub async fn discover<P: Provider>(
         .map_err(|errors| discover_failed(environment, errors))
 }
 
-/// The plan deleting everything `environment` owns, and the live resources it was made from,
-/// read as deleting them needs (no VPC attributes). Plan, destroy and the apply of a saved
-/// destroy plan all make it this way, so their fingerprints agree.
+/// The plan deleting everything `environment` owns, and what destroy needs of the listing it
+/// was made from, read as deleting needs (no VPC attributes). Plan, destroy and the apply of a
+/// saved destroy plan all make it this way, so their fingerprints agree. The live resources
+/// themselves are moved into the plan.
 pub async fn plan_destroy<P: Provider>(
     provider: &P,
     environment: &str,
     region: &str,
     source: Option<recon_model::SpecSource>,
-) -> Result<(recon_model::Plan, recon_provider::Discovery), CliError> {
+) -> Result<(recon_model::Plan, DestroyListing), CliError> {
     let found = recon_provider::discover_all_for(
         provider,
         environment,
@@ -356,8 +357,23 @@ pub async fn plan_destroy<P: Provider>(
     )
     .await
     .map_err(|errors| discover_failed(environment, errors))?;
-    let plan = recon_plan::plan_destroy(environment, region, source, Kind::ALL, &found.live);
-    Ok((plan, found))
+    let listing = DestroyListing {
+        tagged_kinds: found.tagged_kinds(),
+        group_instances: crate::teardown::group_instances(&found.live),
+        unaddressable: found.unaddressable,
+    };
+    let plan = recon_plan::plan_destroy(environment, region, source, Kind::ALL, found.live);
+    Ok((plan, listing))
+}
+
+/// What a destroy's listing found beyond the plan it made.
+pub struct DestroyListing {
+    /// The kinds in which it found anything tagged with the environment, addressable or not.
+    pub tagged_kinds: std::collections::BTreeSet<Kind>,
+    /// Tagged with the environment, with a `recon:id` recon cannot use.
+    pub unaddressable: Vec<recon_provider::Tagged>,
+    /// The instances of each Auto Scaling group (an output, which the plan does not keep).
+    pub group_instances: std::collections::BTreeMap<recon_model::Address, Vec<String>>,
 }
 
 /// A saved or confirmed plan found no longer current under the lock, or the check that failed.

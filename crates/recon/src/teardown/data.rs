@@ -3,13 +3,13 @@
 //! environment. Found before the destroy (to show them with the plan) and again after it, and,
 //! with `--delete-backups`, deleted one by one, each confirmed gone by a direct describe.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
 
 use recon_aws::AwsProvider;
 use recon_aws::audit::{Retained, RetainedKind};
-use recon_model::kinds::autoscaling_group::INSTANCES_OUTPUT;
-use recon_model::{Kind, LiveResource, Value};
+use recon_model::{Address, Kind, Plan};
 use recon_provider::ProviderError;
 use serde::{Deserialize, Serialize};
 
@@ -119,26 +119,28 @@ pub struct Targets {
 }
 
 impl Targets {
-    /// The file systems and instances (and group instances) of `live`, with their volumes.
-    pub async fn of(provider: &AwsProvider, live: &[LiveResource]) -> Result<Self, ProviderError> {
+    /// The file systems and instances (and group instances) a destroy plan deletes, with their
+    /// volumes. `group_instances`: each Auto Scaling group's instances, as the destroy's
+    /// listing found them.
+    pub async fn of(
+        provider: &AwsProvider,
+        plan: &Plan,
+        group_instances: &BTreeMap<Address, Vec<String>>,
+    ) -> Result<Self, ProviderError> {
         let mut instances: Vec<(String, String)> = Vec::new();
-        let mut file_systems = Vec::new();
-        for r in live {
-            match r.kind() {
-                Kind::EfsFileSystem => file_systems.push((r.id.clone(), r.address.to_string())),
-                Kind::Instance => instances.push((r.id.clone(), r.address.to_string())),
+        for c in &plan.changes {
+            let Some(id) = &c.id else { continue };
+            match c.address.kind {
+                Kind::Instance => instances.push((id.clone(), c.address.to_string())),
                 Kind::AutoscalingGroup => {
-                    if let Some(Value::List(ids)) = r.outputs.get(INSTANCES_OUTPUT) {
-                        instances.extend(
-                            ids.iter()
-                                .filter_map(Value::as_str)
-                                .map(|id| (id.to_owned(), r.address.to_string())),
-                        );
+                    if let Some(ids) = group_instances.get(&c.address) {
+                        instances.extend(ids.iter().map(|i| (i.clone(), c.address.to_string())));
                     }
                 }
                 _ => {}
             }
         }
+        let file_systems = Self::file_systems(plan);
         let ids: Vec<String> = instances.iter().map(|(id, _)| id.clone()).collect();
         let volumes = provider
             .instance_volumes(&ids)
@@ -153,6 +155,15 @@ impl Targets {
             file_systems,
             volumes,
         })
+    }
+
+    /// The file systems a destroy plan deletes: `(id, address)`.
+    pub fn file_systems(plan: &Plan) -> Vec<(String, String)> {
+        plan.changes
+            .iter()
+            .filter(|c| c.address.kind == Kind::EfsFileSystem)
+            .filter_map(|c| Some((c.id.clone()?, c.address.to_string())))
+            .collect()
     }
 }
 

@@ -153,8 +153,9 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Entries for the plan's changes; `live` is what the destroy's discovery found.
-    pub fn new(plan: &Plan, live: &[LiveResource]) -> Self {
+    /// Entries for the plan's changes; `group_instances`: each Auto Scaling group's instances,
+    /// as the destroy's listing found them ([`group_instances`]).
+    pub fn new(plan: &Plan, group_instances: &BTreeMap<Address, Vec<String>>) -> Self {
         let entries = plan
             .changes
             .iter()
@@ -173,11 +174,7 @@ impl Recorder {
                         .iter()
                         .find(|d| d.address == c.address)
                         .map(|d| d.what.clone()),
-                    instances: live
-                        .iter()
-                        .find(|r| r.address == c.address)
-                        .map(group_instances)
-                        .unwrap_or_default(),
+                    instances: group_instances.get(&c.address).cloned().unwrap_or_default(),
                     deletion_window_days: c
                         .before
                         .as_ref()
@@ -249,15 +246,20 @@ impl Recorder {
 }
 
 /// The instance ids a live Auto Scaling group reported (none for other kinds).
-fn group_instances(live: &LiveResource) -> Vec<String> {
-    match live.outputs.get(INSTANCES_OUTPUT) {
-        Some(Value::List(ids)) => ids
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The instances of each Auto Scaling group among `live`, from the group's outputs.
+pub fn group_instances(live: &[LiveResource]) -> BTreeMap<Address, Vec<String>> {
+    live.iter()
+        .filter_map(|r| match r.outputs.get(INSTANCES_OUTPUT) {
+            Some(Value::List(ids)) => Some((
+                r.address.clone(),
+                ids.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// RFC 3339, UTC, whole seconds.
