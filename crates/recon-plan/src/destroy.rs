@@ -26,9 +26,10 @@ pub fn plan_destroy(
         .iter()
         .filter_map(|r| recon_model::lifecycle::data_loss(Action::Delete, r))
         .collect();
-    // Made before `live` is taken apart: both read other resources' ids.
+    // What each delete refers to and why it is there, read while `live` is whole (they look
+    // up other resources' ids); then `live` is taken apart into the changes.
     let ids = IdIndex::new(&live);
-    let read: Vec<(Vec<Address>, Option<String>)> = live
+    let refs: Vec<(Vec<Address>, Option<String>)> = live
         .iter()
         .map(|r| {
             (
@@ -42,7 +43,7 @@ pub fn plan_destroy(
     drop(ids);
     let mut changes: Vec<Change> = live
         .into_iter()
-        .zip(read)
+        .zip(refs)
         .map(|(r, (live_depends_on, reason))| Change {
             address: r.address,
             action: Action::Delete,
