@@ -10,6 +10,9 @@ moto_install
 moto_start
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}" INSTA_UPDATE=no
+# A CI run builds once from a clean clone: incremental compilation's cache would only cost disk
+# (gigabytes beside the build) and time.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"; fi
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else
