@@ -51,6 +51,8 @@ pub(crate) struct StubServer {
     requests: Arc<Mutex<Vec<String>>>,
     /// How long to wait before answering request `index` (a slow endpoint).
     delays: Arc<Mutex<HashMap<usize, Duration>>>,
+    /// Requests received and not yet answered: now, and the most at any time.
+    in_flight: Arc<Mutex<(usize, usize)>>,
 }
 
 impl StubServer {
@@ -61,6 +63,7 @@ impl StubServer {
             script: Arc::new(Mutex::new(script.into())),
             requests: Arc::new(Mutex::new(Vec::new())),
             delays: Arc::new(Mutex::new(HashMap::new())),
+            in_flight: Arc::new(Mutex::new((0, 0))),
         };
         let serving = server.clone();
         std::thread::spawn(move || {
@@ -111,6 +114,11 @@ impl StubServer {
         self.delays.lock().unwrap().insert(index, delay);
     }
 
+    /// The most requests that were ever waiting for their answers at the same time.
+    pub fn most_in_flight(&self) -> usize {
+        self.in_flight.lock().unwrap().1
+    }
+
     /// Scripted replies not yet asked for.
     pub fn unused(&self) -> usize {
         self.script.lock().unwrap().len()
@@ -148,6 +156,11 @@ impl StubServer {
                 requests.push(body.clone());
                 requests.len() - 1
             };
+            {
+                let mut in_flight = self.in_flight.lock().unwrap();
+                in_flight.0 += 1;
+                in_flight.1 = in_flight.1.max(in_flight.0);
+            }
             if let Some(delay) = self.delays.lock().unwrap().get(&index).copied() {
                 std::thread::sleep(delay);
             }
@@ -169,6 +182,7 @@ impl StubServer {
                 "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}",
                 xml.len()
             );
+            self.in_flight.lock().unwrap().0 -= 1;
             if writer.write_all(reply.as_bytes()).is_err() {
                 return;
             }

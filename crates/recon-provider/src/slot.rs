@@ -7,6 +7,10 @@
 //!   [`released_while`] future runs: then the permit is back in the semaphore, and it is
 //!   acquired again (first come, first served) before `released_while` returns.
 //! - Outside [`hold`] (a plan's discovery, a test), [`released_while`] just runs its future.
+//! - [`concurrently`] inside [`hold`]: each of its calls holds a permit of its own while it
+//!   runs, and the task's own permit is given back meanwhile, so a step's independent calls
+//!   are as many calls in flight, never more than the semaphore's permits, and a step waiting
+//!   for them never holds a permit they need (no deadlock at one permit).
 //!
 //! # Assumptions
 //! - The waiting happens in the task that holds the slot (the SDK polls its HTTP connector in
@@ -31,7 +35,11 @@ struct Slot {
 
 /// Runs `call` holding one permit of `semaphore` (waiting for one first).
 pub async fn hold<F: Future>(semaphore: &Arc<Semaphore>, call: F) -> F::Output {
-    let started = Instant::now();
+    hold_since(semaphore, Instant::now(), call).await
+}
+
+/// [`hold`], with its place in line (`started`) given.
+async fn hold_since<F: Future>(semaphore: &Arc<Semaphore>, started: Instant, call: F) -> F::Output {
     let permit = Arc::clone(semaphore)
         .acquire_owned()
         .await
@@ -73,6 +81,21 @@ pub async fn released_while<F: Future>(wait: F) -> F::Output {
     out
 }
 
+/// Runs `calls` at the same time, each holding a permit of its own (see the module's
+/// guarantees) and keeping the current call's place in line; their outputs in order. Every
+/// call runs to its end: none is cut off mid-flight, leaving its effect unknown.
+pub async fn concurrently<F: Future>(calls: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let Ok((semaphore, started)) =
+        SLOT.try_with(|slot| (Arc::clone(&slot.semaphore), slot.started))
+    else {
+        return futures::future::join_all(calls).await;
+    };
+    let each = calls
+        .into_iter()
+        .map(|call| hold_since(&semaphore, started, call));
+    released_while(futures::future::join_all(each)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +126,31 @@ mod tests {
         open.send(()).unwrap();
         waiting.await.unwrap();
         assert_eq!(semaphore.available_permits(), 1);
+    }
+
+    /// Four calls of one step through two permits: two in flight at most, all four run, and
+    /// at one permit the step does not wait forever for a permit it holds itself.
+    #[tokio::test]
+    async fn a_steps_calls_run_at_once_each_in_a_slot_of_its_own() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for permits in [1, 2, 4] {
+            let semaphore = Arc::new(Semaphore::new(permits));
+            let (in_flight, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            let call = |n: usize| {
+                let (in_flight, most) = (&in_flight, &most);
+                async move {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    n
+                }
+            };
+            let done = hold(&semaphore, concurrently((0..4).map(call))).await;
+            assert_eq!(done, [0, 1, 2, 3]);
+            assert_eq!(most.load(Ordering::SeqCst), permits, "at {permits} permits");
+            assert_eq!(semaphore.available_permits(), permits);
+        }
     }
 
     #[tokio::test]

@@ -67,20 +67,13 @@ async fn describe(client: &Client, id: &str) -> Result<Option<RouteTable>, Provi
         .cloned())
 }
 
-/// Every route table of `vpc` matching `filter` (one paginated describe).
-async fn tables_of_vpc(
-    client: &Client,
-    vpc: &str,
-    filter: Option<(&str, &[&str])>,
-) -> Result<Vec<RouteTable>, ProviderError> {
-    debug!(op = "DescribeRouteTables", vpc, ?filter, "aws call");
-    let mut call = client
+/// Every route table of `vpc` (one paginated describe; a VPC has a handful).
+async fn tables_of_vpc(client: &Client, vpc: &str) -> Result<Vec<RouteTable>, ProviderError> {
+    debug!(op = "DescribeRouteTables", vpc, "aws call");
+    client
         .describe_route_tables()
-        .filters(tags::filter("vpc-id", &[vpc]));
-    if let Some((name, values)) = filter {
-        call = call.filters(tags::filter(name, values));
-    }
-    call.into_paginator()
+        .filters(tags::filter("vpc-id", &[vpc]))
+        .into_paginator()
         .items()
         .send()
         .try_collect()
@@ -145,12 +138,17 @@ pub(crate) async fn create(
 /// wanted; for new ones AssociateRouteTable, or ReplaceRouteTableAssociation when the subnet is
 /// associated with another table (AWS refuses a second association). `main`: moves the VPC's
 /// main association here, or back to the VPC's own table. Tags.
+///
+/// `subnets` and `main` read the VPC's route tables once, for this table's association ids and
+/// the other tables' associations, and make their associations all at once (each a call of its
+/// own among `--parallelism`): a new table's four subnets cost two round trips, not five.
 pub(crate) async fn update(
     client: &Client,
     current: &Found,
     request: &UpdateRequest<'_>,
 ) -> Result<(), ProviderError> {
     let id = current.id.as_str();
+    let mut vpc_tables: Option<Vec<RouteTable>> = None;
     for diff in request.diffs {
         let after = diff.after.as_ref();
         known(&diff.field, after)?;
@@ -165,19 +163,16 @@ pub(crate) async fn update(
                     .iter()
                     .map(|v| as_text("subnets", v).map(str::to_owned))
                     .collect::<Result<BTreeSet<_>, _>>()?;
-                let table = describe(client, id)
-                    .await?
-                    .ok_or_else(|| gone(Kind::RouteTable, id))?;
-                update_subnets(client, &table, &want).await?;
+                let tables = read_vpc_tables(client, current, &mut vpc_tables).await?;
+                update_subnets(client, id, tables, &want).await?;
             }
             "main" => {
-                let table = describe(client, id)
-                    .await?
-                    .ok_or_else(|| gone(Kind::RouteTable, id))?;
+                let tables = read_vpc_tables(client, current, &mut vpc_tables).await?;
+                let table = this_table(tables, id)?;
                 if flag("main", after)? {
-                    take_main(client, &table).await?;
+                    take_main(client, table, tables).await?;
                 } else {
-                    give_back_main(client, &table).await?;
+                    give_back_main(client, table, tables).await?;
                 }
             }
             "tags" => tags::update(client, id, current.attrs.get("tags"), after).await?,
@@ -185,6 +180,39 @@ pub(crate) async fn update(
         }
     }
     Ok(())
+}
+
+/// The route tables of `current`'s VPC, read once per update: `subnets` changes only subnet
+/// associations, which `main` does not look at.
+async fn read_vpc_tables<'a>(
+    client: &Client,
+    current: &Found,
+    read: &'a mut Option<Vec<RouteTable>>,
+) -> Result<&'a [RouteTable], ProviderError> {
+    if read.is_none() {
+        let vpc = text(&current.attrs, "vpc")?;
+        *read = Some(tables_of_vpc(client, vpc).await?);
+    }
+    Ok(read.as_deref().unwrap_or_default())
+}
+
+/// `id` among its VPC's tables; gone when it is not there.
+fn this_table<'a>(tables: &'a [RouteTable], id: &str) -> Result<&'a RouteTable, ProviderError> {
+    tables
+        .iter()
+        .find(|t| t.route_table_id() == Some(id))
+        .ok_or_else(|| gone(Kind::RouteTable, id))
+}
+
+/// Runs a step's independent calls at once (see `recon_provider::slot::concurrently`); the
+/// first error once all have answered.
+async fn all_of(
+    calls: impl IntoIterator<Item = impl Future<Output = Result<(), ProviderError>>>,
+) -> Result<(), ProviderError> {
+    recon_provider::slot::concurrently(calls)
+        .await
+        .into_iter()
+        .collect()
 }
 
 async fn update_routes(
@@ -272,75 +300,73 @@ async fn replace_route(
 
 async fn update_subnets(
     client: &Client,
-    table: &RouteTable,
+    id: &str,
+    tables: &[RouteTable],
     want: &BTreeSet<String>,
 ) -> Result<(), ProviderError> {
-    let id = table.route_table_id().unwrap_or_default();
+    let table = this_table(tables, id)?;
     let have: BTreeMap<&str, &str> = subnet_associations(table)
         .filter_map(|a| Some((a.subnet_id()?, a.route_table_association_id()?)))
         .collect();
-    for (subnet, association) in &have {
-        if !want.contains(*subnet) {
-            disassociate(client, association).await?;
-        }
-    }
-    let new: Vec<&str> = want
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !have.contains_key(s))
-        .collect();
-    if new.is_empty() {
-        return Ok(());
-    }
+    all_of(
+        have.iter()
+            .filter(|(subnet, _)| !want.contains(**subnet))
+            .map(|(_, association)| disassociate(client, association)),
+    )
+    .await?;
     // Where the new subnets are associated now (AWS refuses a second association; moto
     // silently keeps the first one).
-    let vpc = table.vpc_id().unwrap_or_default();
-    let elsewhere: BTreeMap<String, String> =
-        tables_of_vpc(client, vpc, Some(("association.subnet-id", &new)))
-            .await?
-            .iter()
-            .filter(|t| t.route_table_id() != Some(id))
-            .flat_map(subnet_associations)
-            .filter_map(|a| {
-                Some((
-                    a.subnet_id()?.to_owned(),
-                    a.route_table_association_id()?.to_owned(),
-                ))
-            })
-            .collect();
-    for subnet in new {
-        match elsewhere.get(subnet) {
-            Some(association) => {
-                debug!(
-                    op = "ReplaceRouteTableAssociation",
-                    id, subnet, association, "aws call"
-                );
-                replace_association(client, association, id).await?;
-            }
-            None => {
-                debug!(op = "AssociateRouteTable", id, subnet, "aws call");
-                client
-                    .associate_route_table()
-                    .route_table_id(id)
-                    .subnet_id(subnet)
-                    .send()
-                    .await
-                    .map_err(|e| errors::sdk("AssociateRouteTable", e))?;
-            }
-        }
+    let elsewhere: BTreeMap<&str, &str> = tables
+        .iter()
+        .filter(|t| t.route_table_id() != Some(id))
+        .flat_map(subnet_associations)
+        .filter_map(|a| Some((a.subnet_id()?, a.route_table_association_id()?)))
+        .collect();
+    let new = want
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !have.contains_key(s));
+    all_of(new.map(|subnet| associate(client, id, subnet, elsewhere.get(subnet).copied()))).await
+}
+
+/// Associates `subnet` with table `id`: AssociateRouteTable, or ReplaceRouteTableAssociation
+/// of its `current` association with another table.
+async fn associate(
+    client: &Client,
+    id: &str,
+    subnet: &str,
+    current: Option<&str>,
+) -> Result<(), ProviderError> {
+    if let Some(association) = current {
+        debug!(
+            op = "ReplaceRouteTableAssociation",
+            id, subnet, association, "aws call"
+        );
+        return replace_association(client, association, id).await;
     }
+    debug!(op = "AssociateRouteTable", id, subnet, "aws call");
+    client
+        .associate_route_table()
+        .route_table_id(id)
+        .subnet_id(subnet)
+        .send()
+        .await
+        .map_err(|e| errors::sdk("AssociateRouteTable", e))?;
     Ok(())
 }
 
-/// Moves the VPC's main association to `table` (found by `vpc-id` + `association.main=true`).
-async fn take_main(client: &Client, table: &RouteTable) -> Result<(), ProviderError> {
+/// Moves the VPC's main association to `table` from the one of the VPC's `tables` that has it.
+async fn take_main(
+    client: &Client,
+    table: &RouteTable,
+    tables: &[RouteTable],
+) -> Result<(), ProviderError> {
     let id = table.route_table_id().unwrap_or_default();
     if main_association(table).is_some() {
         return Ok(());
     }
     let vpc = table.vpc_id().unwrap_or_default();
-    let mains = tables_of_vpc(client, vpc, Some(("association.main", &["true"]))).await?;
-    let association = mains
+    let association = tables
         .iter()
         .find_map(main_association)
         .and_then(|a| a.route_table_association_id())
@@ -360,19 +386,23 @@ async fn take_main(client: &Client, table: &RouteTable) -> Result<(), ProviderEr
     replace_association(client, association, id).await
 }
 
-/// If `table` holds the VPC's main association, moves it to a table of the VPC that recon does
-/// not own (no `recon:env` tag: the VPC's original main table). Fails when there is none: AWS
-/// would refuse to delete the table, and recon will not pick a table another environment owns.
-async fn give_back_main(client: &Client, table: &RouteTable) -> Result<(), ProviderError> {
+/// If `table` holds the VPC's main association, moves it to one of the VPC's `tables` that recon
+/// does not own (no `recon:env` tag: the VPC's original main table). Fails when there is none:
+/// AWS would refuse to delete the table, and recon will not pick a table another environment
+/// owns.
+async fn give_back_main(
+    client: &Client,
+    table: &RouteTable,
+    tables: &[RouteTable],
+) -> Result<(), ProviderError> {
     let Some(association) = main_association(table).and_then(|a| a.route_table_association_id())
     else {
         return Ok(());
     };
     let id = table.route_table_id().unwrap_or_default();
     let vpc = table.vpc_id().unwrap_or_default();
-    let mut others: Vec<RouteTable> = tables_of_vpc(client, vpc, None)
-        .await?
-        .into_iter()
+    let mut others: Vec<&RouteTable> = tables
+        .iter()
         .filter(|t| t.route_table_id() != Some(id) && tags::get(t.tags(), ENV).is_none())
         .collect();
     others.sort_by(|a, b| a.route_table_id().cmp(&b.route_table_id()));
@@ -428,22 +458,22 @@ async fn disassociate(client: &Client, association: &str) -> Result<(), Provider
 ///
 /// The associations are those of `current`, the read that checked ownership a moment ago: no
 /// describe of its own unless the table holds the VPC's main association, which needs the
-/// table to give it back. An association made since makes DeleteRouteTable answer
-/// `DependencyViolation`, and the retry reads the table again.
+/// VPC's tables to give it back. An association made since makes DeleteRouteTable answer
+/// `DependencyViolation`, and the retry reads the table again. The disassociations go at once,
+/// each a call of its own.
 pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), ProviderError> {
     let id = current.id.as_str();
     let associations = if current.attrs.get("main") == Some(&Value::Bool(false)) {
         current.parts.clone()
     } else {
-        let Some(table) = describe(client, id).await? else {
+        let tables = tables_of_vpc(client, text(&current.attrs, "vpc")?).await?;
+        let Some(table) = tables.iter().find(|t| t.route_table_id() == Some(id)) else {
             return Ok(());
         };
-        give_back_main(client, &table).await?;
-        removable(&table).map(str::to_owned).collect()
+        give_back_main(client, table, &tables).await?;
+        removable(table).map(str::to_owned).collect()
     };
-    for association in &associations {
-        disassociate(client, association).await?;
-    }
+    all_of(associations.iter().map(|a| disassociate(client, a))).await?;
     debug!(op = "DeleteRouteTable", id, "aws call");
     let result = client.delete_route_table().route_table_id(id).send().await;
     gone_is_ok(result.map_err(|e| errors::sdk("DeleteRouteTable", e)))
@@ -637,7 +667,172 @@ super::aws_kind_calls!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stub_server::{Reply, StubServer};
     use aws_sdk_ec2::types::RouteTableAssociationState;
+    use recon_model::{Address, AttrDiff};
+    use std::time::Duration;
+
+    /// A DescribeRouteTables answer: `(table id, [(association id, subnet id or "main")])`.
+    fn vpc_tables(tables: &[(&str, &[(&str, &str)])]) -> Reply {
+        let set: String = tables
+            .iter()
+            .map(|(id, associations)| {
+                let items: String = associations
+                    .iter()
+                    .map(|(association, subnet)| {
+                        let target = if *subnet == "main" {
+                            "<main>true</main>".to_owned()
+                        } else {
+                            format!("<main>false</main><subnetId>{subnet}</subnetId>")
+                        };
+                        format!(
+                            "<item><routeTableAssociationId>{association}</routeTableAssociationId>\
+                             <routeTableId>{id}</routeTableId>{target}\
+                             <associationState><state>associated</state></associationState></item>"
+                        )
+                    })
+                    .collect();
+                format!(
+                    "<item><routeTableId>{id}</routeTableId><vpcId>vpc-1</vpcId>\
+                     <associationSet>{items}</associationSet></item>"
+                )
+            })
+            .collect();
+        Reply {
+            action: "DescribeRouteTables",
+            status: 200,
+            xml: format!(
+                "<DescribeRouteTablesResponse><requestId>r</requestId>\
+                 <routeTableSet>{set}</routeTableSet></DescribeRouteTablesResponse>"
+            ),
+        }
+    }
+
+    fn ok(action: &'static str) -> Reply {
+        let xml = match action {
+            "AssociateRouteTable" => {
+                "<AssociateRouteTableResponse><associationId>rtbassoc-new\
+                </associationId></AssociateRouteTableResponse>"
+            }
+            "ReplaceRouteTableAssociation" => {
+                "<ReplaceRouteTableAssociationResponse>\
+                <newAssociationId>rtbassoc-new</newAssociationId>\
+                </ReplaceRouteTableAssociationResponse>"
+            }
+            _ => "<Response><return>true</return></Response>",
+        };
+        Reply {
+            action,
+            status: 200,
+            xml: xml.to_owned(),
+        }
+    }
+
+    /// Table rtb-1 of vpc-1 with `subnets` associated (`(association, subnet)`), asked to have
+    /// `want`.
+    async fn update_subnets_of(stub: &StubServer, subnets: &[(&str, &str)], want: &[&str]) {
+        let table = RouteTable::builder()
+            .route_table_id("rtb-1")
+            .vpc_id("vpc-1")
+            .set_associations(Some(
+                subnets
+                    .iter()
+                    .map(|(association, subnet)| {
+                        RouteTableAssociation::builder()
+                            .main(false)
+                            .subnet_id(*subnet)
+                            .route_table_association_id(*association)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build();
+        let current = to_found(&table);
+        let live = current
+            .clone()
+            .with_address(Address::new(Kind::RouteTable, "private"));
+        let diffs = [AttrDiff {
+            field: "subnets".into(),
+            before: current.attrs.get("subnets").cloned(),
+            after: Some(Value::List(want.iter().map(|s| Value::str(*s)).collect())),
+            forces_replacement: false,
+        }];
+        let request = UpdateRequest {
+            live: &live,
+            attrs: &live.attrs,
+            diffs: &diffs,
+        };
+        update(&stub.ec2(), &current, &request)
+            .await
+            .expect("the associations are made");
+        assert_eq!(stub.unused(), 0, "{:?}", stub.requests());
+    }
+
+    /// A new table's four subnets: one read of the VPC's tables (for the association ids, this
+    /// table's and the others'), then the four associations at once, not one after another.
+    #[tokio::test]
+    async fn a_tables_subnets_are_associated_at_once_after_one_read() {
+        let stub = StubServer::start(vec![
+            vpc_tables(&[("rtb-1", &[]), ("rtb-main", &[("rtbassoc-m", "main")])]),
+            ok("AssociateRouteTable"),
+            ok("AssociateRouteTable"),
+            ok("AssociateRouteTable"),
+            ok("AssociateRouteTable"),
+        ]);
+        for answer in 1..=4 {
+            stub.delay(answer, Duration::from_millis(300));
+        }
+        update_subnets_of(
+            &stub,
+            &[],
+            &["subnet-1", "subnet-2", "subnet-3", "subnet-4"],
+        )
+        .await;
+        let requests = stub.requests();
+        assert!(stub.asked(0, "Filter.1.Name=vpc-id"), "{requests:?}");
+        assert!(stub.asked(0, "Filter.1.Value.1=vpc-1"), "{requests:?}");
+        assert!(
+            !requests[0].contains("Filter.2"),
+            "one filter: {requests:?}"
+        );
+        let mut associated: Vec<&str> = requests[1..]
+            .iter()
+            .filter_map(|r| r.split('&').find_map(|p| p.strip_prefix("SubnetId=")))
+            .collect();
+        associated.sort();
+        assert_eq!(associated, ["subnet-1", "subnet-2", "subnet-3", "subnet-4"]);
+        assert_eq!(
+            stub.most_in_flight(),
+            4,
+            "the associations wait for none other"
+        );
+    }
+
+    /// A subnet of another table is moved with that association, a subnet no longer wanted is
+    /// disassociated, and one already associated is left alone: three requests.
+    #[tokio::test]
+    async fn a_subnet_of_another_table_is_moved_and_an_unwanted_one_let_go() {
+        let stub = StubServer::start(vec![
+            vpc_tables(&[
+                (
+                    "rtb-1",
+                    &[("rtbassoc-1", "subnet-1"), ("rtbassoc-3", "subnet-3")],
+                ),
+                ("rtb-other", &[("rtbassoc-9", "subnet-2")]),
+            ]),
+            ok("DisassociateRouteTable"),
+            ok("ReplaceRouteTableAssociation"),
+        ]);
+        update_subnets_of(
+            &stub,
+            &[("rtbassoc-1", "subnet-1"), ("rtbassoc-3", "subnet-3")],
+            &["subnet-1", "subnet-2"],
+        )
+        .await;
+        assert!(stub.asked(1, "AssociationId=rtbassoc-3"));
+        assert!(stub.asked(2, "AssociationId=rtbassoc-9"));
+        assert!(stub.asked(2, "RouteTableId=rtb-1"));
+    }
 
     #[test]
     fn routes_and_associations_map_to_attrs() {
