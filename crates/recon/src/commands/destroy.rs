@@ -32,11 +32,6 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     };
     let spec = source.as_ref().map(provenance::of);
     let provider = Arc::new(super::aws(&region).await?);
-    // Once per run: the record says who ran the teardown.
-    let identity = provider.caller_identity().await.map_err(|e| {
-        crate::fault::any(&e, "asking AWS who runs recon", true)
-            .unwrap_or_else(|| CliError::Aws(Box::new(e)))
-    })?;
     let run = Run {
         provider,
         environment,
@@ -45,11 +40,17 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
     };
     if args.auto_approve {
         // Nobody confirms: the lock is taken first and the plan made under it, so it is current
-        // when carried out, with no second read of the environment to check it.
-        return run
-            .lock(&args)
-            .await?
+        // when carried out, with no second read of the environment to check it. Who runs it
+        // is asked meanwhile; when that fails, its error is the one told (a fault of the
+        // credentials or the endpoint fails the lock too), once the lock, if taken, is let go.
+        let (identity, held) = tokio::join!(run.identity(), run.lock(&args));
+        let held = match held {
+            Ok(held) => held,
+            Err(e) => return Err(identity.err().unwrap_or(e)),
+        };
+        return held
             .run(async {
+                let identity = identity?;
                 match prepare(&run, &args).await? {
                     None => Ok(ExitStatus::Success),
                     Some(prepared) => carry_out(&run, prepared, args, identity, spec).await,
@@ -57,6 +58,7 @@ pub async fn run(args: DestroyArgs) -> Result<ExitStatus, CliError> {
             })
             .await;
     }
+    let identity = run.identity().await?;
     let Some(mut prepared) = prepare(&run, &args).await? else {
         return Ok(ExitStatus::Success);
     };
@@ -82,6 +84,14 @@ struct Run {
 }
 
 impl Run {
+    /// Who runs recon, asked once per run: the record says who ran the teardown.
+    async fn identity(&self) -> Result<recon_aws::audit::CallerIdentity, CliError> {
+        self.provider.caller_identity().await.map_err(|e| {
+            crate::fault::any(&e, "asking AWS who runs recon", true)
+                .unwrap_or_else(|| CliError::Aws(Box::new(e)))
+        })
+    }
+
     /// The environment's lock, for a destroy.
     async fn lock(&self, args: &DestroyArgs) -> Result<super::lock::Held, CliError> {
         super::lock::acquire(
