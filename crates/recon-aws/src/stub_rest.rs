@@ -2,7 +2,9 @@
 //! EFS's PutBackupPolicy, an EFS list that lags its creates), in three protocols: REST-JSON
 //! (AWS Backup, EFS), JSON 1.1 (KMS, CloudWatch Logs) and Query (STS, EC2). Each request is summarised as
 //! `METHOD PATH target=X-Amz-Target` and its body; it must contain the next scripted step's
-//! `expect`, and gets that step's status and body (XML when the body starts with `<`).
+//! `expect`, and gets that step's status and body (XML when the body starts with `<`). Calls
+//! the code makes at the same time are scripted with [`RestStub::start_any_order`]: each
+//! request gets the first step not yet used that it matches.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -44,15 +46,27 @@ pub(crate) struct RestStub {
     pub endpoint: String,
     script: Arc<Mutex<VecDeque<Step>>>,
     requests: Arc<Mutex<Vec<String>>>,
+    any_order: bool,
 }
 
 impl RestStub {
     pub fn start(script: Vec<Step>) -> Self {
+        Self::serving(script, false)
+    }
+
+    /// A stub whose requests may come in any order (concurrent calls): each gets the first
+    /// unused step it matches.
+    pub fn start_any_order(script: Vec<Step>) -> Self {
+        Self::serving(script, true)
+    }
+
+    fn serving(script: Vec<Step>, any_order: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let stub = RestStub {
             endpoint: format!("http://{}", listener.local_addr().unwrap()),
             script: Arc::new(Mutex::new(script.into())),
             requests: Arc::new(Mutex::new(Vec::new())),
+            any_order,
         };
         let serving = stub.clone();
         std::thread::spawn(move || {
@@ -132,7 +146,15 @@ impl RestStub {
                 String::from_utf8_lossy(&body)
             );
             self.requests.lock().unwrap().push(summary.clone());
-            let next = self.script.lock().unwrap().pop_front();
+            let next = {
+                let mut script = self.script.lock().unwrap();
+                let at = if self.any_order {
+                    script.iter().position(|s| summary.contains(&s.expect))
+                } else {
+                    None
+                };
+                script.remove(at.unwrap_or(0))
+            };
             let step = match next {
                 Some(s) if summary.contains(&s.expect) => s,
                 other => Step::error(

@@ -1,13 +1,14 @@
 //! Data that outlives the environment's resources: AWS Backup recovery points of its file
 //! systems and instance volumes, and EBS snapshots tagged with the environment.
 //!
-//! Recovery points are found vault by vault (ListBackupVaults, then
-//! ListRecoveryPointsByBackupVault) and matched on the resource ARN's id, which works after the
-//! resource itself is deleted. EBS snapshots made by AWS Backup are recovery points and are
+//! Recovery points are found in every vault at once (ListBackupVaults, then
+//! ListRecoveryPointsByBackupVault per vault, beside the snapshots' DescribeSnapshots) and
+//! matched on the resource ARN's id, which works after the resource itself is deleted. EBS snapshots made by AWS Backup are recovery points and are
 //! deleted through AWS Backup (EC2 refuses DeleteSnapshot for them); other snapshots are found
 //! by `tag:recon:env` (re-checked on the client side) and deleted with DeleteSnapshot.
 
 use aws_sdk_ec2::types::Filter;
+use futures::future::try_join_all;
 use recon_model::tags::ENV;
 use recon_provider::ProviderError;
 use tracing::debug;
@@ -57,13 +58,20 @@ impl AwsProvider {
         file_systems: &[String],
         volumes: &[String],
     ) -> Result<Vec<Retained>, ProviderError> {
-        let mut out = Vec::new();
-        if !file_systems.is_empty() || !volumes.is_empty() {
-            for vault in self.vaults().await? {
-                out.extend(self.recovery_points(&vault, file_systems, volumes).await?);
+        // The vaults and the snapshots are read at the same time, and every vault's points.
+        let points = async {
+            if file_systems.is_empty() && volumes.is_empty() {
+                return Ok(Vec::new());
             }
-        }
-        for s in self.tagged_snapshots(environment).await? {
+            let vaults = self.vaults().await?;
+            let each = vaults
+                .iter()
+                .map(|vault| self.recovery_points(vault, file_systems, volumes));
+            Ok::<_, ProviderError>(try_join_all(each).await?.concat())
+        };
+        let (mut out, snapshots) =
+            futures::future::try_join(points, self.tagged_snapshots(environment)).await?;
+        for s in snapshots {
             if !out
                 .iter()
                 .any(|r| r.id.ends_with(&format!("snapshot/{}", s.id)))
