@@ -95,6 +95,11 @@ settle() {
   while now="$(wc -l <"$1")" && [ "$now" != "$before" ]; do before="$now"; sleep 0.2; done
 }
 
+# CPU seconds process $1 has used so far (all its threads), 0 when it is gone.
+cpu_s() {
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # phase DIR NAME [--buckets] RECON-ARGS...: runs recon in DIR through a fresh proxy (not
 # for validate, which makes no call), timing it; never fails, the exit code is in the report.
 phase() {
@@ -110,9 +115,20 @@ phase() {
   local repeat=1
   if [ "$name" = validate ]; then repeat=5; fi
   echo "    $name: recon $*" >&2
+  # How busy the endpoint was: moto's and the proxy's CPU time over the phase. moto serves one
+  # request at a time (Python's interpreter lock), so near one CPU second per second of wall
+  # time it, not recon, sets the pace.
+  local moto0 proxy0
+  moto0="$(cpu_s "$MOTO_PID")"; proxy0="$(cpu_s "${PROXY_PID:-0}")"
   (cd "$dir" && AWS_ENDPOINT_URL="$endpoint" python3 "$ROOT/scripts/benchgen.py" time \
     --repeat "$repeat" "$name.time.json" -- "$RECON" "$@" >"$name.out" 2>&1) || true
-  if [ "$name" != validate ]; then check_proxy "$name"; settle "$dir/$name.calls.jsonl"; fi
+  if [ "$name" != validate ]; then
+    check_proxy "$name"; settle "$dir/$name.calls.jsonl"
+    printf '{"moto_cpu_s": %s, "proxy_cpu_s": %s}\n' \
+      "$(awk -v a="$moto0" -v b="$(cpu_s "$MOTO_PID")" 'BEGIN{printf "%.2f", b - a}')" \
+      "$(awk -v a="$proxy0" -v b="$(cpu_s "${PROXY_PID:-0}")" 'BEGIN{printf "%.2f", b - a}')" \
+      >"$dir/$name.endpoint.json"
+  fi
   stop_proxy
   python3 -c "import json,sys; t=json.load(open(sys.argv[1])); print(f'      exit {t[\"code\"]}, {t[\"wall\"]:.2f} s')" "$dir/$name.time.json" >&2
 }

@@ -238,6 +238,10 @@ def fmt(x, digits=2):
     return str(x)
 
 
+def pct(x):
+    return "–" if x is None else f"{x * 100:.0f} %"
+
+
 def measure(d, meta, latency, parallelism):
     """One row per phase measured in DIR `d`."""
     plan_path = os.path.join(d, "plan.json")
@@ -297,6 +301,11 @@ def measure(d, meta, latency, parallelism):
             row["wall_bound"] = t["wall"] / row["bound"] if row["bound"] else None
             # Not a bound of the issue's, but what recon's own concurrency costs at least.
             row["floor_s"] = (len(mutating) + (discovery or 0)) * latency / 1000 / parallelism
+        epath = os.path.join(d, f"{phase}.endpoint.json")
+        if os.path.exists(epath) and t["wall"] > 0:
+            e = json.load(open(epath))
+            row["moto_busy"] = e["moto_cpu_s"] / t["wall"]
+            row["proxy_busy"] = e["proxy_cpu_s"] / t["wall"]
         rows[phase] = row
     return rows, kinds
 
@@ -327,6 +336,9 @@ def report(dirs, latency, parallelism, binary):
     p("- in flight = the requests recon had in flight on average, from its first request to its "
       "last answer; moto ms = moto's mean time per request, the latency aside (moto shares "
       "this machine, so it is noise in every wall time).")
+    p("- moto busy, proxy busy = the CPU time moto and the proxy used during the phase, over its "
+      "wall time. moto answers one request at a time (Python's interpreter lock): near 100 % it "
+      "sets the pace, not recon; and the three processes share this machine's cores.")
     p("- validate's wall time is the median of 5 runs: it lasts milliseconds, and one run "
       "measures the machine's noise as much as recon.")
     p("")
@@ -341,8 +353,9 @@ def report(dirs, latency, parallelism, binary):
           f"environment `{meta['env']}`")
         p("")
         p("| phase | exit | wall s | peak RSS MB | requests | mutating | throttled | ratio "
-          "| path s | bucket s | bound s | wall/bound | floor s | in flight | moto ms |")
-        p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| path s | bucket s | bound s | wall/bound | floor s | in flight | moto ms "
+          "| moto busy | proxy busy |")
+        p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for phase in PHASES:
             r = rows.get(phase)
             if not r:
@@ -351,7 +364,8 @@ def report(dirs, latency, parallelism, binary):
               f"| {fmt(r.get('requests'))} | {fmt(r.get('mutating'))} | {fmt(r.get('throttled'))} "
               f"| {fmt(r.get('ratio'))} | {fmt(r.get('path_s'))} | {fmt(r.get('bucket_s'), 1)} "
               f"| {fmt(r.get('bound'))} | {fmt(r.get('wall_bound'), 1)} | {fmt(r.get('floor_s'))} "
-              f"| {fmt(r.get('in_flight'), 1)} | {fmt(r.get('moto_ms'), 0)} |")
+              f"| {fmt(r.get('in_flight'), 1)} | {fmt(r.get('moto_ms'), 0)} "
+              f"| {pct(r.get('moto_busy'))} | {pct(r.get('proxy_busy'))} |")
         p("")
         for phase in ("noop", "apply", "destroy"):
             r = rows.get(phase)
