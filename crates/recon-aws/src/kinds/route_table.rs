@@ -141,7 +141,7 @@ pub(crate) async fn create(
 ///
 /// `subnets` and `main` read the VPC's route tables once, for this table's association ids and
 /// the other tables' associations, and make their associations all at once (each a call of its
-/// own among `--parallelism`): a new table's four subnets cost two round trips, not five.
+/// own among `--parallelism`): a new table's four subnets cost two round trips, not six.
 pub(crate) async fn update(
     client: &Client,
     current: &Found,
@@ -204,11 +204,12 @@ fn this_table<'a>(tables: &'a [RouteTable], id: &str) -> Result<&'a RouteTable, 
         .ok_or_else(|| gone(Kind::RouteTable, id))
 }
 
-/// Runs a step's independent calls at once (see `recon_provider::slot::concurrently`); the
-/// first error once all have answered.
-async fn all_of(
-    calls: impl IntoIterator<Item = impl Future<Output = Result<(), ProviderError>>>,
-) -> Result<(), ProviderError> {
+/// Runs a step's independent calls at once (see `recon_provider::slot::concurrently`: each
+/// is made when its slot is free); the first error once all have answered.
+async fn all_of<F>(calls: impl IntoIterator<Item = impl FnOnce() -> F>) -> Result<(), ProviderError>
+where
+    F: Future<Output = Result<(), ProviderError>>,
+{
     recon_provider::slot::concurrently(calls)
         .await
         .into_iter()
@@ -311,7 +312,7 @@ async fn update_subnets(
     all_of(
         have.iter()
             .filter(|(subnet, _)| !want.contains(**subnet))
-            .map(|(_, association)| disassociate(client, association)),
+            .map(|(_, association)| move || disassociate(client, association)),
     )
     .await?;
     // Where the new subnets are associated now (AWS refuses a second association; moto
@@ -326,7 +327,9 @@ async fn update_subnets(
         .iter()
         .map(String::as_str)
         .filter(|s| !have.contains_key(s));
-    all_of(new.map(|subnet| associate(client, id, subnet, elsewhere.get(subnet).copied()))).await
+    let elsewhere = &elsewhere;
+    all_of(new.map(|subnet| move || associate(client, id, subnet, elsewhere.get(subnet).copied())))
+        .await
 }
 
 /// Associates `subnet` with table `id`: AssociateRouteTable, or ReplaceRouteTableAssociation
@@ -473,7 +476,7 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
         give_back_main(client, table, &tables).await?;
         removable(table).map(str::to_owned).collect()
     };
-    all_of(associations.iter().map(|a| disassociate(client, a))).await?;
+    all_of(associations.iter().map(|a| move || disassociate(client, a))).await?;
     debug!(op = "DeleteRouteTable", id, "aws call");
     let result = client.delete_route_table().route_table_id(id).send().await;
     gone_is_ok(result.map_err(|e| errors::sdk("DeleteRouteTable", e)))
