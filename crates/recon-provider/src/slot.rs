@@ -98,10 +98,9 @@ where
     else {
         return futures::future::join_all(calls.into_iter().map(|make| make())).await;
     };
-    let each = calls.into_iter().map(|make| {
-        let semaphore = &semaphore;
-        async move { hold_since(semaphore, started, async move { Box::pin(make()).await }).await }
-    });
+    let each = calls
+        .into_iter()
+        .map(|make| hold_since(&semaphore, started, async move { Box::pin(make()).await }));
     released_while(futures::future::join_all(each)).await
 }
 
@@ -160,6 +159,28 @@ mod tests {
             assert_eq!(most.load(Ordering::SeqCst), permits, "at {permits} permits");
             assert_eq!(semaphore.available_permits(), permits);
         }
+    }
+
+    /// A call is made only once it has its slot: at one permit, the second call's future does
+    /// not exist while the first runs (waiting steps hold no call's state).
+    #[tokio::test]
+    async fn a_steps_call_is_made_only_once_it_has_its_slot() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let semaphore = Arc::new(Semaphore::new(1));
+        let (made, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let make = |_: usize| {
+            let (made, done) = (&made, &done);
+            move || {
+                let ahead = made.fetch_add(1, Ordering::SeqCst) - done.load(Ordering::SeqCst);
+                assert_eq!(ahead, 0, "a call was made while another held the only slot");
+                async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        };
+        hold(&semaphore, concurrently((0..3).map(make))).await;
+        assert_eq!(done.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

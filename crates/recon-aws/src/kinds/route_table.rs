@@ -305,10 +305,7 @@ async fn update_subnets(
     tables: &[RouteTable],
     want: &BTreeSet<String>,
 ) -> Result<(), ProviderError> {
-    let table = this_table(tables, id)?;
-    let have: BTreeMap<&str, &str> = subnet_associations(table)
-        .filter_map(|a| Some((a.subnet_id()?, a.route_table_association_id()?)))
-        .collect();
+    let have: BTreeMap<&str, &str> = subnet_association_ids(this_table(tables, id)?).collect();
     all_of(
         have.iter()
             .filter(|(subnet, _)| !want.contains(**subnet))
@@ -320,8 +317,7 @@ async fn update_subnets(
     let elsewhere: BTreeMap<&str, &str> = tables
         .iter()
         .filter(|t| t.route_table_id() != Some(id))
-        .flat_map(subnet_associations)
-        .filter_map(|a| Some((a.subnet_id()?, a.route_table_association_id()?)))
+        .flat_map(subnet_association_ids)
         .collect();
     let new = want
         .iter()
@@ -470,7 +466,8 @@ pub(crate) async fn delete(client: &Client, current: &Found) -> Result<(), Provi
         current.parts.clone()
     } else {
         let tables = tables_of_vpc(client, text(&current.attrs, "vpc")?).await?;
-        let Some(table) = tables.iter().find(|t| t.route_table_id() == Some(id)) else {
+        // Gone already: nothing to delete.
+        let Ok(table) = this_table(&tables, id) else {
             return Ok(());
         };
         give_back_main(client, table, &tables).await?;
@@ -610,6 +607,12 @@ fn active(table: &RouteTable) -> impl Iterator<Item = &RouteTableAssociation> {
 
 fn subnet_associations(table: &RouteTable) -> impl Iterator<Item = &RouteTableAssociation> {
     active(table).filter(|a| a.main() != Some(true) && a.subnet_id().is_some())
+}
+
+/// `(subnet id, association id)` of each of `table`'s subnet associations.
+fn subnet_association_ids(table: &RouteTable) -> impl Iterator<Item = (&str, &str)> {
+    subnet_associations(table)
+        .filter_map(|a| Some((a.subnet_id()?, a.route_table_association_id()?)))
 }
 
 /// The ids of the associations a delete removes: every active one but the main one (subnets'
